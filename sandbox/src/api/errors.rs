@@ -1,0 +1,98 @@
+//! BigCommerce's v3 error body `{status, title, type, errors?}` and the mapping of cart errors
+//! onto it (including the 500-on-missing-cart-write quirk).
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::state::errors::CartError;
+use crate::state::AppState;
+
+/// The `type` every BigCommerce v3 error carries.
+pub const ERROR_TYPE: &str = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes";
+
+/// A BigCommerce error response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: u16,
+    pub title: Option<String>,
+    pub errors: Option<BTreeMap<String, String>>,
+}
+
+impl ApiError {
+    pub fn new(status: u16, title: impl Into<String>) -> Self {
+        Self {
+            status,
+            title: Some(title.into()),
+            errors: None,
+        }
+    }
+
+    /// A body with only `status` and `type`, as real 404s for carts look.
+    pub fn untitled(status: u16) -> Self {
+        Self {
+            status,
+            title: None,
+            errors: None,
+        }
+    }
+
+    pub fn with_errors(mut self, errors: BTreeMap<String, String>) -> Self {
+        self.errors = Some(errors);
+        self
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(401, "You are not authorized to access this resource.")
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(404, "The resource at that URL is not found.")
+    }
+
+    pub fn body(&self) -> Value {
+        let mut v = json!({"status": self.status, "type": ERROR_TYPE});
+        if let Some(obj) = v.as_object_mut() {
+            if let Some(title) = &self.title {
+                obj.insert("title".to_owned(), Value::String(title.clone()));
+            }
+            if let Some(errors) = &self.errors {
+                obj.insert("errors".to_owned(), json!(errors));
+            }
+        }
+        v
+    }
+}
+
+/// 404 for a cart that does not exist (read), titled only if configured so.
+pub fn cart_not_found(state: &AppState) -> ApiError {
+    if state.config.behaviours.cart_not_found_title {
+        ApiError::new(404, "Cart not found")
+    } else {
+        ApiError::untitled(404)
+    }
+}
+
+/// Maps a cart error; `write` selects the configured status for changing a missing cart.
+pub fn from_cart_error(state: &AppState, error: CartError, write: bool) -> ApiError {
+    match error {
+        CartError::CartNotFound if write => {
+            match state.config.behaviours.missing_cart_write_status {
+                404 => cart_not_found(state),
+                status => ApiError::new(status, "Internal Server Error"),
+            }
+        }
+        CartError::CartNotFound => cart_not_found(state),
+        CartError::ItemNotFound => ApiError::new(404, "Line item not found"),
+        CartError::VersionConflict => ApiError::new(
+            409,
+            "The request cannot be processed due to a possible conflict. Please review the changes and try again.",
+        ),
+        CartError::BadRequest(title) => ApiError::new(400, title),
+        CartError::Unprocessable { title, errors } => ApiError {
+            status: 422,
+            title: Some(title),
+            errors,
+        },
+    }
+}

@@ -1,0 +1,120 @@
+//! The BigCommerce Management API under `/stores/{store_hash}/`: one entry point that routes,
+//! counts (stats), applies faults and the rate limiter, checks the store hash and
+//! `X-Auth-Token`, then dispatches to one module per BigCommerce area.
+
+pub mod abandoned_carts;
+pub mod auth;
+pub mod body;
+pub mod carts;
+pub mod catalog;
+pub mod customers;
+pub mod errors;
+pub mod hooks;
+pub mod items;
+pub mod rate_limit;
+pub mod response;
+pub mod router;
+pub mod time;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::state::AppState;
+use errors::ApiError;
+use response::{error_response, fault_response, ApiReply};
+use router::{match_route, method_name, Matched, Route, UNMATCHED};
+
+/// What a handler sees of the request.
+#[derive(Debug)]
+pub struct Ctx<'a> {
+    pub state: &'a AppState,
+    pub query: &'a str,
+    pub body: &'a [u8],
+}
+
+/// Entry point of every request under `/stores/`.
+pub async fn api_entry(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let path = req.path();
+    let rest = path.strip_prefix("/stores/").unwrap_or("");
+    let (store_hash, sub) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let method = method_name(req.method());
+    let matched = match_route(method, sub);
+    let template = match matched {
+        Matched::Route(_, t) | Matched::MethodNotAllowed(t) => t,
+        Matched::NotFound => UNMATCHED,
+    };
+    let limit = state.rate_limiter.hit();
+    let decision = state.faults.decide(method, sub);
+    if !decision.delay.is_zero() {
+        tokio::time::sleep(decision.delay).await;
+    }
+    let response = if let Some(rule) = decision.inject {
+        fault_response(&rule, &limit)
+    } else if limit.limited {
+        error_response(&ApiError::new(429, "Too many requests"), &limit)
+    } else {
+        match handle(&req, payload, &state, store_hash, matched).await {
+            Ok(reply) => reply.into_response(&limit),
+            Err(e) => error_response(&e, &limit),
+        }
+    };
+    state
+        .stats
+        .record(method, template, response.status().as_u16());
+    response
+}
+
+async fn handle(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    store_hash: &str,
+    matched: Matched<'_>,
+) -> Result<ApiReply, ApiError> {
+    if store_hash != state.config.store_hash {
+        return Err(ApiError::not_found());
+    }
+    auth::check_token(req, &state.config.access_token)?;
+    let route = match matched {
+        Matched::Route(route, _) => route,
+        Matched::MethodNotAllowed(_) => return Err(ApiError::new(405, "Method Not Allowed")),
+        Matched::NotFound => return Err(ApiError::not_found()),
+    };
+    let body = if req.method() == actix_web::http::Method::GET {
+        web::Bytes::new()
+    } else {
+        body::read_body(payload, state.config.max_body_bytes).await?
+    };
+    let ctx = Ctx {
+        state,
+        query: req.query_string(),
+        body: &body,
+    };
+    dispatch(&ctx, route)
+}
+
+fn dispatch(ctx: &Ctx<'_>, route: Route<'_>) -> Result<ApiReply, ApiError> {
+    match route {
+        Route::CreateCart => carts::create(ctx),
+        Route::GetCart(id) => carts::get(ctx, id),
+        Route::UpdateCart(id) => carts::update(ctx, id),
+        Route::DeleteCart(id) => carts::delete(ctx, id),
+        Route::RedirectUrls(id) => carts::redirect_urls(ctx, id),
+        Route::AddItems(id) => items::add(ctx, id),
+        Route::UpdateItem(id, item) => items::update(ctx, id, item),
+        Route::DeleteItem(id, item) => items::delete(ctx, id, item),
+        Route::AbandonedCart(token) => abandoned_carts::get(ctx, token),
+        Route::ValidateCredentials => customers::validate_credentials(ctx),
+        Route::ListProducts => catalog::list(ctx),
+        Route::GetProduct(id) => catalog::get(ctx, id),
+        Route::ListHooks => hooks::list(ctx),
+        Route::CreateHook => hooks::create(ctx),
+        Route::GetHook(id) => hooks::get(ctx, id),
+        Route::UpdateHook(id) => hooks::update(ctx, id),
+        Route::DeleteHook(id) => hooks::delete(ctx, id),
+        Route::Time => Ok(time::get(ctx)),
+    }
+}

@@ -1,0 +1,250 @@
+//! The seed file format (`seed.toml`) and its checks. The committed seed is compiled in, so
+//! the sandbox runs from any directory; a path or inline text can replace it.
+
+use serde::Deserialize;
+
+use crate::config::SeedSource;
+
+/// The committed seed, used by `SeedSource::Embedded`.
+pub const EMBEDDED_SEED: &str = include_str!("../seed.toml");
+
+/// Why a seed could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("cannot read seed file {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid seed TOML: {0}")]
+    Parse(#[from] toml::de::Error),
+    #[error("invalid seed: {0}")]
+    Invalid(String),
+}
+
+impl From<SeedError> for std::io::Error {
+    fn from(e: SeedError) -> Self {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())
+    }
+}
+
+/// The whole seed file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Seed {
+    pub store: StoreSeed,
+    #[serde(default)]
+    pub products: Vec<ProductSeed>,
+    #[serde(default)]
+    pub customers: Vec<CustomerSeed>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoreSeed {
+    pub name: String,
+    #[serde(default = "default_currency")]
+    pub currency: String,
+}
+
+fn default_currency() -> String {
+    "USD".to_owned()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ProductType {
+    #[default]
+    Physical,
+    Digital,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum InventoryTracking {
+    #[default]
+    None,
+    Product,
+    Variant,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Availability {
+    #[default]
+    Available,
+    Disabled,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProductSeed {
+    pub id: i64,
+    pub name: String,
+    #[serde(default, rename = "type")]
+    pub kind: ProductType,
+    pub sku: String,
+    pub price: f64,
+    #[serde(default)]
+    pub sale_price: f64,
+    #[serde(default)]
+    pub inventory_tracking: InventoryTracking,
+    #[serde(default)]
+    pub inventory_level: i64,
+    #[serde(default)]
+    pub availability: Availability,
+    #[serde(default)]
+    pub order_quantity_minimum: u32,
+    #[serde(default)]
+    pub order_quantity_maximum: u32,
+    #[serde(default = "default_true")]
+    pub is_visible: bool,
+    pub slug: String,
+    #[serde(default)]
+    pub image_url: Option<String>,
+    #[serde(default)]
+    pub options: Vec<OptionSeed>,
+    #[serde(default)]
+    pub variants: Vec<VariantSeed>,
+    #[serde(default)]
+    pub modifiers: Vec<ModifierSeed>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OptionSeed {
+    pub id: i64,
+    pub display_name: String,
+    pub values: Vec<OptionValueSeed>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OptionValueSeed {
+    pub id: i64,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct VariantSeed {
+    pub id: i64,
+    pub sku: String,
+    /// Defaults to the product price.
+    #[serde(default)]
+    pub price: Option<f64>,
+    #[serde(default)]
+    pub inventory_level: i64,
+    #[serde(default)]
+    pub purchasing_disabled: bool,
+    #[serde(default)]
+    pub option_values: Vec<i64>,
+}
+
+/// A text modifier (the only modifier type the sandbox models).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ModifierSeed {
+    pub id: i64,
+    pub display_name: String,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub min_length: usize,
+    #[serde(default = "default_max_length")]
+    pub max_length: usize,
+}
+
+fn default_max_length() -> usize {
+    255
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CustomerSeed {
+    pub id: i64,
+    pub email: String,
+    pub password: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// Reads and checks the seed named by `source`.
+pub fn load_seed(source: &SeedSource) -> Result<Seed, SeedError> {
+    let text = match source {
+        SeedSource::Embedded => EMBEDDED_SEED.to_owned(),
+        SeedSource::Inline(text) => text.clone(),
+        SeedSource::Path(path) => std::fs::read_to_string(path).map_err(|e| SeedError::Read {
+            path: path.display().to_string(),
+            source: e,
+        })?,
+    };
+    let seed: Seed = toml::from_str(&text)?;
+    check_seed(&seed)?;
+    Ok(seed)
+}
+
+/// Rejects seeds the emulator could not serve consistently (duplicate ids, dangling values).
+fn check_seed(seed: &Seed) -> Result<(), SeedError> {
+    let mut product_ids = std::collections::HashSet::new();
+    let mut variant_ids = std::collections::HashSet::new();
+    for p in &seed.products {
+        if !product_ids.insert(p.id) {
+            return Err(SeedError::Invalid(format!("duplicate product id {}", p.id)));
+        }
+        if p.variants.is_empty() {
+            return Err(SeedError::Invalid(format!("product {} has no variant", p.id)));
+        }
+        let value_ids: Vec<i64> = p
+            .options
+            .iter()
+            .flat_map(|o| o.values.iter().map(|v| v.id))
+            .collect();
+        for v in &p.variants {
+            if !variant_ids.insert(v.id) {
+                return Err(SeedError::Invalid(format!("duplicate variant id {}", v.id)));
+            }
+            if v.option_values.len() != p.options.len()
+                || v.option_values.iter().any(|id| !value_ids.contains(id))
+            {
+                return Err(SeedError::Invalid(format!(
+                    "variant {} must pick one value of each option of product {}",
+                    v.id, p.id
+                )));
+            }
+        }
+    }
+    let mut customer_ids = std::collections::HashSet::new();
+    for c in &seed.customers {
+        if !customer_ids.insert(c.id) {
+            return Err(SeedError::Invalid(format!("duplicate customer id {}", c.id)));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_seed_is_valid() {
+        let seed = load_seed(&SeedSource::Embedded).expect("embedded seed must load");
+        assert!(seed.products.len() >= 12);
+        assert!(seed.customers.len() >= 2);
+    }
+
+    #[test]
+    fn a_variant_with_an_unknown_option_value_is_refused() {
+        let text = r#"
+            [store]
+            name = "x"
+            [[products]]
+            id = 1
+            name = "p"
+            sku = "p"
+            price = 1.0
+            slug = "p"
+            options = [{ id = 1, display_name = "Size", values = [{ id = 2, label = "S" }] }]
+            variants = [{ id = 3, sku = "p", option_values = [99] }]
+        "#;
+        assert!(load_seed(&SeedSource::Inline(text.to_owned())).is_err());
+    }
+}

@@ -1,0 +1,98 @@
+//! The read-only catalog and customer list built from the seed, with the lookups carts need.
+
+use std::collections::BTreeMap;
+
+use crate::seed::{CustomerSeed, ModifierSeed, OptionSeed, ProductSeed, Seed, VariantSeed};
+
+/// Products and customers of the store; replaced as a whole on reset.
+#[derive(Debug)]
+pub struct Catalog {
+    pub store_name: String,
+    pub currency: String,
+    products: BTreeMap<i64, ProductSeed>,
+    customers: Vec<CustomerSeed>,
+}
+
+impl Catalog {
+    /// Builds the catalog from a checked seed.
+    pub fn from_seed(seed: Seed) -> Self {
+        Self {
+            store_name: seed.store.name,
+            currency: seed.store.currency,
+            products: seed.products.into_iter().map(|p| (p.id, p)).collect(),
+            customers: seed.customers,
+        }
+    }
+
+    /// All products by ascending id.
+    pub fn products(&self) -> impl ExactSizeIterator<Item = &ProductSeed> {
+        self.products.values()
+    }
+
+    pub fn product(&self, id: i64) -> Option<&ProductSeed> {
+        self.products.get(&id)
+    }
+
+    pub fn customer(&self, id: i64) -> Option<&CustomerSeed> {
+        self.customers.iter().find(|c| c.id == id)
+    }
+
+    /// E-mail addresses compare case-insensitively, as BigCommerce's do.
+    pub fn customer_by_email(&self, email: &str) -> Option<&CustomerSeed> {
+        self.customers
+            .iter()
+            .find(|c| c.email.eq_ignore_ascii_case(email.trim()))
+    }
+
+    pub fn customers(&self) -> &[CustomerSeed] {
+        &self.customers
+    }
+}
+
+/// Lookups inside one product.
+pub trait ProductExt {
+    fn variant(&self, id: i64) -> Option<&VariantSeed>;
+    fn has_options(&self) -> bool;
+    fn option_of_value(&self, value_id: i64) -> Option<(&OptionSeed, &str)>;
+    fn modifier(&self, id: i64) -> Option<&ModifierSeed>;
+    fn variant_price(&self, variant: &VariantSeed) -> f64;
+    fn unit_list_price(&self, variant: &VariantSeed) -> f64;
+}
+
+impl ProductExt for ProductSeed {
+    fn variant(&self, id: i64) -> Option<&VariantSeed> {
+        self.variants.iter().find(|v| v.id == id)
+    }
+
+    fn has_options(&self) -> bool {
+        !self.options.is_empty()
+    }
+
+    /// The option a value id belongs to, with the value's label.
+    fn option_of_value(&self, value_id: i64) -> Option<(&OptionSeed, &str)> {
+        self.options.iter().find_map(|o| {
+            o.values
+                .iter()
+                .find(|v| v.id == value_id)
+                .map(|v| (o, v.label.as_str()))
+        })
+    }
+
+    fn modifier(&self, id: i64) -> Option<&ModifierSeed> {
+        self.modifiers.iter().find(|m| m.id == id)
+    }
+
+    /// Catalog price of a variant before any sale.
+    fn variant_price(&self, variant: &VariantSeed) -> f64 {
+        variant.price.unwrap_or(self.price)
+    }
+
+    /// What a cart charges per unit: the sale price when the product is on sale.
+    fn unit_list_price(&self, variant: &VariantSeed) -> f64 {
+        if self.sale_price > 0.0 && variant.price.is_none() {
+            self.sale_price
+        } else {
+            self.variant_price(variant)
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Why a cart operation failed, independent of how it is shown (JSON API or HTML page).
+
+use std::collections::BTreeMap;
+
+/// A refused cart operation.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CartError {
+    #[error("cart not found")]
+    CartNotFound,
+    #[error("line item not found")]
+    ItemNotFound,
+    #[error("version conflict")]
+    VersionConflict,
+    /// A bad request that BigCommerce answers with 400 (e.g. a non-transactional currency).
+    #[error("{0}")]
+    BadRequest(String),
+    /// BigCommerce's 422 with its title and optional per-field errors.
+    #[error("{title}")]
+    Unprocessable {
+        title: String,
+        errors: Option<BTreeMap<String, String>>,
+    },
+}

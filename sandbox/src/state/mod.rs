@@ -1,0 +1,126 @@
+//! The state of one sandbox store, shared by every worker: catalog, carts, hooks, tokens,
+//! orders, and the test-facing counters (stats, faults, rate limiter, clock).
+
+pub mod cart_ops;
+pub mod carts;
+pub mod catalog;
+pub mod errors;
+pub mod hooks;
+pub mod line_items;
+pub mod orders;
+pub mod render;
+pub mod tokens;
+
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+
+use crate::api::rate_limit::RateLimiter;
+use crate::clock::Clock;
+use crate::config::SandboxConfig;
+use crate::faults::Faults;
+use crate::seed::{load_seed, SeedError};
+use crate::stats::Stats;
+use crate::webhooks::build_payload;
+use crate::webhooks::delivery::{Dispatcher, Job};
+use crate::webhooks::events::CartEvent;
+use carts::CartStore;
+use catalog::Catalog;
+use hooks::Hooks;
+use orders::OrderBook;
+use tokens::Tokens;
+
+/// Everything one running sandbox knows.
+#[derive(Debug)]
+pub struct AppState {
+    pub config: SandboxConfig,
+    /// Origin of hosted pages, images and product URLs (no trailing slash).
+    pub public_url: String,
+    catalog: RwLock<Arc<Catalog>>,
+    pub carts: CartStore,
+    pub hooks: Hooks,
+    pub tokens: Tokens,
+    pub orders: OrderBook,
+    pub stats: Stats,
+    pub faults: Faults,
+    pub rate_limiter: RateLimiter,
+    pub clock: Clock,
+    pub dispatcher: Dispatcher,
+}
+
+impl AppState {
+    /// Builds the state; the returned receiver feeds the webhook worker.
+    pub fn new(
+        config: SandboxConfig,
+        public_url: String,
+    ) -> Result<(Self, tokio::sync::mpsc::UnboundedReceiver<Job>), SeedError> {
+        let catalog = Catalog::from_seed(load_seed(&config.seed)?);
+        let (dispatcher, rx) = Dispatcher::new();
+        let state = Self {
+            carts: CartStore::new(config.cart_ttl),
+            rate_limiter: RateLimiter::new(config.rate_limit),
+            clock: Clock::new(config.clock_offset_seconds),
+            catalog: RwLock::new(Arc::new(catalog)),
+            hooks: Hooks::default(),
+            tokens: Tokens::default(),
+            orders: OrderBook::default(),
+            stats: Stats::default(),
+            faults: Faults::default(),
+            dispatcher,
+            public_url,
+            config,
+        };
+        Ok((state, rx))
+    }
+
+    /// The current catalog (cheap: an `Arc` clone).
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.read().clone()
+    }
+
+    /// Back to a fresh store: the seed is read again; carts, hooks, tokens, orders, stats,
+    /// faults, the delivery log and the clock offset are cleared.
+    pub fn reset(&self) -> Result<(), SeedError> {
+        let catalog = Catalog::from_seed(load_seed(&self.config.seed)?);
+        *self.catalog.write() = Arc::new(catalog);
+        self.carts.clear();
+        self.hooks.clear();
+        self.tokens.clear();
+        self.orders.clear();
+        self.stats.clear();
+        self.faults.clear();
+        self.rate_limiter.configure(self.config.rate_limit);
+        self.clock.set_offset_seconds(self.config.clock_offset_seconds);
+        self.dispatcher.reset();
+        Ok(())
+    }
+
+    /// Queues callbacks for every active hook whose scope matches each event.
+    pub fn fire(&self, events: Vec<CartEvent>) {
+        for event in events {
+            let scope = event.scope();
+            let hooks = self.hooks.active_for(scope);
+            if hooks.is_empty() {
+                continue;
+            }
+            let payload = build_payload(
+                scope,
+                &self.config.store_id,
+                &self.config.store_hash,
+                &event.data(),
+                self.clock.unix(),
+            );
+            let hash = payload["hash"].as_str().unwrap_or_default().to_owned();
+            let body = serde_json::to_vec(&payload).unwrap_or_default();
+            for hook in hooks {
+                self.dispatcher.enqueue(Job {
+                    hook,
+                    scope,
+                    hash: hash.clone(),
+                    body: body.clone(),
+                    generation: self.dispatcher.generation(),
+                });
+            }
+        }
+    }
+}

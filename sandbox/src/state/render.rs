@@ -1,0 +1,200 @@
+//! The cart response object (`data` of every cart endpoint), priced from the catalog:
+//! `extended_* = unit × quantity`, `base_amount = Σ extended_sale_price`, no tax or promotions.
+
+use serde_json::{json, Map, Value};
+
+use super::carts::{Cart, LineItem};
+use super::catalog::{Catalog, ProductExt};
+use crate::clock::format_cart_time;
+use crate::seed::{ProductSeed, ProductType};
+
+/// Money rounded to cents, as BigCommerce returns it.
+pub fn money(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+/// Prices of one line: (original, list/sale unit price).
+fn unit_prices(product: Option<&ProductSeed>, item: &LineItem) -> (f64, f64) {
+    let Some(product) = product else {
+        return (0.0, item.list_price_override.unwrap_or(0.0));
+    };
+    let variant = product.variant(item.variant_id);
+    let original = variant.map_or(product.price, |v| product.variant_price(v));
+    let list = variant.map_or(original, |v| product.unit_list_price(v));
+    (original, item.list_price_override.unwrap_or(list))
+}
+
+/// Unit price a shopper pays for a line (used by the hosted pages and orders too).
+pub fn unit_price(catalog: &Catalog, item: &LineItem) -> f64 {
+    money(unit_prices(catalog.product(item.product_id), item).1)
+}
+
+/// Display name of a line.
+pub fn item_name(catalog: &Catalog, item: &LineItem) -> String {
+    item.name_override.clone().unwrap_or_else(|| {
+        catalog
+            .product(item.product_id)
+            .map_or_else(|| format!("Product {}", item.product_id), |p| p.name.clone())
+    })
+}
+
+/// The cart total (`cart_amount`).
+pub fn cart_amount(catalog: &Catalog, cart: &Cart) -> f64 {
+    money(
+        cart.items
+            .iter()
+            .map(|i| unit_price(catalog, i) * f64::from(i.quantity))
+            .sum(),
+    )
+}
+
+/// Image URL of a product: the seed's, or the sandbox's own SVG placeholder.
+pub fn image_url(product: &ProductSeed, public_url: &str) -> String {
+    product
+        .image_url
+        .clone()
+        .unwrap_or_else(|| format!("{public_url}/__sandbox/images/{}.svg", product.id))
+}
+
+fn render_item(
+    catalog: &Catalog,
+    item: &LineItem,
+    public_url: &str,
+    with_options: bool,
+) -> (bool, Value) {
+    let product = catalog.product(item.product_id);
+    let digital = product.is_some_and(|p| p.kind == ProductType::Digital);
+    let (original, unit) = unit_prices(product, item);
+    let extended = money(unit * f64::from(item.quantity));
+    let sku = product
+        .and_then(|p| p.variant(item.variant_id))
+        .map_or_else(String::new, |v| v.sku.clone());
+    let (url, image) = product.map_or_else(
+        || (String::new(), String::new()),
+        |p| (format!("{public_url}/{}/", p.slug), image_url(p, public_url)),
+    );
+    let mut v = json!({
+        "id": item.id,
+        "parent_id": null,
+        "variant_id": item.variant_id,
+        "product_id": item.product_id,
+        "sku": sku,
+        "name": item_name(catalog, item),
+        "url": url,
+        "quantity": item.quantity,
+        "taxable": true,
+        "image_url": image,
+        "discounts": [],
+        "coupons": [],
+        "discount_amount": 0,
+        "coupon_amount": 0,
+        "original_price": money(original),
+        "list_price": money(unit),
+        "sale_price": money(unit),
+        "extended_list_price": extended,
+        "extended_sale_price": extended,
+        "is_mutable": true,
+    });
+    if let Some(obj) = v.as_object_mut() {
+        if digital {
+            insert_digital_fields(obj, public_url, item);
+        } else {
+            obj.insert("is_require_shipping".to_owned(), Value::Bool(true));
+            obj.insert("gift_wrapping".to_owned(), Value::Null);
+        }
+        if with_options {
+            let options: Vec<Value> = item
+                .options
+                .iter()
+                .map(|o| {
+                    json!({"name": o.name, "nameId": o.name_id, "value": o.value,
+                           "valueId": o.value_id})
+                })
+                .collect();
+            obj.insert("options".to_owned(), Value::Array(options));
+        }
+    }
+    (digital, v)
+}
+
+fn insert_digital_fields(obj: &mut Map<String, Value>, public_url: &str, item: &LineItem) {
+    obj.insert("download_file_urls".to_owned(), json!([]));
+    obj.insert(
+        "download_page_url".to_owned(),
+        Value::String(format!("{public_url}/account.php?action=download_item&item={}", item.id)),
+    );
+    obj.insert("download_size".to_owned(), Value::String("1.2 MB".to_owned()));
+}
+
+/// Which optional parts of the cart to render.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Includes {
+    pub physical_options: bool,
+    pub digital_options: bool,
+    pub redirect_urls: bool,
+}
+
+impl Includes {
+    /// Parses BigCommerce's comma-separated `include` query value.
+    pub fn parse(include: Option<&str>) -> Self {
+        let mut inc = Self::default();
+        for part in include.unwrap_or("").split(',').map(str::trim) {
+            match part {
+                "line_items.physical_items.options" => inc.physical_options = true,
+                "line_items.digital_items.options" => inc.digital_options = true,
+                "redirect_urls" => inc.redirect_urls = true,
+                _ => {}
+            }
+        }
+        inc
+    }
+}
+
+/// The cart object as BigCommerce renders it (without `redirect_urls`; the API adds those).
+pub fn render_cart(catalog: &Catalog, cart: &Cart, public_url: &str, inc: Includes) -> Value {
+    let mut physical = Vec::new();
+    let mut digital = Vec::new();
+    for item in &cart.items {
+        let with_options = {
+            let is_digital = catalog
+                .product(item.product_id)
+                .is_some_and(|p| p.kind == ProductType::Digital);
+            if is_digital {
+                inc.digital_options
+            } else {
+                inc.physical_options
+            }
+        };
+        let (is_digital, v) = render_item(catalog, item, public_url, with_options);
+        if is_digital {
+            digital.push(v);
+        } else {
+            physical.push(v);
+        }
+    }
+    let amount = cart_amount(catalog, cart);
+    json!({
+        "id": cart.id,
+        "customer_id": cart.customer_id,
+        "channel_id": cart.channel_id,
+        "email": cart.email,
+        "currency": {"code": cart.currency},
+        "tax_included": false,
+        "base_amount": amount,
+        "discount_amount": 0,
+        "manual_discount_amount": 0,
+        "cart_amount": amount,
+        "coupons": [],
+        "discounts": [],
+        "line_items": {
+            "physical_items": physical,
+            "digital_items": digital,
+            "gift_certificates": [],
+            "custom_items": [],
+        },
+        "created_time": format_cart_time(cart.created),
+        "updated_time": format_cart_time(cart.updated),
+        "locale": cart.locale,
+        "version": cart.version,
+    })
+}

@@ -1,0 +1,323 @@
+//! Layered configuration: `config/base.yaml` → `config/{APP_ENVIRONMENT}.yaml` → `APP_*`
+//! environment variables, parsed once at start-up into one typed tree.
+//!
+//! Every value that can be wrong is checked here, so a bad deployment fails at boot with a
+//! message that names the key, never on the first request.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_aux::field_attributes::deserialize_number_from_string;
+use sqlx::postgres::{PgConnectOptions, PgSslMode};
+use url::Url;
+
+/// Prefix of environment variables that override configuration keys.
+pub const ENV_PREFIX: &str = "APP";
+/// Separator between key segments in environment variable names (`APP_DATABASE__PORT`).
+pub const ENV_SEPARATOR: &str = "__";
+
+/// The whole configuration of the service.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub application: ApplicationSettings,
+    pub database: DatabaseSettings,
+    pub session: SessionSettings,
+    pub bigcommerce: BigCommerceSettings,
+    pub webhooks: WebhookSettings,
+}
+
+/// How the HTTP server runs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApplicationSettings {
+    pub host: String,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub port: u16,
+    pub base_url: Url,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub shutdown_timeout_seconds: u64,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub workers: usize,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub max_json_body_bytes: usize,
+    #[serde(default)]
+    pub cors_allowed_origins: Vec<String>,
+}
+
+/// Log output: one JSON object per line, or a compact human format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Compact,
+}
+
+/// Where the Postgres database is.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub host: String,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub port: u16,
+    pub username: String,
+    pub password: SecretString,
+    pub database_name: String,
+    pub require_ssl: bool,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub max_connections: u32,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub acquire_timeout_ms: u64,
+}
+
+/// Shopper session cookie and lifetimes.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionSettings {
+    pub cookie_name: String,
+    pub cookie_secure: bool,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub idle_timeout_minutes: u64,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub absolute_timeout_hours: u64,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub touch_interval_seconds: u64,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub sweep_interval_seconds: u64,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub sweep_batch_size: i64,
+}
+
+/// The BigCommerce store this service sells through.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BigCommerceSettings {
+    pub api_base_url: Url,
+    pub store_hash: String,
+    pub access_token: SecretString,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub channel_id: u32,
+    pub currency: String,
+    pub locale: String,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub timeout_ms: u64,
+}
+
+/// Authentication of BigCommerce's webhook callbacks.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookSettings {
+    pub secret: SecretString,
+    pub secret_header: String,
+}
+
+/// A configuration that cannot be used; the message names the offending key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigurationError {
+    #[error("invalid configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("invalid configuration: `{key}` {problem}")]
+    Invalid { key: &'static str, problem: String },
+    #[error("invalid APP_ENVIRONMENT `{0}`: use `local` or `production`")]
+    Environment(String),
+}
+
+/// The deployment environment, which picks `config/{environment}.yaml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Local,
+    Production,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Local => "local",
+            Environment::Production => "production",
+        }
+    }
+}
+
+impl TryFrom<String> for Environment {
+    type Error = ConfigurationError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        match value.to_lowercase().as_str() {
+            "local" => Ok(Self::Local),
+            "production" => Ok(Self::Production),
+            _ => Err(ConfigurationError::Environment(value)),
+        }
+    }
+}
+
+/// Loads the configuration from `./config` and the process environment.
+pub fn get_configuration() -> Result<Settings, ConfigurationError> {
+    let environment: Environment = std::env::var("APP_ENVIRONMENT")
+        .unwrap_or_else(|_| "local".into())
+        .try_into()?;
+    let variables: HashMap<String, String> = std::env::vars().collect();
+    load_configuration(Path::new("config"), environment, variables)
+}
+
+/// Loads the configuration from `directory`, with `variables` standing in for the environment
+/// (so tests can exercise the override rules without touching the process environment).
+pub fn load_configuration(
+    directory: &Path,
+    environment: Environment,
+    variables: HashMap<String, String>,
+) -> Result<Settings, ConfigurationError> {
+    let settings: Settings = config::Config::builder()
+        .add_source(config::File::from(directory.join("base.yaml")))
+        .add_source(
+            config::File::from(directory.join(format!("{}.yaml", environment.as_str())))
+                .required(false),
+        )
+        .add_source(
+            config::Environment::with_prefix(ENV_PREFIX)
+                .prefix_separator("_")
+                .separator(ENV_SEPARATOR)
+                .list_separator(",")
+                .with_list_parse_key("application.cors_allowed_origins")
+                .try_parsing(true)
+                .source(Some(variables)),
+        )
+        .build()?
+        .try_deserialize()?;
+    settings.validate()?;
+    Ok(settings)
+}
+
+fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigurationError {
+    ConfigurationError::Invalid {
+        key,
+        problem: problem.into(),
+    }
+}
+
+impl Settings {
+    /// Checks what serde cannot: required secrets, ranges and formats.
+    fn validate(&self) -> Result<(), ConfigurationError> {
+        let bc = &self.bigcommerce;
+        if bc.store_hash.is_empty()
+            || !bc
+                .store_hash
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(invalid(
+                "bigcommerce.store_hash",
+                "must be the store hash from /stores/{store_hash}/ (letters, digits, - or _)",
+            ));
+        }
+        if bc.access_token.expose_secret().is_empty() {
+            return Err(invalid("bigcommerce.access_token", "is required"));
+        }
+        if bc.client_id.is_empty() {
+            return Err(invalid("bigcommerce.client_id", "is required"));
+        }
+        if bc.client_secret.expose_secret().is_empty() {
+            return Err(invalid("bigcommerce.client_secret", "is required"));
+        }
+        if bc.currency.len() != 3 || !bc.currency.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(invalid(
+                "bigcommerce.currency",
+                "must be an ISO 4217 code such as USD",
+            ));
+        }
+        if bc.timeout_ms == 0 {
+            return Err(invalid("bigcommerce.timeout_ms", "must be positive"));
+        }
+        if bc.api_base_url.cannot_be_a_base() {
+            return Err(invalid(
+                "bigcommerce.api_base_url",
+                "must be an http(s) URL",
+            ));
+        }
+        let session = &self.session;
+        if session.cookie_name.is_empty()
+            || !session
+                .cookie_name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+        {
+            return Err(invalid(
+                "session.cookie_name",
+                "must be a non-empty cookie token",
+            ));
+        }
+        if session.cookie_name.starts_with("__Host-") && !session.cookie_secure {
+            return Err(invalid(
+                "session.cookie_name",
+                "uses the __Host- prefix, which browsers only accept with session.cookie_secure = true",
+            ));
+        }
+        if session.idle_timeout_minutes == 0 || session.absolute_timeout_hours == 0 {
+            return Err(invalid(
+                "session.idle_timeout_minutes",
+                "lifetimes must be positive",
+            ));
+        }
+        if session.sweep_batch_size <= 0 {
+            return Err(invalid("session.sweep_batch_size", "must be positive"));
+        }
+        if self.webhooks.secret.expose_secret().is_empty() {
+            return Err(invalid("webhooks.secret", "is required"));
+        }
+        for origin in &self.application.cors_allowed_origins {
+            let parsed = Url::parse(origin).map_err(|_| {
+                invalid(
+                    "application.cors_allowed_origins",
+                    format!("contains `{origin}`, which is not an origin"),
+                )
+            })?;
+            if parsed.path() != "/" || origin.ends_with('/') {
+                return Err(invalid(
+                    "application.cors_allowed_origins",
+                    format!("contains `{origin}`: give scheme://host[:port] with no path"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl DatabaseSettings {
+    /// Connection options for the server, without choosing a database.
+    pub fn without_db(&self) -> PgConnectOptions {
+        let ssl_mode = if self.require_ssl {
+            PgSslMode::Require
+        } else {
+            PgSslMode::Prefer
+        };
+        PgConnectOptions::new()
+            .host(&self.host)
+            .port(self.port)
+            .username(&self.username)
+            .password(self.password.expose_secret())
+            .ssl_mode(ssl_mode)
+    }
+
+    /// Connection options for the service's database.
+    pub fn connect_options(&self) -> PgConnectOptions {
+        self.without_db().database(&self.database_name)
+    }
+
+    pub fn acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.acquire_timeout_ms)
+    }
+}
+
+impl SessionSettings {
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_minutes * 60)
+    }
+
+    pub fn absolute_timeout(&self) -> Duration {
+        Duration::from_secs(self.absolute_timeout_hours * 3600)
+    }
+
+    pub fn touch_interval(&self) -> Duration {
+        Duration::from_secs(self.touch_interval_seconds)
+    }
+}

@@ -1,0 +1,102 @@
+//! `ShopperSession`: the extractor handlers use, and the response hook that sends a newly
+//! issued token to the browser.
+
+use actix_web::dev::{Payload, ServiceResponse};
+use actix_web::web::Data;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use uuid::Uuid;
+
+use super::{removal_cookie, session_cookie, SessionError, SessionRecord, SessionToken, Sessions};
+
+/// The current shopper's session, loaded or created for this request.
+#[derive(Debug, Clone)]
+pub struct ShopperSession {
+    record: SessionRecord,
+}
+
+impl ShopperSession {
+    pub fn id(&self) -> Uuid {
+        self.record.id
+    }
+
+    pub fn cart_id(&self) -> Option<Uuid> {
+        self.record.cart_id
+    }
+
+    pub fn customer_id(&self) -> Option<i64> {
+        self.record.customer_id
+    }
+
+    pub fn channel_id(&self) -> i64 {
+        self.record.channel_id
+    }
+}
+
+/// What the response should do with the session cookie, set in the request's extensions.
+#[derive(Debug, Clone)]
+pub enum CookieChange {
+    Issue(SessionToken),
+    Remove,
+}
+
+impl FromRequest for ShopperSession {
+    type Error = SessionError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Several extractors in one request share the first one's session.
+        if let Some(session) = req.extensions().get::<ShopperSession>() {
+            let session = session.clone();
+            return Box::pin(async move { Ok(session) });
+        }
+        let sessions = req.app_data::<Data<Sessions>>().cloned();
+        let req = req.clone();
+        Box::pin(async move {
+            let sessions = sessions.ok_or_else(|| {
+                SessionError::Unexpected(anyhow::anyhow!("Sessions is not registered"))
+            })?;
+            let token = req
+                .cookie(&sessions.settings().cookie_name)
+                .and_then(|cookie| SessionToken::parse(cookie.value()));
+            let loaded = match token {
+                Some(token) => sessions.load(&token).await?,
+                None => None,
+            };
+            let record = match loaded {
+                Some(record) => record,
+                None => {
+                    let (token, record) = sessions.create().await?;
+                    req.extensions_mut().insert(CookieChange::Issue(token));
+                    record
+                }
+            };
+            let session = ShopperSession { record };
+            req.extensions_mut().insert(session.clone());
+            Ok(session)
+        })
+    }
+}
+
+/// Adds the `Set-Cookie` header that a handler's session work asked for.
+pub fn write_session_cookie<B>(mut response: ServiceResponse<B>) -> ServiceResponse<B> {
+    let change = response
+        .request()
+        .extensions()
+        .get::<CookieChange>()
+        .cloned();
+    let Some(change) = change else {
+        return response;
+    };
+    let Some(sessions) = response.request().app_data::<Data<Sessions>>().cloned() else {
+        return response;
+    };
+    let cookie = match change {
+        CookieChange::Issue(token) => session_cookie(sessions.settings(), &token),
+        CookieChange::Remove => removal_cookie(sessions.settings()),
+    };
+    if let Err(error) = response.response_mut().add_cookie(&cookie) {
+        tracing::error!(error = %error, "could not write the session cookie");
+    }
+    response
+}

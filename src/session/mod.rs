@@ -1,0 +1,77 @@
+//! Shopper sessions: an opaque token in an HttpOnly cookie, a row in Postgres keyed by the
+//! token's hash, and a typed `ShopperSession` extractor for handlers.
+//!
+//! A session is created when a request first needs one. An unknown, expired or malformed cookie
+//! simply yields a new session: never an error.
+
+mod cookie;
+mod error;
+mod extractor;
+mod store;
+mod sweeper;
+mod token;
+
+pub use cookie::{removal_cookie, session_cookie};
+pub use error::SessionError;
+pub use extractor::{write_session_cookie, CookieChange, ShopperSession};
+pub use store::{delete_expired_sessions, SessionRecord};
+pub use sweeper::{run_session_sweeper, sweep_expired_sessions};
+pub use token::{SessionToken, TokenHash};
+
+use sqlx::PgPool;
+
+use crate::configuration::SessionSettings;
+
+/// Everything needed to load, create and end sessions; shared by all workers.
+#[derive(Clone)]
+pub struct Sessions {
+    pool: PgPool,
+    settings: SessionSettings,
+    channel_id: i64,
+}
+
+impl Sessions {
+    pub fn new(pool: PgPool, settings: SessionSettings, channel_id: i64) -> Self {
+        Self {
+            pool,
+            settings,
+            channel_id,
+        }
+    }
+
+    pub fn settings(&self) -> &SessionSettings {
+        &self.settings
+    }
+
+    /// The live session for `token`, touching it when it was last seen long enough ago.
+    pub async fn load(&self, token: &SessionToken) -> Result<Option<SessionRecord>, SessionError> {
+        let Some(record) = store::load_session(&self.pool, &token.hash()).await? else {
+            return Ok(None);
+        };
+        let since_seen = time::OffsetDateTime::now_utc() - record.last_seen_at;
+        if since_seen >= self.settings.touch_interval() {
+            store::touch_session(&self.pool, record.id, self.settings.idle_timeout()).await?;
+        }
+        Ok(Some(record))
+    }
+
+    /// A brand-new session and the token that names it.
+    pub async fn create(&self) -> Result<(SessionToken, SessionRecord), SessionError> {
+        let token = SessionToken::generate().map_err(|e| SessionError::Unexpected(e.into()))?;
+        let record = store::insert_session(
+            &self.pool,
+            &token.hash(),
+            self.channel_id,
+            self.settings.idle_timeout(),
+            self.settings.absolute_timeout(),
+        )
+        .await?;
+        Ok((token, record))
+    }
+
+    /// Ends the session: its token is dead from now on.
+    pub async fn end(&self, session_id: uuid::Uuid) -> Result<(), SessionError> {
+        store::delete_session(&self.pool, session_id).await?;
+        Ok(())
+    }
+}

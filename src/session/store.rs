@@ -1,0 +1,138 @@
+//! Persistence of shopper sessions. Each function is one statement on a borrowed executor.
+
+use std::time::Duration;
+
+use sqlx::PgExecutor;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::token::TokenHash;
+
+/// A live session as stored.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub id: Uuid,
+    pub cart_id: Option<Uuid>,
+    pub customer_id: Option<i64>,
+    pub channel_id: i64,
+    pub last_seen_at: OffsetDateTime,
+}
+
+fn interval(duration: Duration) -> sqlx::postgres::types::PgInterval {
+    sqlx::postgres::types::PgInterval {
+        months: 0,
+        days: 0,
+        microseconds: i64::try_from(duration.as_micros()).unwrap_or(i64::MAX),
+    }
+}
+
+/// Stores a new session for the token whose hash is `token_hash`.
+#[tracing::instrument(name = "Insert session", skip_all)]
+pub async fn insert_session(
+    executor: impl PgExecutor<'_>,
+    token_hash: &TokenHash,
+    channel_id: i64,
+    idle_timeout: Duration,
+    absolute_timeout: Duration,
+) -> Result<SessionRecord, sqlx::Error> {
+    let id = Uuid::new_v4();
+    let row = sqlx::query!(
+        r#"
+        INSERT INTO sessions (id, token_hash, channel_id, idle_expires_at, absolute_expires_at)
+        VALUES ($1, $2, $3, now() + $4::interval, now() + $5::interval)
+        RETURNING last_seen_at
+        "#,
+        id,
+        &token_hash.0[..],
+        channel_id,
+        interval(idle_timeout),
+        interval(absolute_timeout),
+    )
+    .fetch_one(executor)
+    .await?;
+    Ok(SessionRecord {
+        id,
+        cart_id: None,
+        customer_id: None,
+        channel_id,
+        last_seen_at: row.last_seen_at,
+    })
+}
+
+/// The unexpired session whose token hashes to `token_hash`, if any.
+#[tracing::instrument(name = "Load session", skip_all)]
+pub async fn load_session(
+    executor: impl PgExecutor<'_>,
+    token_hash: &TokenHash,
+) -> Result<Option<SessionRecord>, sqlx::Error> {
+    sqlx::query_as!(
+        SessionRecord,
+        r#"
+        SELECT id, cart_id, customer_id, channel_id, last_seen_at
+        FROM sessions
+        WHERE token_hash = $1 AND expires_at > now()
+        "#,
+        &token_hash.0[..],
+    )
+    .fetch_optional(executor)
+    .await
+}
+
+/// Records activity: pushes the idle expiry forward, never past the absolute one.
+#[tracing::instrument(name = "Touch session", skip_all, fields(session.id = %session_id))]
+pub async fn touch_session(
+    executor: impl PgExecutor<'_>,
+    session_id: Uuid,
+    idle_timeout: Duration,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        UPDATE sessions
+        SET last_seen_at = now(),
+            idle_expires_at = LEAST(now() + $2::interval, absolute_expires_at)
+        WHERE id = $1
+        "#,
+        session_id,
+        interval(idle_timeout),
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Deletes the session, making its token dead at once.
+#[tracing::instrument(name = "Delete session", skip_all, fields(session.id = %session_id))]
+pub async fn delete_session(
+    executor: impl PgExecutor<'_>,
+    session_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM sessions WHERE id = $1", session_id)
+        .execute(executor)
+        .await?;
+    Ok(())
+}
+
+/// Deletes up to `batch_size` expired sessions and reports how many went. Rows another
+/// transaction holds are skipped, so the sweeper never waits on, or blocks, a request.
+#[tracing::instrument(name = "Delete expired sessions", skip_all)]
+pub async fn delete_expired_sessions(
+    executor: impl PgExecutor<'_>,
+    batch_size: i64,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query!(
+        r#"
+        DELETE FROM sessions
+        WHERE id IN (
+            SELECT id FROM sessions
+            WHERE expires_at <= now()
+            ORDER BY expires_at
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED
+        )
+        "#,
+        batch_size,
+    )
+    .execute(executor)
+    .await?;
+    Ok(result.rows_affected())
+}

@@ -1,0 +1,185 @@
+//! Builds the application: binds the listener first (port 0 works in tests), migrates the
+//! database, wires every dependency and starts the background tasks.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::{Server, Service};
+use actix_web::error::{InternalError, JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::middleware::ErrorHandlers;
+use actix_web::web::{self, Data};
+use actix_web::{http, App, HttpRequest, HttpResponse, HttpServer};
+use anyhow::Context;
+use sqlx::PgPool;
+use tracing_actix_web::TracingLogger;
+
+use crate::configuration::{ApplicationSettings, Settings};
+use crate::database::get_connection_pool;
+use crate::errors::{problem_for_plain_errors, ErrorCode, Problem};
+use crate::routes;
+use crate::session::{run_session_sweeper, write_session_cookie, Sessions};
+use crate::telemetry::{echo_request_id, ShopperSafeRootSpan};
+
+/// The running service: its HTTP server and its background tasks.
+pub struct Application {
+    port: u16,
+    server: Server,
+    settings: Settings,
+    pool: PgPool,
+}
+
+impl Application {
+    /// Binds, migrates and wires the service; call `run_until_stopped` to serve.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let address = format!(
+            "{}:{}",
+            settings.application.host, settings.application.port
+        );
+        let listener =
+            TcpListener::bind(&address).with_context(|| format!("Failed to bind {address}"))?;
+        let port = listener.local_addr()?.port();
+        let pool = get_connection_pool(&settings.database);
+        migrate_database(&pool).await?;
+        let server = run(listener, pool.clone(), &settings)?;
+        Ok(Self {
+            port,
+            server,
+            settings,
+            pool,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle that stops the server gracefully (draining requests in flight).
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM/SIGINT (or a stop through the handle); in-flight requests are
+    /// drained for up to `application.shutdown_timeout_seconds`.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let sweeper = tokio::spawn(run_session_sweeper(
+            self.pool.clone(),
+            self.settings.session.clone(),
+        ));
+        let result = self.server.await;
+        sweeper.abort();
+        result
+    }
+}
+
+/// Applies the embedded migrations, waiting up to 30 s for the database to come up.
+async fn migrate_database(pool: &PgPool) -> anyhow::Result<()> {
+    let mut attempt = 0;
+    loop {
+        match sqlx::migrate!("./migrations").run(pool).await {
+            Ok(()) => return Ok(()),
+            Err(sqlx::migrate::MigrateError::Execute(error))
+                if crate::database::is_unavailable(&error) && attempt < 30 =>
+            {
+                attempt += 1;
+                tracing::warn!(error = %error, "database not reachable yet; retrying migrations");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(error) => return Err(error).context("Failed to migrate the database"),
+        }
+    }
+}
+
+fn run(listener: TcpListener, pool: PgPool, settings: &Settings) -> anyhow::Result<Server> {
+    let app_settings = settings.application.clone();
+    let sessions = Data::new(Sessions::new(
+        pool.clone(),
+        settings.session.clone(),
+        i64::from(settings.bigcommerce.channel_id),
+    ));
+    let pool = Data::new(pool);
+    let json_limit = app_settings.max_json_body_bytes;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
+            .wrap_fn(|req, srv| {
+                let response = srv.call(req);
+                async move { response.await.map(write_session_cookie) }
+            })
+            .wrap(cors(&app_settings))
+            .wrap_fn(|req, srv| {
+                let response = srv.call(req);
+                async move { response.await.map(echo_request_id) }
+            })
+            .wrap(TracingLogger::<ShopperSafeRootSpan>::new())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(json_limit)
+                    .error_handler(json_error),
+            )
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(pool.clone())
+            .app_data(sessions.clone())
+            .configure(routes::configure)
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(settings.application.shutdown_timeout_seconds);
+    if settings.application.workers > 0 {
+        server = server.workers(settings.application.workers);
+    }
+    Ok(server.run())
+}
+
+fn cors(settings: &ApplicationSettings) -> Cors {
+    let origins = settings.cors_allowed_origins.clone();
+    Cors::default()
+        .allowed_origin_fn(move |origin, _| {
+            origins
+                .iter()
+                .any(|allowed| origin.as_bytes() == allowed.as_bytes())
+        })
+        .supports_credentials()
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers([
+            http::header::CONTENT_TYPE,
+            http::header::ACCEPT,
+            http::header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            http::header::RETRY_AFTER,
+            http::header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600)
+}
+
+fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let problem = match &error {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => Problem::new(
+            ErrorCode::PayloadTooLarge,
+            format!("The request body is larger than {limit} bytes."),
+        ),
+        JsonPayloadError::ContentType => Problem::from_code(ErrorCode::UnsupportedMediaType),
+        JsonPayloadError::Deserialize(inner) => {
+            Problem::new(ErrorCode::InvalidJson, inner.to_string())
+        }
+        _ => Problem::from_code(ErrorCode::InvalidJson),
+    };
+    InternalError::from_response(error, problem.to_response()).into()
+}
+
+fn path_error(error: PathError, _: &HttpRequest) -> actix_web::Error {
+    InternalError::from_response(error, Problem::from_code(ErrorCode::NotFound).to_response())
+        .into()
+}
+
+fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let problem = Problem::new(ErrorCode::BadRequest, error.to_string());
+    InternalError::from_response(error, problem.to_response()).into()
+}
+
+async fn not_found() -> HttpResponse {
+    Problem::from_code(ErrorCode::NotFound).to_response()
+}

@@ -1,0 +1,109 @@
+use std::time::Duration;
+
+use crate::helpers::{admin_connect_options, spawn_app, spawn_app_with, DbProxy};
+
+#[tokio::test]
+async fn healthz_answers_200_with_a_request_id() {
+    let app = spawn_app().await;
+
+    let response = app.get("/healthz").await;
+
+    assert_eq!(response.status().as_u16(), 200);
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .expect("X-Request-Id header");
+    assert!(!request_id.is_empty());
+}
+
+#[tokio::test]
+async fn readyz_answers_200_when_the_database_is_reachable() {
+    let app = spawn_app().await;
+
+    let response = app.get("/readyz").await;
+
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn readiness_and_the_api_answer_503_while_the_database_is_down_and_recover_after() {
+    // Arrange: the application reaches Postgres through a proxy we can cut.
+    let admin = admin_connect_options();
+    let upstream = format!("{}:{}", admin.get_host(), admin.get_port())
+        .parse()
+        .expect("database address");
+    let proxy = DbProxy::start(upstream).await;
+    let proxy_port = proxy.port;
+    let app = spawn_app_with(|settings| {
+        settings.database.port = proxy_port;
+        settings.database.acquire_timeout_ms = 500;
+    })
+    .await;
+    assert_eq!(app.get("/readyz").await.status().as_u16(), 200);
+    assert_eq!(app.get_cart().await.status().as_u16(), 200);
+
+    // Act: the database goes away.
+    proxy.stop();
+
+    // Assert: fast 503 problems, never a 500.
+    for path in ["/readyz", "/api/cart"] {
+        let started = std::time::Instant::now();
+        let response = app.get(path).await;
+        assert_eq!(response.status().as_u16(), 503, "{path} during the outage");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{path} body type"
+        );
+        let body: serde_json::Value = response.json().await.expect("problem body");
+        assert_eq!(body["code"], "database_unavailable", "{path} code");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{path} took {:?} to fail",
+            started.elapsed()
+        );
+    }
+
+    // Act: the database is back; the service recovers by itself.
+    proxy.restart();
+    let mut recovered = false;
+    for _ in 0..50 {
+        if app.get("/readyz").await.status().as_u16() == 200 {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "readiness never recovered");
+    assert_eq!(app.get_cart().await.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn unknown_paths_and_wrong_methods_get_problem_responses() {
+    let app = spawn_app().await;
+    let cases = [
+        ("GET", "/no/such/path", 404, "not_found"),
+        ("PUT", "/api/cart", 405, "method_not_allowed"),
+        ("POST", "/healthz", 404, "not_found"),
+    ];
+    for (method, path, status, code) in cases {
+        let response = app
+            .api_client
+            .request(method.parse().expect("method"), app.url(path))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status().as_u16(), status, "{method} {path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{method} {path}"
+        );
+        let body: serde_json::Value = response.json().await.expect("problem body");
+        assert_eq!(body["code"], code, "{method} {path}");
+        assert_eq!(body["status"], status, "{method} {path}");
+        assert!(
+            body["title"].is_string() && body["type"].is_string() && body["detail"].is_string()
+        );
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests: the real application on port 0, a fresh database per test, HTTP only.
+
+mod configuration;
+mod health_check;
+mod helpers;
+mod sessions;
