@@ -26,7 +26,45 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub session: SessionSettings,
     pub bigcommerce: BigCommerceSettings,
+    pub cart: CartSettings,
+    pub rate_limits: RateLimitSettings,
     pub webhooks: WebhookSettings,
+}
+
+/// The cart rules that are a matter of policy.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CartSettings {
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub snapshot_ttl_seconds: u64,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub low_quota_threshold: u64,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub max_quantity: u32,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub max_line_items_per_request: usize,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub idempotency_key_ttl_hours: u64,
+}
+
+/// Per-client limits on cart mutations, so no one client can drain the store's API quota.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub mutations_per_minute_per_session: u32,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub mutations_per_minute_per_ip: u32,
+    /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+}
+
+impl CartSettings {
+    pub fn snapshot_ttl(&self) -> Duration {
+        Duration::from_secs(self.snapshot_ttl_seconds)
+    }
+
+    pub fn idempotency_key_ttl(&self) -> Duration {
+        Duration::from_secs(self.idempotency_key_ttl_hours * 3600)
+    }
 }
 
 /// How the HTTP server runs.
@@ -260,6 +298,20 @@ impl Settings {
         }
         if session.sweep_batch_size <= 0 {
             return Err(invalid("session.sweep_batch_size", "must be positive"));
+        }
+        if self.cart.max_quantity == 0 {
+            return Err(invalid("cart.max_quantity", "must be positive"));
+        }
+        if self.cart.max_line_items_per_request == 0 {
+            return Err(invalid(
+                "cart.max_line_items_per_request",
+                "must be positive",
+            ));
+        }
+        if self.rate_limits.mutations_per_minute_per_session == 0
+            || self.rate_limits.mutations_per_minute_per_ip == 0
+        {
+            return Err(invalid("rate_limits", "limits must be positive"));
         }
         if self.webhooks.secret.expose_secret().is_empty() {
             return Err(invalid("webhooks.secret", "is required"));

@@ -19,7 +19,7 @@ use serde::Serialize;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Every stable error code the service can answer with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     BadRequest,
@@ -31,6 +31,23 @@ pub enum ErrorCode {
     PayloadTooLarge,
     UnsupportedMediaType,
     TooManyRequests,
+    CartEmpty,
+    ItemNotFound,
+    LineNotEditable,
+    RecoveryTokenUnknown,
+    SignInRequired,
+    InvalidCredentials,
+    CsrfTokenInvalid,
+    IdempotencyKeyReused,
+    IdempotencyKeyInFlight,
+    ProductUnavailable,
+    QuantityLimit,
+    OptionRequired,
+    UpstreamRejected,
+    CartBusy,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+    UpstreamTimeout,
     DatabaseUnavailable,
     InternalError,
 }
@@ -47,6 +64,23 @@ impl ErrorCode {
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::TooManyRequests,
+        ErrorCode::CartEmpty,
+        ErrorCode::ItemNotFound,
+        ErrorCode::LineNotEditable,
+        ErrorCode::RecoveryTokenUnknown,
+        ErrorCode::SignInRequired,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::CsrfTokenInvalid,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::IdempotencyKeyInFlight,
+        ErrorCode::ProductUnavailable,
+        ErrorCode::QuantityLimit,
+        ErrorCode::OptionRequired,
+        ErrorCode::UpstreamRejected,
+        ErrorCode::CartBusy,
+        ErrorCode::UpstreamRateLimited,
+        ErrorCode::UpstreamUnavailable,
+        ErrorCode::UpstreamTimeout,
         ErrorCode::DatabaseUnavailable,
         ErrorCode::InternalError,
     ];
@@ -62,6 +96,23 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::TooManyRequests => "too_many_requests",
+            ErrorCode::CartEmpty => "cart_empty",
+            ErrorCode::ItemNotFound => "item_not_found",
+            ErrorCode::LineNotEditable => "line_not_editable",
+            ErrorCode::RecoveryTokenUnknown => "recovery_token_unknown",
+            ErrorCode::SignInRequired => "sign_in_required",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::CsrfTokenInvalid => "csrf_token_invalid",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorCode::IdempotencyKeyInFlight => "idempotency_key_in_flight",
+            ErrorCode::ProductUnavailable => "product_unavailable",
+            ErrorCode::QuantityLimit => "quantity_limit",
+            ErrorCode::OptionRequired => "option_required",
+            ErrorCode::UpstreamRejected => "upstream_rejected",
+            ErrorCode::CartBusy => "cart_busy",
+            ErrorCode::UpstreamRateLimited => "upstream_rate_limited",
+            ErrorCode::UpstreamUnavailable => "upstream_unavailable",
+            ErrorCode::UpstreamTimeout => "upstream_timeout",
             ErrorCode::DatabaseUnavailable => "database_unavailable",
             ErrorCode::InternalError => "internal_error",
         }
@@ -79,6 +130,29 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "The request body is too large.",
             ErrorCode::UnsupportedMediaType => "The request body must be application/json.",
             ErrorCode::TooManyRequests => "Too many requests; slow down.",
+            ErrorCode::CartEmpty => "The cart is empty.",
+            ErrorCode::ItemNotFound => "There is no such line in the cart.",
+            ErrorCode::LineNotEditable => {
+                "This line's quantity cannot be changed; remove it instead."
+            }
+            ErrorCode::RecoveryTokenUnknown => "That cart recovery link is unknown or has expired.",
+            ErrorCode::SignInRequired => "Sign in to see this cart.",
+            ErrorCode::InvalidCredentials => "The e-mail address or password is not right.",
+            ErrorCode::CsrfTokenInvalid => "The form has expired; reload the page and try again.",
+            ErrorCode::IdempotencyKeyReused => {
+                "This Idempotency-Key was used for a different request."
+            }
+            ErrorCode::IdempotencyKeyInFlight => {
+                "A request with this Idempotency-Key is still being processed."
+            }
+            ErrorCode::ProductUnavailable => "That product cannot be bought right now.",
+            ErrorCode::QuantityLimit => "That quantity is more or less than the store allows.",
+            ErrorCode::OptionRequired => "That product needs an option chosen.",
+            ErrorCode::UpstreamRejected => "The store refused the change.",
+            ErrorCode::CartBusy => "The cart is being created by another request; try again.",
+            ErrorCode::UpstreamRateLimited => "The store is busy; try again shortly.",
+            ErrorCode::UpstreamUnavailable => "The store is unavailable right now.",
+            ErrorCode::UpstreamTimeout => "The store did not answer in time.",
             ErrorCode::DatabaseUnavailable => "The service is temporarily unavailable.",
             ErrorCode::InternalError => "Something went wrong on our side.",
         }
@@ -94,6 +168,23 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::CartEmpty => StatusCode::CONFLICT,
+            ErrorCode::ItemNotFound => StatusCode::NOT_FOUND,
+            ErrorCode::LineNotEditable => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::RecoveryTokenUnknown => StatusCode::NOT_FOUND,
+            ErrorCode::SignInRequired => StatusCode::FORBIDDEN,
+            ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ErrorCode::CsrfTokenInvalid => StatusCode::FORBIDDEN,
+            ErrorCode::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::IdempotencyKeyInFlight => StatusCode::CONFLICT,
+            ErrorCode::ProductUnavailable => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::QuantityLimit => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::OptionRequired => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::UpstreamRejected => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::CartBusy => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::UpstreamRateLimited => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::UpstreamUnavailable => StatusCode::BAD_GATEWAY,
+            ErrorCode::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -101,13 +192,17 @@ impl ErrorCode {
 }
 
 /// An RFC 9457 problem document.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
+    /// URI naming the problem type.
     #[serde(rename = "type")]
     pub type_uri: String,
+    #[schema(value_type = String)]
     pub title: &'static str,
     pub status: u16,
+    /// What happened this time, for people.
     pub detail: String,
+    /// Stable code to branch on.
     pub code: ErrorCode,
     /// Seconds to wait before retrying, for 429 and 503 answers that know it.
     #[serde(skip)]

@@ -1,9 +1,16 @@
 //! checkout-bff: a backend-for-frontend that lets a headless storefront sell through
 //! BigCommerce carts without putting store credentials in a browser.
 
+pub mod bigcommerce;
+pub mod cart;
 pub mod configuration;
 pub mod database;
+pub mod domain;
 pub mod errors;
+pub mod idempotency;
+pub mod maintenance;
+pub mod metrics;
+pub mod rate_limit;
 pub mod routes;
 pub mod session;
 pub mod startup;

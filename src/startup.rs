@@ -14,11 +14,19 @@ use anyhow::Context;
 use sqlx::PgPool;
 use tracing_actix_web::TracingLogger;
 
+use std::sync::Arc;
+
+use crate::bigcommerce::BigCommerceClient;
+use crate::cart::CartService;
 use crate::configuration::{ApplicationSettings, Settings};
 use crate::database::get_connection_pool;
 use crate::errors::{problem_for_plain_errors, ErrorCode, Problem};
+use crate::maintenance::run_maintenance;
+use crate::metrics::Metrics;
+use crate::rate_limit::MutationLimiter;
 use crate::routes;
-use crate::session::{run_session_sweeper, write_session_cookie, Sessions};
+use crate::routes::metrics::count_request;
+use crate::session::{write_session_cookie, Sessions};
 use crate::telemetry::{echo_request_id, ShopperSafeRootSpan};
 
 /// The running service: its HTTP server and its background tasks.
@@ -27,6 +35,16 @@ pub struct Application {
     server: Server,
     settings: Settings,
     pool: PgPool,
+    metrics: Arc<Metrics>,
+    limiter: Arc<MutationLimiter>,
+}
+
+/// The shared services every worker gets a handle on.
+struct Dependencies {
+    pool: PgPool,
+    metrics: Arc<Metrics>,
+    limiter: Arc<MutationLimiter>,
+    carts: CartService,
 }
 
 impl Application {
@@ -41,12 +59,30 @@ impl Application {
         let port = listener.local_addr()?.port();
         let pool = get_connection_pool(&settings.database);
         migrate_database(&pool).await?;
-        let server = run(listener, pool.clone(), &settings)?;
+        let metrics = Arc::new(Metrics::new()?);
+        let bigcommerce = BigCommerceClient::new(&settings.bigcommerce, metrics.clone())?;
+        let limiter = Arc::new(MutationLimiter::new(&settings.rate_limits));
+        let carts = CartService::new(
+            pool.clone(),
+            bigcommerce,
+            settings.cart.clone(),
+            &settings.bigcommerce,
+            metrics.clone(),
+        );
+        let dependencies = Dependencies {
+            pool: pool.clone(),
+            metrics: metrics.clone(),
+            limiter: limiter.clone(),
+            carts,
+        };
+        let server = run(listener, dependencies, &settings)?;
         Ok(Self {
             port,
             server,
             settings,
             pool,
+            metrics,
+            limiter,
         })
     }
 
@@ -62,9 +98,11 @@ impl Application {
     /// Serves until SIGTERM/SIGINT (or a stop through the handle); in-flight requests are
     /// drained for up to `application.shutdown_timeout_seconds`.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let sweeper = tokio::spawn(run_session_sweeper(
+        let sweeper = tokio::spawn(run_maintenance(
             self.pool.clone(),
             self.settings.session.clone(),
+            self.metrics.clone(),
+            self.limiter.clone(),
         ));
         let result = self.server.await;
         sweeper.abort();
@@ -90,14 +128,21 @@ async fn migrate_database(pool: &PgPool) -> anyhow::Result<()> {
     }
 }
 
-fn run(listener: TcpListener, pool: PgPool, settings: &Settings) -> anyhow::Result<Server> {
+fn run(
+    listener: TcpListener,
+    dependencies: Dependencies,
+    settings: &Settings,
+) -> anyhow::Result<Server> {
     let app_settings = settings.application.clone();
     let sessions = Data::new(Sessions::new(
-        pool.clone(),
+        dependencies.pool.clone(),
         settings.session.clone(),
         i64::from(settings.bigcommerce.channel_id),
     ));
-    let pool = Data::new(pool);
+    let pool = Data::new(dependencies.pool);
+    let metrics = Data::new(dependencies.metrics);
+    let limiter = Data::from(dependencies.limiter);
+    let carts = Data::new(dependencies.carts);
     let json_limit = app_settings.max_json_body_bytes;
     let mut server = HttpServer::new(move || {
         App::new()
@@ -111,6 +156,10 @@ fn run(listener: TcpListener, pool: PgPool, settings: &Settings) -> anyhow::Resu
                 let response = srv.call(req);
                 async move { response.await.map(echo_request_id) }
             })
+            .wrap_fn(|req, srv| {
+                let response = srv.call(req);
+                async move { response.await.map(count_request) }
+            })
             .wrap(TracingLogger::<ShopperSafeRootSpan>::new())
             .app_data(
                 web::JsonConfig::default()
@@ -121,6 +170,9 @@ fn run(listener: TcpListener, pool: PgPool, settings: &Settings) -> anyhow::Resu
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(pool.clone())
             .app_data(sessions.clone())
+            .app_data(metrics.clone())
+            .app_data(limiter.clone())
+            .app_data(carts.clone())
             .configure(routes::configure)
             .default_service(web::to(not_found))
     })

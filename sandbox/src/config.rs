@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// BigCommerce's documented webhook retry schedule (seconds), used unless a test shortens it.
-pub const BIGCOMMERCE_RETRY_SCHEDULE_SECS: [u64; 11] =
-    [60, 180, 300, 600, 900, 1800, 3600, 7200, 21600, 50400, 86400];
+pub const BIGCOMMERCE_RETRY_SCHEDULE_SECS: [u64; 11] = [
+    60, 180, 300, 600, 900, 1800, 3600, 7200, 21600, 50400, 86400,
+];
 
 /// Where the catalog and customers come from.
 #[derive(Debug, Clone, Default)]

@@ -168,11 +168,31 @@ mod tests {
 
     #[test]
     fn globs_match_segments() {
-        assert!(route_matches("POST /v3/carts/*/items", "POST", "/v3/carts/abc/items"));
-        assert!(route_matches("post /v3/carts/{cart_id}/items", "POST", "/v3/carts/x/items"));
-        assert!(!route_matches("POST /v3/carts/*/items", "GET", "/v3/carts/abc/items"));
-        assert!(!route_matches("POST /v3/carts/*", "POST", "/v3/carts/abc/items"));
-        assert!(route_matches("/v3/carts/**", "DELETE", "/v3/carts/abc/items/def"));
+        assert!(route_matches(
+            "POST /v3/carts/*/items",
+            "POST",
+            "/v3/carts/abc/items"
+        ));
+        assert!(route_matches(
+            "post /v3/carts/{cart_id}/items",
+            "POST",
+            "/v3/carts/x/items"
+        ));
+        assert!(!route_matches(
+            "POST /v3/carts/*/items",
+            "GET",
+            "/v3/carts/abc/items"
+        ));
+        assert!(!route_matches(
+            "POST /v3/carts/*",
+            "POST",
+            "/v3/carts/abc/items"
+        ));
+        assert!(route_matches(
+            "/v3/carts/**",
+            "DELETE",
+            "/v3/carts/abc/items/def"
+        ));
         assert!(route_matches("* /v3/carts", "POST", "/v3/carts"));
     }
 }

@@ -190,7 +190,10 @@ fn check_seed(seed: &Seed) -> Result<(), SeedError> {
             return Err(SeedError::Invalid(format!("duplicate product id {}", p.id)));
         }
         if p.variants.is_empty() {
-            return Err(SeedError::Invalid(format!("product {} has no variant", p.id)));
+            return Err(SeedError::Invalid(format!(
+                "product {} has no variant",
+                p.id
+            )));
         }
         let value_ids: Vec<i64> = p
             .options
@@ -214,7 +217,10 @@ fn check_seed(seed: &Seed) -> Result<(), SeedError> {
     let mut customer_ids = std::collections::HashSet::new();
     for c in &seed.customers {
         if !customer_ids.insert(c.id) {
-            return Err(SeedError::Invalid(format!("duplicate customer id {}", c.id)));
+            return Err(SeedError::Invalid(format!(
+                "duplicate customer id {}",
+                c.id
+            )));
         }
     }
     Ok(())

@@ -1,7 +1,9 @@
 //! HTTP routes: one module per resource; `configure` wires them all.
 
-mod cart;
+pub mod cart;
 mod health;
+pub mod metrics;
+pub mod openapi;
 
 use actix_web::web;
 
@@ -9,5 +11,19 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
-        .service(web::resource("/api/cart").route(web::get().to(cart::get_cart)));
+        .route("/metrics", web::get().to(metrics::metrics))
+        .route("/openapi.json", web::get().to(openapi::openapi_json))
+        .service(
+            web::resource("/api/cart")
+                .route(web::get().to(cart::get_cart))
+                .route(web::delete().to(cart::clear_cart)),
+        )
+        .service(web::resource("/api/cart/items").route(web::post().to(cart::add_items)))
+        .service(
+            web::resource("/api/cart/items/{item_id}")
+                .route(web::patch().to(cart::update_item))
+                .route(web::delete().to(cart::remove_item)),
+        )
+        .service(web::resource("/api/cart/checkout").route(web::post().to(cart::checkout)))
+        .service(web::resource("/api/cart/recover").route(web::post().to(cart::recover_cart)));
 }

@@ -7,7 +7,10 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
-use super::{removal_cookie, session_cookie, SessionError, SessionRecord, SessionToken, Sessions};
+use super::{
+    removal_cookie, session_cookie, CartSnapshot, SessionError, SessionRecord, SessionToken,
+    Sessions,
+};
 
 /// The current shopper's session, loaded or created for this request.
 #[derive(Debug, Clone)]
@@ -30,6 +33,11 @@ impl ShopperSession {
 
     pub fn channel_id(&self) -> i64 {
         self.record.channel_id
+    }
+
+    /// The cart as last seen, loaded with the session.
+    pub fn snapshot(&self) -> Option<&CartSnapshot> {
+        self.record.snapshot.as_ref()
     }
 }
 

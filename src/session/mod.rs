@@ -14,8 +14,8 @@ mod token;
 pub use cookie::{removal_cookie, session_cookie};
 pub use error::SessionError;
 pub use extractor::{write_session_cookie, CookieChange, ShopperSession};
-pub use store::{delete_expired_sessions, SessionRecord};
-pub use sweeper::{run_session_sweeper, sweep_expired_sessions};
+pub use store::{delete_expired_sessions, CartSnapshot, SessionRecord};
+pub use sweeper::sweep_expired_sessions;
 pub use token::{SessionToken, TokenHash};
 
 use sqlx::PgPool;

@@ -2,13 +2,15 @@
 
 use std::time::Duration;
 
+use sqlx::types::Json;
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::token::TokenHash;
+use crate::domain::Cart;
 
-/// A live session as stored.
+/// A live session as stored, with the last known state of its cart.
 #[derive(Debug, Clone)]
 pub struct SessionRecord {
     pub id: Uuid,
@@ -16,6 +18,26 @@ pub struct SessionRecord {
     pub customer_id: Option<i64>,
     pub channel_id: i64,
     pub last_seen_at: OffsetDateTime,
+    pub snapshot: Option<CartSnapshot>,
+}
+
+/// The cart as BigCommerce last returned it, kept with the session so that a read costs one
+/// query and no BigCommerce call while it is fresh.
+#[derive(Debug, Clone)]
+pub struct CartSnapshot {
+    pub cart: Cart,
+    /// 0 for a guest cart.
+    pub customer_id: i64,
+    pub fetched_at: OffsetDateTime,
+    /// The cart may have changed where we cannot see it (hosted checkout, a webhook said so).
+    pub stale: bool,
+}
+
+impl CartSnapshot {
+    /// Whether the snapshot may be served without asking BigCommerce.
+    pub fn is_fresh(&self, ttl: Duration) -> bool {
+        !self.stale && OffsetDateTime::now_utc() - self.fetched_at < ttl
+    }
 }
 
 fn interval(duration: Duration) -> sqlx::postgres::types::PgInterval {
@@ -56,26 +78,51 @@ pub async fn insert_session(
         customer_id: None,
         channel_id,
         last_seen_at: row.last_seen_at,
+        snapshot: None,
     })
 }
 
-/// The unexpired session whose token hashes to `token_hash`, if any.
+/// The unexpired session whose token hashes to `token_hash`, with its cart snapshot: one
+/// query serves a cart read.
 #[tracing::instrument(name = "Load session", skip_all)]
 pub async fn load_session(
     executor: impl PgExecutor<'_>,
     token_hash: &TokenHash,
 ) -> Result<Option<SessionRecord>, sqlx::Error> {
-    sqlx::query_as!(
-        SessionRecord,
+    let row = sqlx::query!(
         r#"
-        SELECT id, cart_id, customer_id, channel_id, last_seen_at
-        FROM sessions
-        WHERE token_hash = $1 AND expires_at > now()
+        SELECT s.id, s.cart_id, s.customer_id, s.channel_id, s.last_seen_at,
+               c.body AS "snapshot_body?: Json<Cart>",
+               c.customer_id AS "snapshot_customer_id?",
+               c.fetched_at AS "snapshot_fetched_at?",
+               c.stale AS "snapshot_stale?"
+        FROM sessions s
+        LEFT JOIN cart_snapshots c ON c.cart_id = s.cart_id
+        WHERE s.token_hash = $1 AND s.expires_at > now()
         "#,
         &token_hash.0[..],
     )
     .fetch_optional(executor)
-    .await
+    .await?;
+    Ok(row.map(|row| {
+        let snapshot = match (row.snapshot_body, row.snapshot_fetched_at) {
+            (Some(Json(cart)), Some(fetched_at)) => Some(CartSnapshot {
+                cart,
+                customer_id: row.snapshot_customer_id.unwrap_or(0),
+                fetched_at,
+                stale: row.snapshot_stale.unwrap_or(true),
+            }),
+            _ => None,
+        };
+        SessionRecord {
+            id: row.id,
+            cart_id: row.cart_id,
+            customer_id: row.customer_id,
+            channel_id: row.channel_id,
+            last_seen_at: row.last_seen_at,
+            snapshot,
+        }
+    }))
 }
 
 /// Records activity: pushes the idle expiry forward, never past the absolute one.

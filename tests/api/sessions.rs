@@ -186,7 +186,9 @@ async fn the_sweeper_removes_expired_sessions_and_leaves_live_ones() {
     .expect("insert expired sessions");
     assert_eq!(app.session_count().await, 8);
 
-    let deleted = checkout_bff::session::sweep_expired_sessions(&app.db_pool, 2).await;
+    let deleted = checkout_bff::session::sweep_expired_sessions(&app.db_pool, 2)
+        .await
+        .expect("sweep");
 
     assert_eq!(deleted, 5);
     assert_eq!(app.session_count().await, 3);

@@ -9,7 +9,8 @@ use crate::state::errors::CartError;
 use crate::state::AppState;
 
 /// The `type` every BigCommerce v3 error carries.
-pub const ERROR_TYPE: &str = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes";
+pub const ERROR_TYPE: &str =
+    "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes";
 
 /// A BigCommerce error response.
 #[derive(Debug, Clone, PartialEq)]

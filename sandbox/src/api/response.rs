@@ -107,6 +107,8 @@ impl MessageBody for DroppedBody {
         self: Pin<&mut Self>,
         _: &mut Context<'_>,
     ) -> Poll<Option<Result<web::Bytes, Self::Error>>> {
-        Poll::Ready(Some(Err(std::io::Error::other("connection dropped by fault"))))
+        Poll::Ready(Some(Err(std::io::Error::other(
+            "connection dropped by fault",
+        ))))
     }
 }

@@ -76,9 +76,10 @@ pub fn match_route<'a>(method: &str, path: &'a str) -> Matched<'a> {
                 ("DELETE", Route::DeleteCart(id)),
             ],
         ),
-        ["v3", "carts", id, "items"] => {
-            pick("/v3/carts/{cart_id}/items", &[("POST", Route::AddItems(id))])
-        }
+        ["v3", "carts", id, "items"] => pick(
+            "/v3/carts/{cart_id}/items",
+            &[("POST", Route::AddItems(id))],
+        ),
         ["v3", "carts", id, "items", item] => pick(
             "/v3/carts/{cart_id}/items/{item_id}",
             &[
@@ -130,7 +131,10 @@ mod tests {
     fn routes_and_templates() {
         assert_eq!(
             match_route("PUT", "/v3/carts/abc/items/def"),
-            Matched::Route(Route::UpdateItem("abc", "def"), "/v3/carts/{cart_id}/items/{item_id}")
+            Matched::Route(
+                Route::UpdateItem("abc", "def"),
+                "/v3/carts/{cart_id}/items/{item_id}"
+            )
         );
         assert_eq!(
             match_route("PATCH", "/v3/carts/abc"),

@@ -115,7 +115,9 @@ impl AppState {
         let customer_id = input.customer_id.unwrap_or(0);
         let channel_id = input.channel_id.unwrap_or(CHANNEL_ID);
         if channel_id != CHANNEL_ID {
-            return Err(unprocessable(format!("Channel {channel_id} does not exist.")));
+            return Err(unprocessable(format!(
+                "Channel {channel_id} does not exist."
+            )));
         }
         let currency = input.currency.as_ref().and_then(|c| c.code.clone());
         let currency = currency.unwrap_or_else(|| catalog.currency.clone());

@@ -94,8 +94,7 @@ impl CartStore {
 
     /// A copy of the cart, unless it is missing or expired (expiry is checked lazily here).
     pub fn get(&self, id: &Uuid, now: OffsetDateTime) -> Option<Cart> {
-        self.with_cart(id, now, |cart| Some(cart.clone()))
-            .flatten()
+        self.with_cart(id, now, |cart| Some(cart.clone())).flatten()
     }
 
     /// Runs `f` on the live cart under its shard lock; `None` when the cart does not exist.

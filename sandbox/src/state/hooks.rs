@@ -58,10 +58,7 @@ pub struct Hooks {
 
 impl Hooks {
     /// Registers a hook; `scope` and `destination` have been checked by the caller.
-    pub fn create(
-        &self,
-        template: Hook,
-    ) -> Result<Hook, HookError> {
+    pub fn create(&self, template: Hook) -> Result<Hook, HookError> {
         let mut reg = self.inner.lock();
         check_unique(&reg.hooks, None, &template.scope, &template.destination)?;
         reg.next_id += 1;

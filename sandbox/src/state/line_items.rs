@@ -128,7 +128,10 @@ fn resolve_variant(
                     unprocessable("This product has options; variant ID is required".to_owned())
                 })?
         }
-        None => product.variants.first().ok_or_else(|| not_purchasable(product))?,
+        None => product
+            .variants
+            .first()
+            .ok_or_else(|| not_purchasable(product))?,
     };
     if variant.purchasing_disabled {
         return Err(not_purchasable(product));
@@ -158,12 +161,12 @@ fn resolve_modifiers(
 ) -> Result<Vec<SelectedOption>, CartError> {
     let mut chosen = Vec::new();
     for modifier in &product.modifiers {
-        let selection = selections
-            .iter()
-            .find(|s| s.option_id == Some(modifier.id));
+        let selection = selections.iter().find(|s| s.option_id == Some(modifier.id));
         let Some(selection) = selection else {
             if modifier.required {
-                return Err(unprocessable("Missing line_items in request body".to_owned()));
+                return Err(unprocessable(
+                    "Missing line_items in request body".to_owned(),
+                ));
             }
             continue;
         };

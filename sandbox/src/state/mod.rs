@@ -90,7 +90,8 @@ impl AppState {
         self.stats.clear();
         self.faults.clear();
         self.rate_limiter.configure(self.config.rate_limit);
-        self.clock.set_offset_seconds(self.config.clock_offset_seconds);
+        self.clock
+            .set_offset_seconds(self.config.clock_offset_seconds);
         self.dispatcher.reset();
         Ok(())
     }

@@ -32,9 +32,10 @@ pub fn unit_price(catalog: &Catalog, item: &LineItem) -> f64 {
 /// Display name of a line.
 pub fn item_name(catalog: &Catalog, item: &LineItem) -> String {
     item.name_override.clone().unwrap_or_else(|| {
-        catalog
-            .product(item.product_id)
-            .map_or_else(|| format!("Product {}", item.product_id), |p| p.name.clone())
+        catalog.product(item.product_id).map_or_else(
+            || format!("Product {}", item.product_id),
+            |p| p.name.clone(),
+        )
     })
 }
 
@@ -71,7 +72,12 @@ fn render_item(
         .map_or_else(String::new, |v| v.sku.clone());
     let (url, image) = product.map_or_else(
         || (String::new(), String::new()),
-        |p| (format!("{public_url}/{}/", p.slug), image_url(p, public_url)),
+        |p| {
+            (
+                format!("{public_url}/{}/", p.slug),
+                image_url(p, public_url),
+            )
+        },
     );
     let mut v = json!({
         "id": item.id,
@@ -121,9 +127,15 @@ fn insert_digital_fields(obj: &mut Map<String, Value>, public_url: &str, item: &
     obj.insert("download_file_urls".to_owned(), json!([]));
     obj.insert(
         "download_page_url".to_owned(),
-        Value::String(format!("{public_url}/account.php?action=download_item&item={}", item.id)),
+        Value::String(format!(
+            "{public_url}/account.php?action=download_item&item={}",
+            item.id
+        )),
     );
-    obj.insert("download_size".to_owned(), Value::String("1.2 MB".to_owned()));
+    obj.insert(
+        "download_size".to_owned(),
+        Value::String("1.2 MB".to_owned()),
+    );
 }
 
 /// Which optional parts of the cart to render.

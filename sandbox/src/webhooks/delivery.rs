@@ -143,7 +143,10 @@ async fn deliver(state: Arc<AppState>, client: reqwest::Client, job: Job) {
             return;
         }
         let Some(delay) = delays.get(attempt - 1) else {
-            tracing::warn!(hook.id = job.hook.id, "webhook retries exhausted; deactivating hook");
+            tracing::warn!(
+                hook.id = job.hook.id,
+                "webhook retries exhausted; deactivating hook"
+            );
             state.hooks.deactivate(job.hook.id, state.clock.unix());
             return;
         };

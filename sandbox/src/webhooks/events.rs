@@ -69,8 +69,14 @@ mod tests {
     fn wildcards_cover_nested_scopes() {
         assert!(scope_matches("store/cart/*", "store/cart/created"));
         assert!(scope_matches("store/cart/*", "store/cart/lineItem/created"));
-        assert!(scope_matches("store/cart/lineItem/*", "store/cart/lineItem/deleted"));
-        assert!(!scope_matches("store/cart/lineItem/*", "store/cart/created"));
+        assert!(scope_matches(
+            "store/cart/lineItem/*",
+            "store/cart/lineItem/deleted"
+        ));
+        assert!(!scope_matches(
+            "store/cart/lineItem/*",
+            "store/cart/created"
+        ));
         assert!(!scope_matches("store/cart/created", "store/cart/updated"));
     }
 }

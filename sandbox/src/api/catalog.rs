@@ -1,0 +1,217 @@
+//! A read-only slice of the Catalog API: `GET /v3/catalog/products` (paged) and
+//! `GET /v3/catalog/products/{product_id}`, with `include=variants,images,primary_image,
+//! options,modifiers` — what a storefront needs to list products and add them to a cart.
+
+use serde_json::{json, Value};
+
+use super::body::query_param;
+use super::errors::ApiError;
+use super::response::ApiReply;
+use super::Ctx;
+use crate::seed::{Availability, InventoryTracking, ProductSeed, ProductType};
+use crate::state::catalog::ProductExt;
+use crate::state::render::{image_url, money};
+
+const DEFAULT_LIMIT: usize = 50;
+const MAX_LIMIT: usize = 250;
+
+#[derive(Debug, Default, Clone, Copy)]
+struct ProductIncludes {
+    variants: bool,
+    images: bool,
+    primary_image: bool,
+    options: bool,
+    modifiers: bool,
+}
+
+impl ProductIncludes {
+    fn parse(query: &str) -> Self {
+        let mut inc = Self::default();
+        for part in query_param(query, "include").unwrap_or_default().split(',') {
+            match part.trim() {
+                "variants" => inc.variants = true,
+                "images" => inc.images = true,
+                "primary_image" => inc.primary_image = true,
+                "options" => inc.options = true,
+                "modifiers" => inc.modifiers = true,
+                _ => {}
+            }
+        }
+        inc
+    }
+}
+
+fn inventory_level(p: &ProductSeed) -> i64 {
+    match p.inventory_tracking {
+        InventoryTracking::Variant => p.variants.iter().map(|v| v.inventory_level).sum(),
+        _ => p.inventory_level,
+    }
+}
+
+fn image(p: &ProductSeed, public_url: &str) -> Value {
+    let url = image_url(p, public_url);
+    json!({"id": p.id, "product_id": p.id, "is_thumbnail": true, "sort_order": 0,
+           "url_zoom": url, "url_standard": url, "url_thumbnail": url, "url_tiny": url})
+}
+
+fn variant_json(p: &ProductSeed, public_url: &str) -> Value {
+    let variants: Vec<Value> = p
+        .variants
+        .iter()
+        .map(|v| {
+            let option_values: Vec<Value> = v
+                .option_values
+                .iter()
+                .filter_map(|id| {
+                    p.option_of_value(*id).map(|(o, label)| {
+                        json!({"id": id, "label": label, "option_id": o.id,
+                           "option_display_name": o.display_name})
+                    })
+                })
+                .collect();
+            json!({"id": v.id, "product_id": p.id, "sku": v.sku,
+                   "price": money(p.variant_price(v)),
+                   "calculated_price": money(p.unit_list_price(v)),
+                   "inventory_level": v.inventory_level,
+                   "purchasing_disabled": v.purchasing_disabled,
+                   "image_url": image_url(p, public_url),
+                   "option_values": option_values})
+        })
+        .collect();
+    Value::Array(variants)
+}
+
+fn product_json(p: &ProductSeed, inc: ProductIncludes, public_url: &str) -> Value {
+    let calculated = p.variants.first().map_or(p.price, |v| p.unit_list_price(v));
+    let mut v = json!({
+        "id": p.id,
+        "name": p.name,
+        "type": match p.kind { ProductType::Physical => "physical", ProductType::Digital => "digital" },
+        "sku": p.sku,
+        "price": money(p.price),
+        "sale_price": money(p.sale_price),
+        "calculated_price": money(calculated),
+        "inventory_level": inventory_level(p),
+        "inventory_tracking": match p.inventory_tracking {
+            InventoryTracking::None => "none",
+            InventoryTracking::Product => "product",
+            InventoryTracking::Variant => "variant",
+        },
+        "availability": match p.availability {
+            Availability::Available => "available",
+            Availability::Disabled => "disabled",
+        },
+        "order_quantity_minimum": p.order_quantity_minimum,
+        "order_quantity_maximum": p.order_quantity_maximum,
+        "is_visible": p.is_visible,
+        "base_variant_id": p.variants.first().map(|v| v.id),
+        "custom_url": {"url": format!("/{}/", p.slug), "is_customized": false},
+    });
+    let Some(obj) = v.as_object_mut() else {
+        return v;
+    };
+    if inc.variants {
+        obj.insert("variants".to_owned(), variant_json(p, public_url));
+    }
+    if inc.images {
+        obj.insert("images".to_owned(), json!([image(p, public_url)]));
+    }
+    if inc.primary_image {
+        obj.insert("primary_image".to_owned(), image(p, public_url));
+    }
+    if inc.options {
+        let options: Vec<Value> = p
+            .options
+            .iter()
+            .map(|o| {
+                let values: Vec<Value> = o.values.iter().enumerate().map(|(i, val)| {
+                json!({"id": val.id, "label": val.label, "sort_order": i, "is_default": false})
+            }).collect();
+                json!({"id": o.id, "product_id": p.id, "display_name": o.display_name,
+                   "type": "rectangles", "option_values": values})
+            })
+            .collect();
+        obj.insert("options".to_owned(), Value::Array(options));
+    }
+    if inc.modifiers {
+        let modifiers: Vec<Value> = p
+            .modifiers
+            .iter()
+            .map(|m| {
+                json!({"id": m.id, "product_id": p.id, "name": m.display_name,
+                   "display_name": m.display_name, "type": "text", "required": m.required,
+                   "config": {"text_characters_limited": true,
+                              "text_min_length": m.min_length, "text_max_length": m.max_length},
+                   "option_values": []})
+            })
+            .collect();
+        obj.insert("modifiers".to_owned(), Value::Array(modifiers));
+    }
+    v
+}
+
+fn positive(query: &str, name: &str) -> Result<Option<usize>, ApiError> {
+    match query_param(query, name) {
+        None => Ok(None),
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(Some)
+            .ok_or_else(|| ApiError::new(422, format!("The parameter {name} is invalid."))),
+    }
+}
+
+/// `GET /v3/catalog/products?page=&limit=&include=&id:in=`.
+pub fn list(ctx: &Ctx<'_>) -> Result<ApiReply, ApiError> {
+    let page = positive(ctx.query, "page")?.unwrap_or(1);
+    let limit = positive(ctx.query, "limit")?
+        .unwrap_or(DEFAULT_LIMIT)
+        .min(MAX_LIMIT);
+    let ids: Option<Vec<i64>> = query_param(ctx.query, "id:in").map(|raw| {
+        raw.split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect()
+    });
+    let inc = ProductIncludes::parse(ctx.query);
+    let catalog = ctx.state.catalog();
+    let matching: Vec<&ProductSeed> = catalog
+        .products()
+        .filter(|p| ids.as_ref().is_none_or(|ids| ids.contains(&p.id)))
+        .collect();
+    let total = matching.len();
+    let data: Vec<Value> = matching
+        .iter()
+        .skip((page - 1).saturating_mul(limit))
+        .take(limit)
+        .map(|p| product_json(p, inc, &ctx.state.public_url))
+        .collect();
+    let total_pages = total.div_ceil(limit);
+    let link = |n: usize| format!("?page={n}&limit={limit}");
+    let mut links = json!({"current": link(page)});
+    if page > 1 {
+        links["previous"] = json!(link(page - 1));
+    }
+    if page < total_pages {
+        links["next"] = json!(link(page + 1));
+    }
+    let pagination = json!({"total": total, "count": data.len(), "per_page": limit,
+        "current_page": page, "total_pages": total_pages, "links": links, "too_many": false});
+    Ok(ApiReply::json(
+        200,
+        json!({"data": data, "meta": {"pagination": pagination}}),
+    ))
+}
+
+/// `GET /v3/catalog/products/{product_id}`.
+pub fn get(ctx: &Ctx<'_>, raw_id: &str) -> Result<ApiReply, ApiError> {
+    let not_found = || ApiError::new(404, "The requested product was not found.");
+    let id: i64 = raw_id.parse().map_err(|_| not_found())?;
+    let catalog = ctx.state.catalog();
+    let product = catalog.product(id).ok_or_else(not_found)?;
+    let inc = ProductIncludes::parse(ctx.query);
+    Ok(ApiReply::json(
+        200,
+        json!({"data": product_json(product, inc, &ctx.state.public_url), "meta": {}}),
+    ))
+}

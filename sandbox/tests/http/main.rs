@@ -1,0 +1,12 @@
+//! HTTP tests of the sandbox: each test spawns its own sandbox in-process and talks to it with
+//! reqwest, as the service's tests will.
+
+mod carts;
+mod catalog_customers;
+mod control;
+mod errors;
+mod helpers;
+mod hooks;
+mod login;
+mod storefront;
+mod webhooks;

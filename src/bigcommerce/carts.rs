@@ -1,0 +1,498 @@
+//! The Management Carts API (`/v3/carts`): requests, BigCommerce's wire format, and its
+//! translation into our `Cart`.
+
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_aux::field_attributes::deserialize_number_from_string;
+use serde_json::json;
+
+use super::client::{Call, CorrelationId};
+use super::{BigCommerceClient, BigCommerceError};
+use crate::domain::{
+    Cart, CartCurrency, CartId, CartLineItem, Coupon, CustomerId, LineItemId, LineItemOption,
+    LineItemType, NewLineItem, OptionValue, ProductId, Quantity, VariantId,
+};
+
+/// Asks for line-item options in every cart BigCommerce returns (they are left out otherwise).
+const CART_INCLUDES: (&str, &str) = (
+    "include",
+    "line_items.physical_items.options,line_items.digital_items.options",
+);
+
+/// A cart as BigCommerce returned it: our view plus what only the server needs.
+#[derive(Debug, Clone)]
+pub struct StoreCart {
+    pub id: CartId,
+    /// 0 for a guest cart.
+    pub customer_id: i64,
+    /// BigCommerce's optimistic-concurrency counter (0 when it sends none).
+    pub version: i64,
+    pub cart: Cart,
+}
+
+/// The single-use hand-off URLs of a cart.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RedirectUrls {
+    pub cart_url: String,
+    pub checkout_url: String,
+    pub embedded_checkout_url: String,
+}
+
+/// What a new cart is created with.
+pub struct NewCart<'a> {
+    pub customer_id: Option<CustomerId>,
+    pub channel_id: u32,
+    pub currency: &'a str,
+    pub locale: &'a str,
+    pub line_items: &'a [NewLineItem],
+}
+
+impl BigCommerceClient {
+    /// `POST /carts`: a new cart holding `new.line_items`.
+    pub async fn create_cart(
+        &self,
+        new: &NewCart<'_>,
+        cx: CorrelationId,
+    ) -> Result<StoreCart, BigCommerceError> {
+        let mut body = json!({
+            "channel_id": new.channel_id,
+            "currency": {"code": new.currency},
+            "locale": new.locale,
+            "line_items": wire_line_items(new.line_items),
+        });
+        if let Some(customer) = new.customer_id {
+            body["customer_id"] = json!(customer.get());
+        }
+        let call = Call {
+            method: Method::POST,
+            path: "v3/carts".into(),
+            endpoint: "POST /v3/carts",
+            query: &[CART_INCLUDES],
+            body: Some(body),
+            idempotent: false,
+        };
+        self.cart_answer(call, cx).await
+    }
+
+    /// `GET /carts/{id}`; `None` when BigCommerce no longer has the cart.
+    pub async fn get_cart(
+        &self,
+        cart: CartId,
+        cx: CorrelationId,
+    ) -> Result<Option<StoreCart>, BigCommerceError> {
+        let call = Call {
+            method: Method::GET,
+            path: format!("v3/carts/{cart}"),
+            endpoint: "GET /v3/carts/{id}",
+            query: &[CART_INCLUDES],
+            body: None,
+            idempotent: true,
+        };
+        match self.cart_answer(call, cx).await {
+            Ok(cart) => Ok(Some(cart)),
+            Err(BigCommerceError::NotFound) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `POST /carts/{id}/items`.
+    pub async fn add_line_items(
+        &self,
+        cart: CartId,
+        items: &[NewLineItem],
+        cx: CorrelationId,
+    ) -> Result<StoreCart, BigCommerceError> {
+        let call = Call {
+            method: Method::POST,
+            path: format!("v3/carts/{cart}/items"),
+            endpoint: "POST /v3/carts/{id}/items",
+            query: &[CART_INCLUDES],
+            body: Some(json!({"line_items": wire_line_items(items)})),
+            idempotent: false,
+        };
+        self.cart_answer(call, cx).await
+    }
+
+    /// `PUT /carts/{id}/items/{item_id}`: a new quantity for a line. BigCommerce wants the
+    /// line's product (and variant) alongside the quantity.
+    pub async fn update_line_item(
+        &self,
+        cart: CartId,
+        item: LineItemId,
+        product: ProductId,
+        variant: Option<VariantId>,
+        quantity: Quantity,
+        cx: CorrelationId,
+    ) -> Result<StoreCart, BigCommerceError> {
+        let mut line_item = json!({"product_id": product.get(), "quantity": quantity.get()});
+        if let Some(variant) = variant {
+            line_item["variant_id"] = json!(variant.get());
+        }
+        let call = Call {
+            method: Method::PUT,
+            path: format!("v3/carts/{cart}/items/{item}"),
+            endpoint: "PUT /v3/carts/{id}/items/{item_id}",
+            query: &[CART_INCLUDES],
+            body: Some(json!({"line_item": line_item})),
+            idempotent: false,
+        };
+        self.cart_answer(call, cx).await
+    }
+
+    /// `DELETE /carts/{id}/items/{item_id}`; `None` when that was the last line and
+    /// BigCommerce deleted the cart (it answers 204 with no body).
+    pub async fn delete_line_item(
+        &self,
+        cart: CartId,
+        item: LineItemId,
+        cx: CorrelationId,
+    ) -> Result<Option<StoreCart>, BigCommerceError> {
+        let call = Call {
+            method: Method::DELETE,
+            path: format!("v3/carts/{cart}/items/{item}"),
+            endpoint: "DELETE /v3/carts/{id}/items/{item_id}",
+            query: &[CART_INCLUDES],
+            body: None,
+            idempotent: false,
+        };
+        let answer = self.send(call, cx).await?;
+        if answer.status == reqwest::StatusCode::NO_CONTENT || answer.body.is_empty() {
+            return Ok(None);
+        }
+        let envelope: Envelope<WireCart> = answer.json()?;
+        envelope.data.try_into().map(Some)
+    }
+
+    /// `DELETE /carts/{id}`. A cart that is already gone counts as deleted.
+    pub async fn delete_cart(
+        &self,
+        cart: CartId,
+        cx: CorrelationId,
+    ) -> Result<(), BigCommerceError> {
+        let call = Call {
+            method: Method::DELETE,
+            path: format!("v3/carts/{cart}"),
+            endpoint: "DELETE /v3/carts/{id}",
+            query: &[],
+            body: None,
+            idempotent: true,
+        };
+        match self.send(call, cx).await {
+            Ok(_) | Err(BigCommerceError::NotFound) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `PUT /carts/{id}`: gives the cart to a customer.
+    pub async fn assign_cart_to_customer(
+        &self,
+        cart: CartId,
+        customer: CustomerId,
+        cx: CorrelationId,
+    ) -> Result<StoreCart, BigCommerceError> {
+        let call = Call {
+            method: Method::PUT,
+            path: format!("v3/carts/{cart}"),
+            endpoint: "PUT /v3/carts/{id}",
+            query: &[CART_INCLUDES],
+            body: Some(json!({"customer_id": customer.get()})),
+            idempotent: false,
+        };
+        self.cart_answer(call, cx).await
+    }
+
+    /// `POST /carts/{id}/redirect_urls`: fresh, single-use hand-off URLs.
+    pub async fn create_redirect_urls(
+        &self,
+        cart: CartId,
+        cx: CorrelationId,
+    ) -> Result<RedirectUrls, BigCommerceError> {
+        let call = Call {
+            method: Method::POST,
+            path: format!("v3/carts/{cart}/redirect_urls"),
+            endpoint: "POST /v3/carts/{id}/redirect_urls",
+            query: &[],
+            body: None,
+            idempotent: false,
+        };
+        let envelope: Envelope<RedirectUrls> = self.send(call, cx).await?.json()?;
+        Ok(envelope.data)
+    }
+
+    async fn cart_answer(
+        &self,
+        call: Call<'_>,
+        cx: CorrelationId,
+    ) -> Result<StoreCart, BigCommerceError> {
+        let envelope: Envelope<WireCart> = self.send(call, cx).await?.json()?;
+        envelope.data.try_into()
+    }
+}
+
+fn wire_line_items(items: &[NewLineItem]) -> Vec<WireNewLineItem> {
+    items
+        .iter()
+        .map(|item| WireNewLineItem {
+            product_id: item.product_id.get(),
+            variant_id: item.variant_id.map(|id| id.get()),
+            quantity: item.quantity.get(),
+            option_selections: item
+                .option_selections
+                .iter()
+                .map(|selection| WireOptionSelection {
+                    option_id: selection.option_id,
+                    option_value: match &selection.option_value {
+                        OptionValue::ValueId(id) => json!(id),
+                        OptionValue::Text(text) => json!(text),
+                    },
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct WireNewLineItem {
+    product_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    variant_id: Option<i64>,
+    quantity: u32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    option_selections: Vec<WireOptionSelection>,
+}
+
+#[derive(Serialize)]
+struct WireOptionSelection {
+    option_id: i64,
+    option_value: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+pub(super) struct Envelope<T> {
+    pub data: T,
+}
+
+#[derive(Deserialize)]
+struct WireCart {
+    id: String,
+    #[serde(default)]
+    customer_id: i64,
+    currency: WireCurrency,
+    #[serde(default)]
+    tax_included: bool,
+    base_amount: f64,
+    #[serde(default)]
+    discount_amount: f64,
+    cart_amount: f64,
+    #[serde(default)]
+    coupons: Vec<WireCoupon>,
+    line_items: WireLineItems,
+    #[serde(default)]
+    updated_time: String,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct WireCurrency {
+    code: String,
+}
+
+#[derive(Deserialize)]
+struct WireCoupon {
+    code: String,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    discounted_amount: f64,
+}
+
+#[derive(Deserialize, Default)]
+struct WireLineItems {
+    #[serde(default)]
+    physical_items: Vec<WireItem>,
+    #[serde(default)]
+    digital_items: Vec<WireItem>,
+    #[serde(default)]
+    custom_items: Vec<WireCustomItem>,
+    #[serde(default)]
+    gift_certificates: Vec<WireGiftCertificate>,
+}
+
+#[derive(Deserialize)]
+struct WireItem {
+    id: String,
+    #[serde(default)]
+    product_id: Option<i64>,
+    #[serde(default)]
+    variant_id: Option<i64>,
+    #[serde(default)]
+    sku: Option<String>,
+    name: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    image_url: Option<String>,
+    quantity: u64,
+    list_price: f64,
+    sale_price: f64,
+    extended_list_price: f64,
+    extended_sale_price: f64,
+    #[serde(default)]
+    options: Vec<WireItemOption>,
+}
+
+#[derive(Deserialize)]
+struct WireItemOption {
+    name: String,
+    value: serde_json::Value,
+}
+
+// The spec types custom items' numbers as strings; real answers use numbers. Accept both.
+#[derive(Deserialize)]
+struct WireCustomItem {
+    id: String,
+    #[serde(default)]
+    sku: Option<String>,
+    name: String,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    quantity: u64,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    list_price: f64,
+    #[serde(default)]
+    image_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WireGiftCertificate {
+    id: String,
+    name: String,
+    amount: f64,
+    #[serde(default = "one")]
+    quantity: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+impl TryFrom<WireCart> for StoreCart {
+    type Error = BigCommerceError;
+
+    fn try_from(wire: WireCart) -> Result<Self, Self::Error> {
+        let id = CartId::parse(&wire.id).map_err(|e| {
+            BigCommerceError::Unexpected(anyhow::anyhow!(
+                "BigCommerce sent a cart id that is not a UUID: {e}"
+            ))
+        })?;
+        let items = wire.line_items;
+        let mut line_items = Vec::new();
+        line_items.extend(
+            items
+                .physical_items
+                .into_iter()
+                .map(|i| i.into_line(LineItemType::Physical)),
+        );
+        line_items.extend(
+            items
+                .digital_items
+                .into_iter()
+                .map(|i| i.into_line(LineItemType::Digital)),
+        );
+        line_items.extend(items.custom_items.into_iter().map(|item| CartLineItem {
+            id: item.id,
+            item_type: LineItemType::Custom,
+            product_id: None,
+            variant_id: None,
+            sku: item.sku,
+            name: item.name,
+            url: None,
+            image_url: item.image_url,
+            quantity: item.quantity,
+            list_price: item.list_price,
+            sale_price: item.list_price,
+            extended_list_price: item.list_price * item.quantity as f64,
+            extended_sale_price: item.list_price * item.quantity as f64,
+            options: Vec::new(),
+        }));
+        line_items.extend(
+            items
+                .gift_certificates
+                .into_iter()
+                .map(|gift| CartLineItem {
+                    id: gift.id,
+                    item_type: LineItemType::GiftCertificate,
+                    product_id: None,
+                    variant_id: None,
+                    sku: None,
+                    name: gift.name,
+                    url: None,
+                    image_url: None,
+                    quantity: gift.quantity,
+                    list_price: gift.amount,
+                    sale_price: gift.amount,
+                    extended_list_price: gift.amount * gift.quantity as f64,
+                    extended_sale_price: gift.amount * gift.quantity as f64,
+                    options: Vec::new(),
+                }),
+        );
+        let cart = Cart {
+            currency: CartCurrency {
+                code: wire.currency.code,
+            },
+            base_amount: wire.base_amount,
+            discount_amount: wire.discount_amount,
+            cart_amount: wire.cart_amount,
+            tax_included: wire.tax_included,
+            item_count: line_items.iter().map(|line| line.quantity).sum(),
+            line_items,
+            coupons: wire
+                .coupons
+                .into_iter()
+                .map(|coupon| Coupon {
+                    code: coupon.code,
+                    display_name: coupon.display_name,
+                    discounted_amount: coupon.discounted_amount,
+                })
+                .collect(),
+            updated_time: wire.updated_time,
+        };
+        Ok(StoreCart {
+            id,
+            customer_id: wire.customer_id,
+            version: wire.version.unwrap_or(0),
+            cart,
+        })
+    }
+}
+
+impl WireItem {
+    fn into_line(self, item_type: LineItemType) -> CartLineItem {
+        CartLineItem {
+            id: self.id,
+            item_type,
+            product_id: self.product_id,
+            variant_id: self.variant_id,
+            sku: self.sku,
+            name: self.name,
+            url: self.url,
+            image_url: self.image_url,
+            quantity: self.quantity,
+            list_price: self.list_price,
+            sale_price: self.sale_price,
+            extended_list_price: self.extended_list_price,
+            extended_sale_price: self.extended_sale_price,
+            options: self
+                .options
+                .into_iter()
+                .map(|option| LineItemOption {
+                    name: option.name,
+                    value: match option.value {
+                        serde_json::Value::String(text) => text,
+                        other => other.to_string(),
+                    },
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! How a call to BigCommerce failed, classified by what the caller can do about it.
+
+use std::time::Duration;
+
+use crate::errors::error_chain_fmt;
+
+#[derive(thiserror::Error)]
+pub enum BigCommerceError {
+    /// 404: the resource does not exist (for carts: gone, converted or expired).
+    #[error("BigCommerce: not found")]
+    NotFound,
+    /// 409: a `version` conflict.
+    #[error("BigCommerce: conflict")]
+    Conflict,
+    /// 400/422: BigCommerce refused the request; `title` is its explanation.
+    #[error("BigCommerce refused the request ({status}): {title}")]
+    Rejected { status: u16, title: String },
+    /// 429, or our own back-off after one: retry after the given time.
+    #[error("BigCommerce rate limit reached; retry in {retry_after:?}")]
+    RateLimited { retry_after: Duration },
+    /// 5xx or a broken connection.
+    #[error("BigCommerce is unavailable (status {status:?})")]
+    Unavailable {
+        status: Option<u16>,
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+    /// No answer within the configured timeout.
+    #[error("BigCommerce did not answer in time")]
+    Timeout,
+    /// 401/403: the configured credentials are wrong. An operator problem, not a shopper's.
+    #[error("BigCommerce refused our credentials ({status})")]
+    Unauthorized { status: u16 },
+    /// Anything else, such as a body we cannot decode.
+    #[error("unexpected answer from BigCommerce")]
+    Unexpected(#[source] anyhow::Error),
+}
+
+impl std::fmt::Debug for BigCommerceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        error_chain_fmt(self, f)
+    }
+}
+
+impl BigCommerceError {
+    /// A 5xx from a change to a stored cart may mean the cart is gone (BigCommerce answers
+    /// 500, not 404, when a deleted cart is changed): settle it with one read.
+    pub fn may_mean_cart_gone(&self) -> bool {
+        matches!(
+            self,
+            BigCommerceError::NotFound
+                | BigCommerceError::Unavailable {
+                    status: Some(500..=599),
+                    ..
+                }
+        )
+    }
+}

@@ -1,0 +1,11 @@
+//! The BigCommerce API client: typed requests and answers over one `send` that handles
+//! authentication, timeouts, rate limits and retries.
+
+mod abandoned_carts;
+mod carts;
+mod client;
+mod error;
+
+pub use carts::{NewCart, RedirectUrls, StoreCart};
+pub use client::{BigCommerceClient, CorrelationId};
+pub use error::BigCommerceError;

@@ -1,0 +1,449 @@
+//! The cart rules, in one place: the JSON API and the HTML pages are thin faces over this.
+//!
+//! - The session's first add creates the BigCommerce cart, once, however many adds race.
+//! - A mutation costs one BigCommerce call: the cart BigCommerce returns is the answer and
+//!   the new snapshot; there is no read before or after.
+//! - Reads are served from the snapshot while it is fresh (or while the store's quota is low).
+//! - A cart gone upstream is forgotten, never resurrected; a 5xx on a change to a stored cart
+//!   is settled with one read, never by blindly creating a second cart.
+//! - No database connection is held across a BigCommerce call: every query below is a single
+//!   statement on the pool, finished before the next await on BigCommerce.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+
+use super::store::{self, CartClaim};
+use super::CartError;
+use crate::bigcommerce::{
+    BigCommerceClient, BigCommerceError, CorrelationId, NewCart, RedirectUrls,
+};
+use crate::configuration::{BigCommerceSettings, CartSettings};
+use crate::domain::{
+    Cart, CartId, CustomerId, LineItemId, NewLineItem, ProductId, Quantity, RecoveryToken,
+    VariantId,
+};
+use crate::metrics::Metrics;
+use crate::session::ShopperSession;
+
+/// How long the creator of a session's first cart may take before others stop waiting.
+const CART_CREATION_LEASE: Duration = Duration::from_secs(15);
+/// How often a request waiting for a cart being created looks again.
+const CART_CREATION_POLL: Duration = Duration::from_millis(15);
+
+/// The cart rules over BigCommerce and the session store.
+#[derive(Clone)]
+pub struct CartService {
+    pool: PgPool,
+    bigcommerce: BigCommerceClient,
+    settings: CartSettings,
+    store: StoreSettings,
+    metrics: Arc<Metrics>,
+}
+
+/// What new carts are created with.
+#[derive(Clone)]
+struct StoreSettings {
+    channel_id: u32,
+    currency: String,
+    locale: String,
+}
+
+/// A line located in the session's cart, with what a quantity change needs to name it.
+struct LocatedLine {
+    cart: CartId,
+    product: Option<ProductId>,
+    variant: Option<VariantId>,
+}
+
+impl CartService {
+    pub fn new(
+        pool: PgPool,
+        bigcommerce: BigCommerceClient,
+        settings: CartSettings,
+        store: &BigCommerceSettings,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            pool,
+            bigcommerce,
+            settings,
+            store: StoreSettings {
+                channel_id: store.channel_id,
+                currency: store.currency.clone(),
+                locale: store.locale.clone(),
+            },
+            metrics,
+        }
+    }
+
+    pub fn settings(&self) -> &CartSettings {
+        &self.settings
+    }
+
+    /// The session's cart: the snapshot while it is fresh, otherwise BigCommerce's.
+    #[tracing::instrument(name = "Get cart", skip_all, fields(session.id = %session.id()))]
+    pub async fn get(
+        &self,
+        session: &ShopperSession,
+        cx: CorrelationId,
+    ) -> Result<Option<Cart>, CartError> {
+        let Some(cart_id) = session.cart_id().map(CartId::new) else {
+            return Ok(None);
+        };
+        let snapshot = session.snapshot();
+        if let Some(snapshot) = snapshot {
+            let quota_low = self
+                .bigcommerce
+                .quota_is_low(self.settings.low_quota_threshold);
+            if snapshot.is_fresh(self.settings.snapshot_ttl()) || quota_low {
+                self.metrics
+                    .cart_snapshot_reads
+                    .with_label_values(&["hit"])
+                    .inc();
+                return Ok(Some(snapshot.cart.clone()));
+            }
+        }
+        self.metrics
+            .cart_snapshot_reads
+            .with_label_values(&["miss"])
+            .inc();
+        match self.bigcommerce.get_cart(cart_id, cx).await {
+            Ok(Some(cart)) => {
+                store::save_snapshot(&self.pool, &cart).await?;
+                Ok(Some(cart.cart))
+            }
+            Ok(None) => {
+                store::forget_cart(&self.pool, cart_id).await?;
+                Ok(None)
+            }
+            // BigCommerce is busy or down: what we last saw beats an error page.
+            Err(
+                error @ (BigCommerceError::RateLimited { .. }
+                | BigCommerceError::Unavailable { .. }
+                | BigCommerceError::Timeout),
+            ) => match snapshot {
+                Some(snapshot) => {
+                    tracing::warn!(error = %error, "serving a stale cart snapshot");
+                    Ok(Some(snapshot.cart.clone()))
+                }
+                None => Err(error.into()),
+            },
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Adds `items`, creating the session's cart on its first add.
+    #[tracing::instrument(name = "Add to cart", skip_all, fields(session.id = %session.id()))]
+    pub async fn add_items(
+        &self,
+        session: &ShopperSession,
+        items: &[NewLineItem],
+        cx: CorrelationId,
+    ) -> Result<Cart, CartError> {
+        let mut cart_id = session.cart_id().map(CartId::new);
+        // At most: add to a stored cart that turns out gone, then create a fresh one.
+        for _ in 0..3 {
+            let target = match cart_id {
+                Some(cart) => cart,
+                None => match self.create_or_join(session, items, cx).await? {
+                    Joined::Created(cart) => return Ok(cart),
+                    Joined::Existing(cart) => cart,
+                },
+            };
+            match self.bigcommerce.add_line_items(target, items, cx).await {
+                Ok(cart) => {
+                    store::save_snapshot(&self.pool, &cart).await?;
+                    return Ok(cart.cart);
+                }
+                Err(error) if error.may_mean_cart_gone() => {
+                    if self.settle_gone_cart(target, cx).await?.is_some() {
+                        return Err(error.into());
+                    }
+                    cart_id = None;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(CartError::Unexpected(anyhow::anyhow!(
+            "the cart kept disappearing while adding"
+        )))
+    }
+
+    /// Creates the session's first cart holding `items` — or, when another request is
+    /// already doing so, waits for that cart and lets the caller add to it.
+    async fn create_or_join(
+        &self,
+        session: &ShopperSession,
+        items: &[NewLineItem],
+        cx: CorrelationId,
+    ) -> Result<Joined, CartError> {
+        let deadline = Instant::now() + CART_CREATION_LEASE + Duration::from_secs(1);
+        loop {
+            match store::claim_cart_creation(&self.pool, session.id(), CART_CREATION_LEASE).await? {
+                CartClaim::Existing(cart) => return Ok(Joined::Existing(cart)),
+                CartClaim::InProgress if Instant::now() < deadline => {
+                    tokio::time::sleep(CART_CREATION_POLL).await;
+                }
+                CartClaim::InProgress => return Err(CartError::CartBusy),
+                CartClaim::Claimed => return self.create_claimed(session, items, cx).await,
+            }
+        }
+    }
+
+    async fn create_claimed(
+        &self,
+        session: &ShopperSession,
+        items: &[NewLineItem],
+        cx: CorrelationId,
+    ) -> Result<Joined, CartError> {
+        let customer = session
+            .customer_id()
+            .map(CustomerId::parse)
+            .transpose()
+            .map_err(|e| CartError::Unexpected(e.into()))?;
+        let new = NewCart {
+            customer_id: customer,
+            channel_id: self.store.channel_id,
+            currency: &self.store.currency,
+            locale: &self.store.locale,
+            line_items: items,
+        };
+        let created = match self.bigcommerce.create_cart(&new, cx).await {
+            Ok(cart) => cart,
+            Err(error) => {
+                store::release_cart_claim(&self.pool, session.id()).await?;
+                return Err(error.into());
+            }
+        };
+        self.metrics.carts_created.inc();
+        match store::bind_new_cart(&self.pool, session.id(), created.id).await? {
+            None => {
+                store::save_snapshot(&self.pool, &created).await?;
+                Ok(Joined::Created(created.cart))
+            }
+            // Our lease ran out and another request created a cart meanwhile: the session
+            // keeps the winner; our lines move there and our cart goes, so nothing is lost
+            // and no orphan is left behind.
+            Some(winner) => {
+                tracing::warn!(cart.id = %created.id, "lost the race to create the session's cart");
+                let merged = self.bigcommerce.add_line_items(winner, items, cx).await;
+                if let Err(error) = self.bigcommerce.delete_cart(created.id, cx).await {
+                    tracing::error!(error = %error, cart.id = %created.id, "could not delete an orphan cart");
+                }
+                let merged = merged?;
+                store::save_snapshot(&self.pool, &merged).await?;
+                Ok(Joined::Created(merged.cart))
+            }
+        }
+    }
+
+    /// Sets a line's quantity; 0 removes the line.
+    #[tracing::instrument(name = "Change quantity", skip_all, fields(session.id = %session.id()))]
+    pub async fn set_quantity(
+        &self,
+        session: &ShopperSession,
+        item: LineItemId,
+        quantity: u32,
+        cx: CorrelationId,
+    ) -> Result<Option<Cart>, CartError> {
+        if quantity == 0 {
+            return self.remove_item(session, item, cx).await;
+        }
+        let quantity = Quantity::parse(i64::from(quantity), self.settings.max_quantity)?;
+        let line = self.locate_line(session, item, cx).await?;
+        let product = line.product.ok_or(CartError::LineNotEditable)?;
+        let result = self
+            .bigcommerce
+            .update_line_item(line.cart, item, product, line.variant, quantity, cx)
+            .await;
+        match result {
+            Ok(cart) => {
+                store::save_snapshot(&self.pool, &cart).await?;
+                Ok(Some(cart.cart))
+            }
+            Err(error) => Err(self
+                .settle_failed_line_change(line.cart, item, error, cx)
+                .await),
+        }
+    }
+
+    /// Removes a line; `None` when it was the last one (BigCommerce then deletes the cart).
+    #[tracing::instrument(name = "Remove line", skip_all, fields(session.id = %session.id()))]
+    pub async fn remove_item(
+        &self,
+        session: &ShopperSession,
+        item: LineItemId,
+        cx: CorrelationId,
+    ) -> Result<Option<Cart>, CartError> {
+        let line = self.locate_line(session, item, cx).await?;
+        match self.bigcommerce.delete_line_item(line.cart, item, cx).await {
+            Ok(Some(cart)) => {
+                store::save_snapshot(&self.pool, &cart).await?;
+                Ok(Some(cart.cart))
+            }
+            Ok(None) => {
+                store::forget_cart(&self.pool, line.cart).await?;
+                Ok(None)
+            }
+            Err(error) => Err(self
+                .settle_failed_line_change(line.cart, item, error, cx)
+                .await),
+        }
+    }
+
+    /// Deletes the session's cart. Without a cart there is nothing to do.
+    #[tracing::instrument(name = "Clear cart", skip_all, fields(session.id = %session.id()))]
+    pub async fn clear(
+        &self,
+        session: &ShopperSession,
+        cx: CorrelationId,
+    ) -> Result<(), CartError> {
+        let Some(cart) = session.cart_id().map(CartId::new) else {
+            return Ok(());
+        };
+        self.bigcommerce.delete_cart(cart, cx).await?;
+        store::forget_cart(&self.pool, cart).await?;
+        Ok(())
+    }
+
+    /// Fresh, single-use hand-off URLs for hosted checkout. The shopper may change the cart
+    /// on BigCommerce's pages, so the snapshot is marked stale.
+    #[tracing::instrument(name = "Check out", skip_all, fields(session.id = %session.id()))]
+    pub async fn checkout(
+        &self,
+        session: &ShopperSession,
+        cx: CorrelationId,
+    ) -> Result<RedirectUrls, CartError> {
+        let Some(cart) = session.cart_id().map(CartId::new) else {
+            return Err(CartError::CartEmpty);
+        };
+        match self.bigcommerce.create_redirect_urls(cart, cx).await {
+            Ok(urls) => {
+                store::mark_snapshot_stale(&self.pool, cart).await?;
+                Ok(urls)
+            }
+            Err(error) if error.may_mean_cart_gone() => {
+                match self.settle_gone_cart(cart, cx).await? {
+                    Some(_) => Err(error.into()),
+                    None => Err(CartError::CartEmpty),
+                }
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Binds the cart named by an abandoned-cart e-mail token to the session. A customer's
+    /// cart is refused unless that customer is signed in.
+    #[tracing::instrument(name = "Recover cart", skip_all, fields(session.id = %session.id()))]
+    pub async fn recover(
+        &self,
+        session: &ShopperSession,
+        token: &RecoveryToken,
+        cx: CorrelationId,
+    ) -> Result<Cart, CartError> {
+        let cart_id = self
+            .bigcommerce
+            .resolve_abandoned_cart(token, cx)
+            .await?
+            .ok_or(CartError::RecoveryTokenUnknown)?;
+        let cart = self
+            .bigcommerce
+            .get_cart(cart_id, cx)
+            .await?
+            .ok_or(CartError::RecoveryTokenUnknown)?;
+        if cart.customer_id != 0 && session.customer_id() != Some(cart.customer_id) {
+            return Err(CartError::SignInRequired);
+        }
+        store::bind_cart(&self.pool, session.id(), cart.id).await?;
+        store::save_snapshot(&self.pool, &cart).await?;
+        Ok(cart.cart)
+    }
+
+    /// Finds `item` in the session's cart. A fresh snapshot answers without BigCommerce; a
+    /// stale one is refreshed once, so a line added on the hosted pages is found too.
+    async fn locate_line(
+        &self,
+        session: &ShopperSession,
+        item: LineItemId,
+        cx: CorrelationId,
+    ) -> Result<LocatedLine, CartError> {
+        let cart = session
+            .cart_id()
+            .map(CartId::new)
+            .ok_or(CartError::ItemNotFound)?;
+        let item_id = item.to_string();
+        let fresh = session
+            .snapshot()
+            .filter(|snapshot| snapshot.is_fresh(self.settings.snapshot_ttl()));
+        let found = match fresh {
+            Some(snapshot) => snapshot.cart.line(&item_id).cloned(),
+            None => match self.bigcommerce.get_cart(cart, cx).await? {
+                Some(current) => {
+                    store::save_snapshot(&self.pool, &current).await?;
+                    current.cart.line(&item_id).cloned()
+                }
+                None => {
+                    store::forget_cart(&self.pool, cart).await?;
+                    None
+                }
+            },
+        };
+        let line = found.ok_or(CartError::ItemNotFound)?;
+        Ok(LocatedLine {
+            cart,
+            product: line.product_id.and_then(|id| ProductId::parse(id).ok()),
+            variant: line.variant_id.and_then(|id| VariantId::parse(id).ok()),
+        })
+    }
+
+    /// After a failed change to a line: a gone cart or line is `ItemNotFound`; anything else
+    /// is the original error.
+    async fn settle_failed_line_change(
+        &self,
+        cart: CartId,
+        item: LineItemId,
+        error: BigCommerceError,
+        cx: CorrelationId,
+    ) -> CartError {
+        if !error.may_mean_cart_gone() {
+            return error.into();
+        }
+        match self.settle_gone_cart(cart, cx).await {
+            Ok(None) => CartError::ItemNotFound,
+            Ok(Some(current)) if current.line(&item.to_string()).is_none() => {
+                CartError::ItemNotFound
+            }
+            Ok(Some(_)) => error.into(),
+            Err(settle_error) => settle_error,
+        }
+    }
+
+    /// One read to tell "the cart is gone" (forget it; `None`) from "BigCommerce failed"
+    /// (`Some(current cart)`).
+    async fn settle_gone_cart(
+        &self,
+        cart: CartId,
+        cx: CorrelationId,
+    ) -> Result<Option<Cart>, CartError> {
+        match self.bigcommerce.get_cart(cart, cx).await? {
+            Some(current) => {
+                store::save_snapshot(&self.pool, &current).await?;
+                Ok(Some(current.cart))
+            }
+            None => {
+                store::forget_cart(&self.pool, cart).await?;
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// The outcome of getting a first cart.
+enum Joined {
+    /// We created it, with the items in it.
+    Created(Cart),
+    /// Someone else did: add the items to it.
+    Existing(CartId),
+}

@@ -1,0 +1,97 @@
+//! Prometheus metrics, one registry per application instance (tests run several per process).
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
+
+/// Every metric the service exports at `GET /metrics`.
+pub struct Metrics {
+    registry: Registry,
+    /// Requests served, by route template, method and status.
+    pub http_requests: IntCounterVec,
+    /// Calls to BigCommerce, by endpoint template and status (or `error`).
+    pub bigcommerce_requests: IntCounterVec,
+    /// Latency of calls to BigCommerce, by endpoint template.
+    pub bigcommerce_duration: HistogramVec,
+    /// 429 answers from BigCommerce.
+    pub bigcommerce_rate_limited: IntCounter,
+    /// The last `X-Rate-Limit-Requests-Left` BigCommerce sent.
+    pub bigcommerce_requests_left: IntGauge,
+    /// Carts this service created in BigCommerce.
+    pub carts_created: IntCounter,
+    /// Cart reads, by how they were served: `hit` (snapshot), `miss` (BigCommerce).
+    pub cart_snapshot_reads: IntCounterVec,
+    /// Expired sessions deleted by the sweeper.
+    pub sessions_swept: IntCounter,
+}
+
+impl Metrics {
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new();
+        let http_requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "HTTP requests served"),
+            &["route", "method", "status"],
+        )?;
+        let bigcommerce_requests = IntCounterVec::new(
+            Opts::new("bigcommerce_requests_total", "Calls made to BigCommerce"),
+            &["endpoint", "status"],
+        )?;
+        let bigcommerce_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "bigcommerce_request_duration_seconds",
+                "Latency of calls to BigCommerce",
+            )
+            .buckets(vec![
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
+            &["endpoint"],
+        )?;
+        let bigcommerce_rate_limited = IntCounter::new(
+            "bigcommerce_rate_limited_total",
+            "429 answers received from BigCommerce",
+        )?;
+        let bigcommerce_requests_left = IntGauge::new(
+            "bigcommerce_rate_limit_requests_left",
+            "Requests left in BigCommerce's current rate-limit window",
+        )?;
+        let carts_created = IntCounter::new("carts_created_total", "Carts created in BigCommerce")?;
+        let cart_snapshot_reads = IntCounterVec::new(
+            Opts::new("cart_snapshot_reads_total", "Cart reads by source"),
+            &["result"],
+        )?;
+        let sessions_swept = IntCounter::new(
+            "sessions_swept_total",
+            "Expired sessions deleted by the sweeper",
+        )?;
+        registry.register(Box::new(http_requests.clone()))?;
+        registry.register(Box::new(bigcommerce_requests.clone()))?;
+        registry.register(Box::new(bigcommerce_duration.clone()))?;
+        registry.register(Box::new(bigcommerce_rate_limited.clone()))?;
+        registry.register(Box::new(bigcommerce_requests_left.clone()))?;
+        registry.register(Box::new(carts_created.clone()))?;
+        registry.register(Box::new(cart_snapshot_reads.clone()))?;
+        registry.register(Box::new(sessions_swept.clone()))?;
+        Ok(Self {
+            registry,
+            http_requests,
+            bigcommerce_requests,
+            bigcommerce_duration,
+            bigcommerce_rate_limited,
+            bigcommerce_requests_left,
+            carts_created,
+            cart_snapshot_reads,
+            sessions_swept,
+        })
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut buffer = Vec::new();
+        let encoder = TextEncoder::new();
+        if let Err(error) = encoder.encode(&self.registry.gather(), &mut buffer) {
+            tracing::error!(error = %error, "could not encode metrics");
+        }
+        String::from_utf8(buffer).unwrap_or_default()
+    }
+}

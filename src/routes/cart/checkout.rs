@@ -1,0 +1,51 @@
+//! Handing the shopper to hosted checkout.
+
+use actix_web::http::StatusCode;
+use actix_web::web::Data;
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::dto::CheckoutResponse;
+use super::mutation::Mutation;
+use crate::cart::{CartError, CartService};
+use crate::errors::Problem;
+use crate::idempotency::{fingerprint, run_idempotent, Answer};
+
+/// Fresh hand-off URLs for BigCommerce's hosted checkout (single-use: ask every time).
+#[utoipa::path(
+    post, path = "/api/cart/checkout", tag = "cart",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses(
+        (status = 200, description = "Where to send the shopper", body = CheckoutResponse),
+        (status = 409, description = "No cart to check out (cart_empty)", body = Problem),
+        (status = 502, description = "BigCommerce is unavailable", body = Problem),
+    )
+)]
+pub async fn checkout(
+    request: HttpRequest,
+    mutation: Mutation,
+    carts: Data<CartService>,
+    pool: Data<PgPool>,
+) -> Result<HttpResponse, CartError> {
+    let print = fingerprint("POST", request.path(), &());
+    let Mutation {
+        session,
+        idempotency_key,
+        correlation,
+    } = mutation;
+    let ttl = carts.settings().idempotency_key_ttl();
+    run_idempotent(&pool, session.id(), idempotency_key, print, ttl, || async {
+        let urls = carts.checkout(&session, correlation).await?;
+        let body = CheckoutResponse {
+            checkout_url: urls.checkout_url,
+            embedded_checkout_url: urls.embedded_checkout_url,
+            cart_url: urls.cart_url,
+        };
+        Ok(Answer {
+            status: StatusCode::OK,
+            body: json!(body),
+        })
+    })
+    .await
+}

@@ -1,0 +1,135 @@
+//! Request and response bodies of the cart API, and their one-time parse into domain types.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::{
+    Cart, InvalidInput, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity, VariantId,
+};
+
+/// `POST /api/cart/items`
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddItemsRequest {
+    pub line_items: Vec<LineItemRequest>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineItemRequest {
+    pub product_id: i64,
+    /// Required for products with variants (unless the options are given as selections).
+    #[serde(default)]
+    pub variant_id: Option<i64>,
+    pub quantity: i64,
+    /// Option choices, for products with modifiers (e.g. a text field).
+    #[serde(default)]
+    pub option_selections: Vec<OptionSelectionRequest>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptionSelectionRequest {
+    pub option_id: i64,
+    /// An option value id, or the text of a text modifier.
+    pub option_value: OptionValueRequest,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum OptionValueRequest {
+    ValueId(i64),
+    Text(String),
+}
+
+/// `PATCH /api/cart/items/{item_id}`
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateQuantityRequest {
+    /// The new quantity; 0 removes the line.
+    pub quantity: i64,
+}
+
+/// `POST /api/cart/recover`
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecoverRequest {
+    /// The `t` parameter of BigCommerce's abandoned-cart e-mail link.
+    pub token: String,
+}
+
+/// Every cart answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CartResponse {
+    /// `null` when the session has no cart.
+    pub cart: Option<Cart>,
+}
+
+/// Where to send the shopper for BigCommerce's hosted pages. Single-use: ask again for
+/// every hand-off.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CheckoutResponse {
+    pub checkout_url: String,
+    pub embedded_checkout_url: String,
+    pub cart_url: String,
+}
+
+impl AddItemsRequest {
+    /// The items to add, each checked, within the configured limits.
+    pub fn parse(
+        &self,
+        max_quantity: u32,
+        max_items: usize,
+    ) -> Result<Vec<NewLineItem>, InvalidInput> {
+        if self.line_items.is_empty() {
+            return Err(InvalidInput::new("line_items must not be empty"));
+        }
+        if self.line_items.len() > max_items {
+            return Err(InvalidInput::new(format!(
+                "at most {max_items} line_items may be added at once"
+            )));
+        }
+        self.line_items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                item.parse(max_quantity)
+                    .map_err(|e| InvalidInput::new(format!("line_items[{index}]: {}", e.0)))
+            })
+            .collect()
+    }
+}
+
+impl LineItemRequest {
+    fn parse(&self, max_quantity: u32) -> Result<NewLineItem, InvalidInput> {
+        if self.option_selections.len() > crate::domain::MAX_OPTION_SELECTIONS {
+            return Err(InvalidInput::new("too many option_selections"));
+        }
+        Ok(NewLineItem {
+            product_id: ProductId::parse(self.product_id)?,
+            variant_id: self.variant_id.map(VariantId::parse).transpose()?,
+            quantity: Quantity::parse(self.quantity, max_quantity)?,
+            option_selections: self
+                .option_selections
+                .iter()
+                .map(|selection| {
+                    let value = match &selection.option_value {
+                        OptionValueRequest::ValueId(id) => OptionValue::ValueId(*id),
+                        OptionValueRequest::Text(text) => OptionValue::Text(text.clone()),
+                    };
+                    OptionSelection::parse(selection.option_id, value)
+                })
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+impl UpdateQuantityRequest {
+    /// 0 (remove) to the configured maximum.
+    pub fn parse(&self, max_quantity: u32) -> Result<u32, InvalidInput> {
+        if self.quantity == 0 {
+            return Ok(0);
+        }
+        Quantity::parse(self.quantity, max_quantity).map(|quantity| quantity.get())
+    }
+}

@@ -1,0 +1,30 @@
+//! Reading the cart.
+
+use actix_web::web::Data;
+use actix_web::{HttpRequest, HttpResponse};
+
+use super::dto::CartResponse;
+use super::mutation::correlation_id;
+use crate::cart::{CartError, CartService};
+use crate::errors::Problem;
+use crate::session::ShopperSession;
+
+/// The session's cart.
+#[utoipa::path(
+    get, path = "/api/cart", tag = "cart",
+    responses(
+        (status = 200, description = "The cart, or null before the first add", body = CartResponse),
+        (status = 502, description = "BigCommerce is unavailable and no snapshot exists", body = Problem),
+        (status = 503, description = "The database is unavailable", body = Problem),
+    )
+)]
+pub async fn get_cart(
+    request: HttpRequest,
+    session: ShopperSession,
+    carts: Data<CartService>,
+) -> Result<HttpResponse, CartError> {
+    let cart = carts.get(&session, correlation_id(&request)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "private, no-store"))
+        .json(CartResponse { cart }))
+}

@@ -1,0 +1,143 @@
+//! Changing the lines of the cart.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Data};
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::dto::{AddItemsRequest, CartResponse, UpdateQuantityRequest};
+use super::mutation::Mutation;
+use crate::cart::{CartError, CartService};
+use crate::domain::LineItemId;
+use crate::errors::Problem;
+use crate::idempotency::{fingerprint, run_idempotent, Answer};
+
+/// Add line items; the session's first add creates its cart.
+#[utoipa::path(
+    post, path = "/api/cart/items", tag = "cart",
+    request_body = AddItemsRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses(
+        (status = 201, description = "The cart with the items added", body = CartResponse),
+        (status = 400, description = "Malformed body", body = Problem),
+        (status = 422, description = "Invalid input, or BigCommerce refused the items (product_unavailable, quantity_limit, option_required, ...)", body = Problem),
+        (status = 429, description = "Too many changes from this client", body = Problem),
+        (status = 502, description = "BigCommerce is unavailable", body = Problem),
+        (status = 503, description = "BigCommerce's rate limit or the database", body = Problem),
+        (status = 504, description = "BigCommerce timed out", body = Problem),
+    )
+)]
+pub async fn add_items(
+    request: HttpRequest,
+    mutation: Mutation,
+    body: web::Json<AddItemsRequest>,
+    carts: Data<CartService>,
+    pool: Data<PgPool>,
+) -> Result<HttpResponse, CartError> {
+    let settings = carts.settings();
+    let items = body.parse(settings.max_quantity, settings.max_line_items_per_request)?;
+    let print = fingerprint("POST", request.path(), &*body);
+    let Mutation {
+        session,
+        idempotency_key,
+        correlation,
+    } = mutation;
+    run_idempotent(
+        &pool,
+        session.id(),
+        idempotency_key,
+        print,
+        settings.idempotency_key_ttl(),
+        || async {
+            let cart = carts.add_items(&session, &items, correlation).await?;
+            Ok(Answer {
+                status: StatusCode::CREATED,
+                body: json!({"cart": cart}),
+            })
+        },
+    )
+    .await
+}
+
+/// Change a line's quantity; 0 removes it.
+#[utoipa::path(
+    patch, path = "/api/cart/items/{item_id}", tag = "cart",
+    request_body = UpdateQuantityRequest,
+    params(
+        ("item_id" = String, Path, description = "Line-item id (a UUID)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe"),
+    ),
+    responses(
+        (status = 200, description = "The cart; null when the last line was removed", body = CartResponse),
+        (status = 404, description = "No such line (item_not_found)", body = Problem),
+        (status = 422, description = "Invalid quantity, or BigCommerce refused it", body = Problem),
+        (status = 502, description = "BigCommerce is unavailable", body = Problem),
+    )
+)]
+pub async fn update_item(
+    request: HttpRequest,
+    mutation: Mutation,
+    item: web::Path<String>,
+    body: web::Json<UpdateQuantityRequest>,
+    carts: Data<CartService>,
+    pool: Data<PgPool>,
+) -> Result<HttpResponse, CartError> {
+    let item = LineItemId::parse(&item).map_err(|_| CartError::ItemNotFound)?;
+    let quantity = body.parse(carts.settings().max_quantity)?;
+    let print = fingerprint("PATCH", request.path(), &*body);
+    let Mutation {
+        session,
+        idempotency_key,
+        correlation,
+    } = mutation;
+    let ttl = carts.settings().idempotency_key_ttl();
+    run_idempotent(&pool, session.id(), idempotency_key, print, ttl, || async {
+        let cart = carts
+            .set_quantity(&session, item, quantity, correlation)
+            .await?;
+        Ok(Answer {
+            status: StatusCode::OK,
+            body: json!({"cart": cart}),
+        })
+    })
+    .await
+}
+
+/// Remove a line.
+#[utoipa::path(
+    delete, path = "/api/cart/items/{item_id}", tag = "cart",
+    params(
+        ("item_id" = String, Path, description = "Line-item id (a UUID)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe"),
+    ),
+    responses(
+        (status = 200, description = "The cart; null when that was the last line", body = CartResponse),
+        (status = 404, description = "No such line (item_not_found)", body = Problem),
+        (status = 502, description = "BigCommerce is unavailable", body = Problem),
+    )
+)]
+pub async fn remove_item(
+    request: HttpRequest,
+    mutation: Mutation,
+    item: web::Path<String>,
+    carts: Data<CartService>,
+    pool: Data<PgPool>,
+) -> Result<HttpResponse, CartError> {
+    let item = LineItemId::parse(&item).map_err(|_| CartError::ItemNotFound)?;
+    let print = fingerprint("DELETE", request.path(), &());
+    let Mutation {
+        session,
+        idempotency_key,
+        correlation,
+    } = mutation;
+    let ttl = carts.settings().idempotency_key_ttl();
+    run_idempotent(&pool, session.id(), idempotency_key, print, ttl, || async {
+        let cart = carts.remove_item(&session, item, correlation).await?;
+        Ok(Answer {
+            status: StatusCode::OK,
+            body: json!({"cart": cart}),
+        })
+    })
+    .await
+}

@@ -1,0 +1,50 @@
+//! Recovering an abandoned cart from its e-mail link.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Data};
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::dto::{CartResponse, RecoverRequest};
+use super::mutation::Mutation;
+use crate::cart::{CartError, CartService};
+use crate::domain::RecoveryToken;
+use crate::errors::Problem;
+use crate::idempotency::{fingerprint, run_idempotent, Answer};
+
+/// Bind the cart of an abandoned-cart e-mail link to the session.
+#[utoipa::path(
+    post, path = "/api/cart/recover", tag = "cart",
+    request_body = RecoverRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    responses(
+        (status = 200, description = "The recovered cart", body = CartResponse),
+        (status = 403, description = "The cart belongs to a customer (sign_in_required)", body = Problem),
+        (status = 404, description = "Unknown or expired token (recovery_token_unknown)", body = Problem),
+    )
+)]
+pub async fn recover_cart(
+    request: HttpRequest,
+    mutation: Mutation,
+    body: web::Json<RecoverRequest>,
+    carts: Data<CartService>,
+    pool: Data<PgPool>,
+) -> Result<HttpResponse, CartError> {
+    let token = RecoveryToken::parse(&body.token).map_err(|_| CartError::RecoveryTokenUnknown)?;
+    let print = fingerprint("POST", request.path(), &*body);
+    let Mutation {
+        session,
+        idempotency_key,
+        correlation,
+    } = mutation;
+    let ttl = carts.settings().idempotency_key_ttl();
+    run_idempotent(&pool, session.id(), idempotency_key, print, ttl, || async {
+        let cart = carts.recover(&session, &token, correlation).await?;
+        Ok(Answer {
+            status: StatusCode::OK,
+            body: json!({"cart": cart}),
+        })
+    })
+    .await
+}

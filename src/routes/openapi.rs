@@ -1,0 +1,35 @@
+//! `GET /openapi.json`: the API description, generated from the handlers and types.
+
+use actix_web::HttpResponse;
+use utoipa::OpenApi;
+
+use super::cart::{self, dto};
+use crate::domain;
+use crate::errors;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "checkout-bff",
+        description = "Session-bound BigCommerce carts for headless storefronts. Every error is \
+                       application/problem+json with a stable `code`. The session is an HttpOnly cookie; \
+                       browsers on another origin send it with `credentials: \"include\"`."
+    ),
+    paths(
+        cart::get_cart, cart::add_items, cart::update_item, cart::remove_item,
+        cart::clear_cart, cart::checkout, cart::recover_cart,
+    ),
+    components(schemas(
+        dto::CartResponse, dto::CheckoutResponse, dto::AddItemsRequest, dto::LineItemRequest,
+        dto::OptionSelectionRequest, dto::OptionValueRequest, dto::UpdateQuantityRequest,
+        dto::RecoverRequest, domain::Cart, domain::CartCurrency, domain::CartLineItem,
+        domain::LineItemOption, domain::LineItemType, domain::Coupon, errors::Problem,
+        errors::ErrorCode,
+    )),
+    tags((name = "cart", description = "The shopper's cart"))
+)]
+pub struct ApiDoc;
+
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
