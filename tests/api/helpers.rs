@@ -7,9 +7,13 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::{Arc, LazyLock, Mutex};
 
+use std::time::Duration;
+
+use bc_sandbox::{Sandbox, SandboxConfig};
 use checkout_bff::configuration::{load_configuration, Environment, Settings};
 use checkout_bff::startup::Application;
 use checkout_bff::telemetry::{get_subscriber, init_subscriber};
+use serde::Deserialize;
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Connection, Executor, PgConnection};
 use uuid::Uuid;
@@ -63,6 +67,8 @@ pub struct TestApp {
     pub settings: Settings,
     /// Keeps cookies, never follows redirects.
     pub api_client: reqwest::Client,
+    /// The BigCommerce sandbox this application talks to, in-process.
+    pub sandbox: Sandbox,
     server: actix_web::dev::ServerHandle,
     _database: TestDatabase,
 }
@@ -82,6 +88,121 @@ impl TestApp {
 
     pub async fn get_cart(&self) -> reqwest::Response {
         self.get("/api/cart").await
+    }
+
+    /// `POST /api/cart/items` with `body`.
+    pub async fn post_items(&self, body: &serde_json::Value) -> reqwest::Response {
+        self.api_client
+            .post(self.url("/api/cart/items"))
+            .json(body)
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    /// Adds `quantity` of a product (and variant) in one request.
+    pub async fn add_item(
+        &self,
+        product_id: i64,
+        variant_id: Option<i64>,
+        quantity: i64,
+    ) -> reqwest::Response {
+        let mut item = serde_json::json!({"product_id": product_id, "quantity": quantity});
+        if let Some(variant) = variant_id {
+            item["variant_id"] = variant.into();
+        }
+        self.post_items(&serde_json::json!({"line_items": [item]}))
+            .await
+    }
+
+    pub async fn patch_item(&self, item_id: &str, quantity: i64) -> reqwest::Response {
+        self.api_client
+            .patch(self.url(&format!("/api/cart/items/{item_id}")))
+            .json(&serde_json::json!({"quantity": quantity}))
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    pub async fn delete_item(&self, item_id: &str) -> reqwest::Response {
+        self.api_client
+            .delete(self.url(&format!("/api/cart/items/{item_id}")))
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    pub async fn clear_cart(&self) -> reqwest::Response {
+        self.api_client
+            .delete(self.url("/api/cart"))
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    pub async fn checkout(&self) -> reqwest::Response {
+        self.api_client
+            .post(self.url("/api/cart/checkout"))
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    pub async fn recover(&self, token: &str) -> reqwest::Response {
+        self.api_client
+            .post(self.url("/api/cart/recover"))
+            .json(&serde_json::json!({"token": token}))
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    /// The sandbox's control plane: `path` below `/__sandbox`.
+    pub fn sandbox_url(&self, path: &str) -> String {
+        format!("{}/__sandbox{}", self.sandbox.base_url(), path)
+    }
+
+    /// BigCommerce API calls since the last reset: `(total, by "METHOD /route")`.
+    pub async fn sandbox_stats(&self) -> SandboxStats {
+        reqwest::get(self.sandbox_url("/stats"))
+            .await
+            .expect("sandbox stats")
+            .json()
+            .await
+            .expect("sandbox stats body")
+    }
+
+    /// Zeroes the sandbox's call counters (and its carts, hooks and faults).
+    pub async fn reset_sandbox(&self) {
+        let response = reqwest::Client::new()
+            .post(self.sandbox_url("/reset"))
+            .send()
+            .await
+            .expect("sandbox reset");
+        assert!(response.status().is_success());
+    }
+
+    /// Injects faults into the sandbox (see sandbox/README.md for the shape).
+    pub async fn inject_faults(&self, faults: serde_json::Value) {
+        let response = reqwest::Client::new()
+            .post(self.sandbox_url("/faults"))
+            .json(&faults)
+            .send()
+            .await
+            .expect("sandbox faults");
+        assert!(
+            response.status().is_success(),
+            "faults refused: {}",
+            response.status()
+        );
+    }
+
+    pub async fn clear_faults(&self) {
+        reqwest::Client::new()
+            .delete(self.sandbox_url("/faults"))
+            .send()
+            .await
+            .expect("sandbox faults");
     }
 
     /// Number of rows in the sessions table.
@@ -124,8 +245,26 @@ pub async fn spawn_app() -> TestApp {
 
 /// Spawns the application after `customise` has adjusted the test configuration.
 pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with_sandbox(SandboxConfig::default(), customise).await
+}
+
+/// Spawns a sandbox from `sandbox_config` and the application against it.
+pub async fn spawn_app_with_sandbox(
+    mut sandbox_config: SandboxConfig,
+    customise: impl FnOnce(&mut Settings),
+) -> TestApp {
     LazyLock::force(&TRACING);
+    sandbox_config.webhook_retry_delays =
+        vec![Duration::from_millis(50), Duration::from_millis(100)];
+    let sandbox = bc_sandbox::spawn(sandbox_config)
+        .await
+        .expect("spawn the sandbox");
     let mut settings = test_settings();
+    settings.bigcommerce.api_base_url = sandbox.base_url().parse().expect("sandbox url");
+    settings.bigcommerce.store_hash = sandbox.config().store_hash.clone();
+    settings.bigcommerce.access_token = sandbox.config().access_token.clone().into();
+    settings.bigcommerce.client_id = sandbox.config().client_id.clone();
+    settings.bigcommerce.client_secret = sandbox.config().client_secret.clone().into();
     let database = TestDatabase::create().await;
     settings.database.database_name = database.name.clone();
     customise(&mut settings);
@@ -145,6 +284,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         db_pool,
         settings,
         api_client: client(),
+        sandbox,
         server,
         _database: database,
     }
@@ -211,5 +351,19 @@ impl Drop for TestDatabase {
         if !matches!(dropped, Ok(Ok(()))) {
             eprintln!("could not drop test database {}", self.name);
         }
+    }
+}
+
+/// The sandbox's request counters.
+#[derive(Debug, Deserialize)]
+pub struct SandboxStats {
+    pub total: u64,
+    pub by_route: HashMap<String, u64>,
+}
+
+impl SandboxStats {
+    /// Calls to one route, e.g. `"POST /v3/carts"`.
+    pub fn calls(&self, route: &str) -> u64 {
+        self.by_route.get(route).copied().unwrap_or(0)
     }
 }
