@@ -3,6 +3,7 @@
 
 pub mod bigcommerce;
 pub mod cart;
+pub mod catalog;
 pub mod configuration;
 pub mod database;
 pub mod domain;
@@ -15,3 +16,4 @@ pub mod routes;
 pub mod session;
 pub mod startup;
 pub mod telemetry;
+pub mod views;

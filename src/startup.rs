@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use crate::bigcommerce::BigCommerceClient;
 use crate::cart::CartService;
+use crate::catalog::Catalog;
 use crate::configuration::{ApplicationSettings, Settings};
 use crate::database::get_connection_pool;
 use crate::errors::{problem_for_plain_errors, ErrorCode, Problem};
@@ -45,6 +46,7 @@ struct Dependencies {
     metrics: Arc<Metrics>,
     limiter: Arc<MutationLimiter>,
     carts: CartService,
+    catalog: Catalog,
 }
 
 impl Application {
@@ -62,6 +64,7 @@ impl Application {
         let metrics = Arc::new(Metrics::new()?);
         let bigcommerce = BigCommerceClient::new(&settings.bigcommerce, metrics.clone())?;
         let limiter = Arc::new(MutationLimiter::new(&settings.rate_limits));
+        let catalog = Catalog::new(bigcommerce.clone());
         let carts = CartService::new(
             pool.clone(),
             bigcommerce,
@@ -74,6 +77,7 @@ impl Application {
             metrics: metrics.clone(),
             limiter: limiter.clone(),
             carts,
+            catalog,
         };
         let server = run(listener, dependencies, &settings)?;
         Ok(Self {
@@ -143,6 +147,7 @@ fn run(
     let metrics = Data::new(dependencies.metrics);
     let limiter = Data::from(dependencies.limiter);
     let carts = Data::new(dependencies.carts);
+    let catalog = Data::new(dependencies.catalog);
     let json_limit = app_settings.max_json_body_bytes;
     let mut server = HttpServer::new(move || {
         App::new()
@@ -167,12 +172,18 @@ fn run(
                     .error_handler(json_error),
             )
             .app_data(web::PathConfig::default().error_handler(path_error))
+            .app_data(
+                web::FormConfig::default()
+                    .limit(json_limit)
+                    .error_handler(form_error),
+            )
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(pool.clone())
             .app_data(sessions.clone())
             .app_data(metrics.clone())
             .app_data(limiter.clone())
             .app_data(carts.clone())
+            .app_data(catalog.clone())
             .configure(routes::configure)
             .default_service(web::to(not_found))
     })
@@ -220,6 +231,15 @@ fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
         _ => Problem::from_code(ErrorCode::InvalidJson),
     };
     InternalError::from_response(error, problem.to_response()).into()
+}
+
+fn form_error(error: actix_web::error::UrlencodedError, _: &HttpRequest) -> actix_web::Error {
+    let page = crate::views::error_page(
+        http::StatusCode::BAD_REQUEST,
+        "That form could not be read",
+        "Go back to your cart and try again.",
+    );
+    InternalError::from_response(error, page).into()
 }
 
 fn path_error(error: PathError, _: &HttpRequest) -> actix_web::Error {

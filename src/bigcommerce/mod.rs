@@ -3,9 +3,11 @@
 
 mod abandoned_carts;
 mod carts;
+mod catalog;
 mod client;
 mod error;
 
 pub use carts::{NewCart, RedirectUrls, StoreCart};
+pub use catalog::CatalogProduct;
 pub use client::{BigCommerceClient, CorrelationId};
 pub use error::BigCommerceError;

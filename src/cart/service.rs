@@ -82,6 +82,11 @@ impl CartService {
         &self.settings
     }
 
+    /// The currency new carts are created in.
+    pub fn currency(&self) -> &str {
+        &self.store.currency
+    }
+
     /// The session's cart: the snapshot while it is fresh, otherwise BigCommerce's.
     #[tracing::instrument(name = "Get cart", skip_all, fields(session.id = %session.id()))]
     pub async fn get(

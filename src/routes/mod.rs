@@ -4,6 +4,8 @@ pub mod cart;
 mod health;
 pub mod metrics;
 pub mod openapi;
+mod pages;
+pub mod products;
 
 use actix_web::web;
 
@@ -13,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::metrics))
         .route("/openapi.json", web::get().to(openapi::openapi_json))
+        .route("/api/products", web::get().to(products::list_products))
         .service(
             web::resource("/api/cart")
                 .route(web::get().to(cart::get_cart))
@@ -25,5 +28,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(cart::remove_item)),
         )
         .service(web::resource("/api/cart/checkout").route(web::post().to(cart::checkout)))
-        .service(web::resource("/api/cart/recover").route(web::post().to(cart::recover_cart)));
+        .service(web::resource("/api/cart/recover").route(web::post().to(cart::recover_cart)))
+        .configure(pages::configure);
 }

@@ -4,6 +4,8 @@ use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
 use super::cart::{self, dto};
+use super::products;
+use crate::catalog;
 use crate::domain;
 use crate::errors;
 
@@ -17,16 +19,20 @@ use crate::errors;
     ),
     paths(
         cart::get_cart, cart::add_items, cart::update_item, cart::remove_item,
-        cart::clear_cart, cart::checkout, cart::recover_cart,
+        cart::clear_cart, cart::checkout, cart::recover_cart, products::list_products,
     ),
     components(schemas(
         dto::CartResponse, dto::CheckoutResponse, dto::AddItemsRequest, dto::LineItemRequest,
         dto::OptionSelectionRequest, dto::OptionValueRequest, dto::UpdateQuantityRequest,
         dto::RecoverRequest, domain::Cart, domain::CartCurrency, domain::CartLineItem,
         domain::LineItemOption, domain::LineItemType, domain::Coupon, errors::Problem,
-        errors::ErrorCode,
+        errors::ErrorCode, products::ProductsResponse, catalog::Product,
+        catalog::ProductVariant, catalog::TextOption,
     )),
-    tags((name = "cart", description = "The shopper's cart"))
+    tags(
+        (name = "cart", description = "The shopper's cart"),
+        (name = "catalog", description = "What the store sells")
+    )
 )]
 pub struct ApiDoc;
 

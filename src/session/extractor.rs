@@ -5,6 +5,8 @@ use actix_web::dev::{Payload, ServiceResponse};
 use actix_web::web::Data;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use uuid::Uuid;
 
 use super::{
@@ -16,9 +18,30 @@ use super::{
 #[derive(Debug, Clone)]
 pub struct ShopperSession {
     record: SessionRecord,
+    token: SessionToken,
 }
 
 impl ShopperSession {
+    /// The anti-CSRF token for this session's forms: derived from the session token, which
+    /// only the shopper's browser holds (HttpOnly), so another site cannot know it.
+    pub fn csrf_token(&self) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.token.expose().as_bytes())
+            .expect("HMAC accepts keys of any length");
+        mac.update(b"checkout-bff csrf v1");
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether `candidate` is this session's CSRF token (compared in constant time).
+    pub fn verify_csrf_token(&self, candidate: &str) -> bool {
+        let Ok(candidate) = hex::decode(candidate) else {
+            return false;
+        };
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.token.expose().as_bytes())
+            .expect("HMAC accepts keys of any length");
+        mac.update(b"checkout-bff csrf v1");
+        mac.verify_slice(&candidate).is_ok()
+    }
+
     pub fn id(&self) -> Uuid {
         self.record.id
     }
@@ -68,18 +91,19 @@ impl FromRequest for ShopperSession {
                 .cookie(&sessions.settings().cookie_name)
                 .and_then(|cookie| SessionToken::parse(cookie.value()));
             let loaded = match token {
-                Some(token) => sessions.load(&token).await?,
+                Some(token) => sessions.load(&token).await?.map(|record| (token, record)),
                 None => None,
             };
-            let record = match loaded {
-                Some(record) => record,
+            let (token, record) = match loaded {
+                Some(loaded) => loaded,
                 None => {
                     let (token, record) = sessions.create().await?;
-                    req.extensions_mut().insert(CookieChange::Issue(token));
-                    record
+                    req.extensions_mut()
+                        .insert(CookieChange::Issue(token.clone()));
+                    (token, record)
                 }
             };
-            let session = ShopperSession { record };
+            let session = ShopperSession { record, token };
             req.extensions_mut().insert(session.clone());
             Ok(session)
         })

@@ -7,6 +7,7 @@
 mod cookie;
 mod error;
 mod extractor;
+mod flash;
 mod store;
 mod sweeper;
 mod token;
@@ -14,6 +15,7 @@ mod token;
 pub use cookie::{removal_cookie, session_cookie};
 pub use error::SessionError;
 pub use extractor::{write_session_cookie, CookieChange, ShopperSession};
+pub use flash::{set_flash, take_flash, Flash, FlashLevel};
 pub use store::{delete_expired_sessions, CartSnapshot, SessionRecord};
 pub use sweeper::sweep_expired_sessions;
 pub use token::{SessionToken, TokenHash};

@@ -34,7 +34,7 @@ border-radius:.25rem;text-decoration:none;cursor:pointer}input[type=number]{widt
 /// A whole page; `title` and `store` are escaped here, `body` must already be safe HTML.
 pub fn page(store: &str, title: &str, body: &str) -> String {
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
          <title>{title} - {store}</title><style>{STYLE}</style></head><body>\
          <header><p><strong>{store}</strong> <span class=\"note\">(BigCommerce sandbox)</span>\

@@ -1,0 +1,153 @@
+// The reference client of checkout-bff's JSON API: plain JavaScript, no build step.
+//
+// Every call sends the session cookie (`credentials: "include"`); the browser never sees a
+// BigCommerce id or token. Mutations carry an Idempotency-Key so a retried request is safe.
+// Errors are application/problem+json: show `detail`, branch on `code`.
+"use strict";
+
+const API = new URLSearchParams(location.search).get("api")
+  || document.querySelector('meta[name="checkout-bff"]').content;
+
+const $ = (id) => document.getElementById(id);
+let busy = false;
+
+async function api(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["Idempotency-Key"] = crypto.randomUUID();
+  const response = await fetch(API + path, {
+    method,
+    headers,
+    credentials: "include",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = new Error((data && data.detail) || `HTTP ${response.status}`);
+    error.code = data && data.code;
+    throw error;
+  }
+  return data;
+}
+
+function money(amount, currency) {
+  return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(amount);
+}
+
+function say(text, isError = false) {
+  const status = $("status");
+  status.textContent = text;
+  status.className = isError ? "error" : "ok";
+}
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+async function run(action, success) {
+  if (busy) return;
+  busy = true;
+  try {
+    const result = await action();
+    if (result && "cart" in result) renderCart(result.cart);
+    if (success) say(success);
+  } catch (error) {
+    say(error.message, true);
+  } finally {
+    busy = false;
+  }
+}
+
+function renderProducts(products) {
+  const list = $("products");
+  list.replaceChildren();
+  for (const product of products) {
+    const available = product.purchasable && product.in_stock;
+    const form = el("form", { class: "product", "data-product-id": product.id });
+    form.append(el("h3", { text: product.name }), el("p", { class: "price", text: money(product.calculated_price, "USD") }));
+    const variants = product.variants.filter((v) => v.purchasable && v.in_stock);
+    let select = null;
+    if (variants.length > 1) {
+      select = el("select", { name: "variant_id", "aria-label": `${product.name} option` });
+      for (const v of variants) select.append(el("option", { value: v.id, text: v.label }));
+      form.append(select);
+    }
+    const texts = product.text_options.map((option) => {
+      const input = el("input", { name: `option-${option.option_id}`, "aria-label": option.name, placeholder: option.name });
+      form.append(input);
+      return { option, input };
+    });
+    const quantity = el("input", { type: "number", min: "1", value: "1", "aria-label": `${product.name} quantity` });
+    const button = el("button", { type: "submit", text: available ? "Add to cart" : "Unavailable" });
+    if (!available) button.disabled = true;
+    form.append(quantity, button);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const item = { product_id: product.id, quantity: Number(quantity.value) };
+      const variantId = select ? Number(select.value) : variants.length === 1 ? variants[0].id : undefined;
+      if (variantId !== undefined) item.variant_id = variantId;
+      const selections = texts.filter((t) => t.input.value !== "")
+        .map((t) => ({ option_id: t.option.option_id, option_value: t.input.value }));
+      if (selections.length) item.option_selections = selections;
+      run(() => api("POST", "/api/cart/items", { line_items: [item] }), `Added ${item.quantity} × ${product.name}`);
+    });
+    list.append(el("li", {}, form));
+  }
+}
+
+function renderCart(cart) {
+  const lines = $("cart-lines");
+  lines.replaceChildren();
+  const empty = !cart || cart.line_items.length === 0;
+  $("cart-empty").hidden = !empty;
+  $("cart-totals").hidden = empty;
+  $("checkout").hidden = empty;
+  $("clear").hidden = empty;
+  $("cart-count").textContent = empty ? "" : `(${cart.item_count})`;
+  if (empty) return;
+  const currency = cart.currency.code;
+  for (const line of cart.line_items) {
+    const quantity = el("input", { type: "number", min: "0", value: String(line.quantity), "aria-label": `${line.name} quantity` });
+    quantity.addEventListener("change", () =>
+      run(() => api("PATCH", `/api/cart/items/${encodeURIComponent(line.id)}`, { quantity: Number(quantity.value) }), "Quantity updated"));
+    const remove = el("button", { type: "button", class: "secondary", text: "Remove",
+      onclick: () => run(() => api("DELETE", `/api/cart/items/${encodeURIComponent(line.id)}`), "Removed") });
+    const options = line.options.map((o) => `${o.name}: ${o.value}`).join(", ");
+    lines.append(el("li", { class: "line", "data-line-id": line.id },
+      el("span", { class: "name", text: line.name + (options ? ` (${options})` : "") }),
+      el("span", { class: "price", text: money(line.extended_sale_price, currency) }),
+      quantity, remove));
+  }
+  $("cart-base").textContent = money(cart.base_amount, currency);
+  $("cart-total").textContent = money(cart.cart_amount, currency);
+}
+
+$("checkout").addEventListener("click", () =>
+  run(async () => {
+    // Checkout URLs are single-use: ask for a fresh one on every click.
+    const urls = await api("POST", "/api/cart/checkout");
+    location.assign(urls.checkout_url);
+  }));
+
+$("clear").addEventListener("click", () =>
+  run(async () => { await api("DELETE", "/api/cart"); renderCart(null); }, "Cart emptied"));
+
+(async () => {
+  try {
+    const [products, cart] = await Promise.all([api("GET", "/api/products"), api("GET", "/api/cart")]);
+    renderProducts(products.products);
+    renderCart(cart.cart);
+    document.body.dataset.ready = "true";
+  } catch (error) {
+    say(`Could not reach the cart service: ${error.message}`, true);
+    document.body.dataset.ready = "error";
+  }
+})();

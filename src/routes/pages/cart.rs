@@ -1,0 +1,56 @@
+//! `GET /cart`.
+
+use actix_web::http::StatusCode;
+use actix_web::web::Data;
+use actix_web::{HttpRequest, HttpResponse};
+use sqlx::PgPool;
+
+use super::super::cart::correlation_id;
+use crate::cart::CartService;
+use crate::catalog::Catalog;
+use crate::session::{take_flash, ShopperSession};
+use crate::views::{render, CartPage, CartView, ProductView};
+
+pub async fn show_cart(
+    request: HttpRequest,
+    session: ShopperSession,
+    carts: Data<CartService>,
+    catalog: Data<Catalog>,
+    pool: Data<PgPool>,
+) -> HttpResponse {
+    let cx = correlation_id(&request);
+    let flash = take_flash(&pool, session.id())
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(error = %error, "could not read a flash message");
+            None
+        });
+    let (cart, problem) = match carts.get(&session, cx).await {
+        Ok(cart) => (cart, None),
+        Err(error) => (None, Some(error.problem().title.to_owned())),
+    };
+    let currency = cart
+        .as_ref()
+        .map(|cart| cart.currency.code.clone())
+        .unwrap_or_else(|| carts.currency().to_owned());
+    // The product list is a convenience: the page works without it.
+    let products = match catalog.products(cx).await {
+        Ok(products) => products
+            .iter()
+            .map(|product| ProductView::from_product(product, &currency))
+            .collect(),
+        Err(error) => {
+            tracing::warn!(error = %error, "could not list products for the cart page");
+            Vec::new()
+        }
+    };
+    let page = CartPage {
+        flash: flash.map(Into::into),
+        problem,
+        cart: cart.as_ref().map(CartView::from),
+        products,
+        csrf_token: session.csrf_token(),
+        signed_in_as: None,
+    };
+    render(&page, StatusCode::OK)
+}

@@ -1,0 +1,223 @@
+//! The cart page's forms. Each is CSRF-checked (403 and no change otherwise), goes through
+//! `CartService`, and answers 303.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Data};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Deserialize;
+use sqlx::PgPool;
+
+use super::super::cart::correlation_id;
+use super::{back_to_cart, flash_for, see_other};
+use crate::cart::CartService;
+use crate::domain::{LineItemId, NewLineItem, ProductId, Quantity, VariantId};
+use crate::rate_limit::MutationLimiter;
+use crate::session::{Flash, ShopperSession};
+use crate::views::error_page;
+
+#[derive(Deserialize)]
+pub struct AddForm {
+    csrf_token: String,
+    product_id: String,
+    #[serde(default)]
+    variant_id: Option<String>,
+    #[serde(default)]
+    quantity: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct QuantityForm {
+    csrf_token: String,
+    quantity: String,
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf_token: String,
+}
+
+/// Refuses a post without this session's CSRF token, or over the rate limit.
+fn guard(
+    request: &HttpRequest,
+    session: &ShopperSession,
+    token: &str,
+    limiter: &MutationLimiter,
+) -> Result<(), HttpResponse> {
+    if !session.verify_csrf_token(token) {
+        return Err(error_page(
+            StatusCode::FORBIDDEN,
+            "This form has expired",
+            "Reload the cart page and try again.",
+        ));
+    }
+    limiter.check(request, session.id()).map_err(|wait| {
+        let mut response = error_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many changes",
+            "Wait a moment, then try again.",
+        );
+        if let Ok(value) = wait.as_secs().max(1).to_string().parse() {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, value);
+        }
+        response
+    })
+}
+
+fn parse_number(value: &str) -> Option<i64> {
+    value.trim().parse().ok()
+}
+
+pub async fn add_item(
+    request: HttpRequest,
+    session: ShopperSession,
+    form: web::Form<AddForm>,
+    carts: Data<CartService>,
+    limiter: Data<MutationLimiter>,
+    pool: Data<PgPool>,
+) -> HttpResponse {
+    if let Err(refusal) = guard(&request, &session, &form.csrf_token, &limiter) {
+        return refusal;
+    }
+    let max = carts.settings().max_quantity;
+    let quantity = form.quantity.as_deref().map_or(Some(1), parse_number);
+    let item = (|| {
+        Some(NewLineItem {
+            product_id: ProductId::parse(parse_number(&form.product_id)?).ok()?,
+            variant_id: match form.variant_id.as_deref().filter(|v| !v.trim().is_empty()) {
+                Some(value) => Some(VariantId::parse(parse_number(value)?).ok()?),
+                None => None,
+            },
+            quantity: Quantity::parse(quantity?, max).ok()?,
+            option_selections: Vec::new(),
+        })
+    })();
+    let Some(item) = item else {
+        let flash = Flash::error(format!("Choose a quantity from 1 to {max}."));
+        return back_to_cart(&pool, &session, flash).await;
+    };
+    let flash = match carts
+        .add_items(
+            &session,
+            std::slice::from_ref(&item),
+            correlation_id(&request),
+        )
+        .await
+    {
+        Ok(cart) => {
+            let name = cart
+                .line_items
+                .iter()
+                .find(|line| line.product_id == Some(item.product_id.get()))
+                .map_or_else(|| "item".to_owned(), |line| line.name.clone());
+            Flash::success(format!("Added {} × {name}.", item.quantity.get()))
+        }
+        Err(error) => flash_for(&error),
+    };
+    back_to_cart(&pool, &session, flash).await
+}
+
+pub async fn update_item(
+    request: HttpRequest,
+    session: ShopperSession,
+    item: web::Path<String>,
+    form: web::Form<QuantityForm>,
+    carts: Data<CartService>,
+    limiter: Data<MutationLimiter>,
+    pool: Data<PgPool>,
+) -> HttpResponse {
+    if let Err(refusal) = guard(&request, &session, &form.csrf_token, &limiter) {
+        return refusal;
+    }
+    let Ok(item) = LineItemId::parse(&item) else {
+        return back_to_cart(
+            &pool,
+            &session,
+            Flash::error("That item is no longer in your cart."),
+        )
+        .await;
+    };
+    let max = carts.settings().max_quantity;
+    let Some(quantity) = parse_number(&form.quantity)
+        .filter(|q| (0..=i64::from(max)).contains(q))
+        .and_then(|q| u32::try_from(q).ok())
+    else {
+        let flash = Flash::error(format!("Choose a quantity from 0 to {max}."));
+        return back_to_cart(&pool, &session, flash).await;
+    };
+    let flash = match carts
+        .set_quantity(&session, item, quantity, correlation_id(&request))
+        .await
+    {
+        Ok(_) if quantity == 0 => Flash::success("Removed the item."),
+        Ok(_) => Flash::success(format!("Quantity changed to {quantity}.")),
+        Err(error) => flash_for(&error),
+    };
+    back_to_cart(&pool, &session, flash).await
+}
+
+pub async fn remove_item(
+    request: HttpRequest,
+    session: ShopperSession,
+    item: web::Path<String>,
+    form: web::Form<CsrfForm>,
+    carts: Data<CartService>,
+    limiter: Data<MutationLimiter>,
+    pool: Data<PgPool>,
+) -> HttpResponse {
+    if let Err(refusal) = guard(&request, &session, &form.csrf_token, &limiter) {
+        return refusal;
+    }
+    let Ok(item) = LineItemId::parse(&item) else {
+        return back_to_cart(
+            &pool,
+            &session,
+            Flash::error("That item is no longer in your cart."),
+        )
+        .await;
+    };
+    let flash = match carts
+        .remove_item(&session, item, correlation_id(&request))
+        .await
+    {
+        Ok(_) => Flash::success("Removed the item."),
+        Err(error) => flash_for(&error),
+    };
+    back_to_cart(&pool, &session, flash).await
+}
+
+pub async fn clear_cart(
+    request: HttpRequest,
+    session: ShopperSession,
+    form: web::Form<CsrfForm>,
+    carts: Data<CartService>,
+    limiter: Data<MutationLimiter>,
+    pool: Data<PgPool>,
+) -> HttpResponse {
+    if let Err(refusal) = guard(&request, &session, &form.csrf_token, &limiter) {
+        return refusal;
+    }
+    let flash = match carts.clear(&session, correlation_id(&request)).await {
+        Ok(()) => Flash::success("Your cart is empty now."),
+        Err(error) => flash_for(&error),
+    };
+    back_to_cart(&pool, &session, flash).await
+}
+
+pub async fn checkout(
+    request: HttpRequest,
+    session: ShopperSession,
+    form: web::Form<CsrfForm>,
+    carts: Data<CartService>,
+    limiter: Data<MutationLimiter>,
+    pool: Data<PgPool>,
+) -> HttpResponse {
+    if let Err(refusal) = guard(&request, &session, &form.csrf_token, &limiter) {
+        return refusal;
+    }
+    match carts.checkout(&session, correlation_id(&request)).await {
+        Ok(urls) => see_other(&urls.checkout_url),
+        Err(error) => back_to_cart(&pool, &session, flash_for(&error)).await,
+    }
+}

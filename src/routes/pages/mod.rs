@@ -1,0 +1,65 @@
+//! Server-rendered cart pages that work without JavaScript: a thin HTML face over the same
+//! `CartService` the JSON API uses. Every form post is CSRF-checked and answered with
+//! 303 See Other back to /cart, carrying a one-time message.
+
+mod cart;
+mod forms;
+mod recover;
+
+use actix_web::http::header;
+use actix_web::web;
+use actix_web::HttpResponse;
+use sqlx::PgPool;
+
+use crate::cart::CartError;
+use crate::session::{set_flash, Flash, ShopperSession};
+use crate::views::with_page_headers;
+
+/// Registers the pages.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/cart", web::get().to(cart::show_cart))
+        .route("/cart/items", web::post().to(forms::add_item))
+        .route("/cart/items/{item_id}", web::post().to(forms::update_item))
+        .route(
+            "/cart/items/{item_id}/remove",
+            web::post().to(forms::remove_item),
+        )
+        .route("/cart/clear", web::post().to(forms::clear_cart))
+        .route("/cart/checkout", web::post().to(forms::checkout))
+        .route("/cart/recover", web::get().to(recover::recover_cart))
+        .route("/static/cart.css", web::get().to(stylesheet));
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../../static/cart.css"))
+}
+
+/// 303 to `location` (the cart page, or a checkout URL): a reload never resubmits a form.
+fn see_other(location: &str) -> HttpResponse {
+    with_page_headers(HttpResponse::SeeOther())
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// Leaves `flash` for the cart page and sends the shopper there.
+async fn back_to_cart(pool: &PgPool, session: &ShopperSession, flash: Flash) -> HttpResponse {
+    if let Err(error) = set_flash(pool, session.id(), &flash).await {
+        tracing::warn!(error = %error, "could not store a flash message");
+    }
+    see_other("/cart")
+}
+
+/// What to tell a shopper when a cart operation fails: BigCommerce's own explanation for what
+/// it refused ("You can only purchase a maximum of 2 of the Mug per order."), a plain sentence
+/// otherwise.
+fn flash_for(error: &CartError) -> Flash {
+    let problem = error.problem();
+    if problem.status == 422 {
+        Flash::error(problem.detail)
+    } else {
+        Flash::error(problem.title)
+    }
+}

@@ -1,0 +1,135 @@
+//! The view model of `GET /cart`: display-ready strings, nothing from BigCommerce marked safe.
+
+use askama::Template;
+
+use super::money::format_money;
+use crate::catalog::Product;
+use crate::domain::{Cart, CartLineItem};
+use crate::session::{Flash, FlashLevel};
+
+#[derive(Template)]
+#[template(path = "cart/show.html")]
+pub struct CartPage {
+    pub flash: Option<FlashView>,
+    /// Why the cart could not be shown, when it could not.
+    pub problem: Option<String>,
+    pub cart: Option<CartView>,
+    pub products: Vec<ProductView>,
+    pub csrf_token: String,
+    pub signed_in_as: Option<String>,
+}
+
+pub struct FlashView {
+    pub text: String,
+    /// CSS class and ARIA role.
+    pub is_error: bool,
+}
+
+pub struct CartView {
+    pub lines: Vec<LineView>,
+    pub item_count: u64,
+    pub base_amount: String,
+    pub discount_amount: Option<String>,
+    pub cart_amount: String,
+}
+
+pub struct LineView {
+    pub id: String,
+    pub name: String,
+    pub url: Option<String>,
+    pub image_url: Option<String>,
+    pub options: Vec<(String, String)>,
+    pub quantity: u64,
+    pub unit_price: String,
+    /// The undiscounted unit price, when a discount applies.
+    pub list_price: Option<String>,
+    pub line_price: String,
+    /// Custom items and gift certificates cannot change quantity.
+    pub editable: bool,
+}
+
+pub struct ProductView {
+    pub id: i64,
+    pub name: String,
+    pub price: String,
+    pub available: bool,
+    pub variants: Vec<(i64, String)>,
+}
+
+impl From<Flash> for FlashView {
+    fn from(flash: Flash) -> Self {
+        FlashView {
+            text: flash.text,
+            is_error: flash.level == FlashLevel::Error,
+        }
+    }
+}
+
+impl From<&Cart> for CartView {
+    fn from(cart: &Cart) -> Self {
+        let currency = cart.currency.code.as_str();
+        CartView {
+            lines: cart
+                .line_items
+                .iter()
+                .map(|line| line_view(line, currency))
+                .collect(),
+            item_count: cart.item_count,
+            base_amount: format_money(cart.base_amount, currency),
+            discount_amount: (cart.discount_amount > 0.0)
+                .then(|| format_money(cart.discount_amount, currency)),
+            cart_amount: format_money(cart.cart_amount, currency),
+        }
+    }
+}
+
+fn line_view(line: &CartLineItem, currency: &str) -> LineView {
+    LineView {
+        id: line.id.clone(),
+        name: line.name.clone(),
+        url: line.url.clone().filter(|url| is_web_url(url)),
+        image_url: line.image_url.clone().filter(|url| is_web_url(url)),
+        options: line
+            .options
+            .iter()
+            .map(|option| (option.name.clone(), option.value.clone()))
+            .collect(),
+        quantity: line.quantity,
+        unit_price: format_money(line.sale_price, currency),
+        list_price: (line.list_price > line.sale_price)
+            .then(|| format_money(line.list_price, currency)),
+        line_price: format_money(line.extended_sale_price, currency),
+        editable: line.product_id.is_some(),
+    }
+}
+
+/// Only http(s) links reach an `href` or `src`: a `javascript:` URL from a compromised
+/// upstream must never become clickable.
+fn is_web_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+impl ProductView {
+    pub fn from_product(product: &Product, currency: &str) -> Self {
+        ProductView {
+            id: product.id,
+            name: product.name.clone(),
+            price: format_money(product.calculated_price, currency),
+            available: product.purchasable && product.in_stock,
+            variants: product
+                .variants
+                .iter()
+                .filter(|variant| variant.purchasable && variant.in_stock)
+                .map(|variant| {
+                    let label = if variant.label.is_empty() {
+                        product.name.clone()
+                    } else {
+                        variant.label.clone()
+                    };
+                    (variant.id, label)
+                })
+                .collect(),
+        }
+    }
+}
