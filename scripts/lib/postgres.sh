@@ -84,3 +84,8 @@ free_port() {
   while (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null; do port=$((port + 1)); done
   echo "$port"
 }
+
+# A free TCP port somewhere above $1, picked at random so that concurrent runs rarely collide.
+random_free_port() {
+  free_port $(( $1 + RANDOM % 2000 ))
+}

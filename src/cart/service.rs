@@ -308,7 +308,18 @@ impl CartService {
         let Some(cart) = session.cart_id().map(CartId::new) else {
             return Ok(());
         };
-        self.bigcommerce.delete_cart(cart, cx).await?;
+        match self.bigcommerce.delete_cart(cart, cx).await {
+            Ok(()) => {}
+            // BigCommerce answers 500, not 404, when a cart that is already gone (converted,
+            // expired, deleted elsewhere) is deleted: one read tells the two apart, and a gone
+            // cart is what the shopper asked for.
+            Err(error) if error.may_mean_cart_gone() => {
+                if self.settle_gone_cart(cart, cx).await?.is_some() {
+                    return Err(error.into());
+                }
+            }
+            Err(error) => return Err(error.into()),
+        }
         store::forget_cart(&self.pool, cart).await?;
         Ok(())
     }

@@ -367,3 +367,349 @@ impl SandboxStats {
         self.by_route.get(route).copied().unwrap_or(0)
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Cart API test helpers: sessions shared across clients and instances, the sandbox's control
+// plane, raw HTTP for paths a URL library would normalise, metrics and the OpenAPI document.
+// ---------------------------------------------------------------------------------------------
+
+/// Another instance of the application on the same database and the same sandbox as an
+/// existing `TestApp`, as a second replica behind a load balancer would be.
+pub struct AppInstance {
+    pub address: String,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl AppInstance {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+}
+
+impl Drop for AppInstance {
+    fn drop(&mut self) {
+        drop(self.server.stop(false));
+    }
+}
+
+/// Spawns a second `Application` with `app`'s settings: same database, same sandbox.
+pub async fn spawn_second_instance(app: &TestApp) -> AppInstance {
+    let application = Application::build(app.settings.clone())
+        .await
+        .expect("build the second instance");
+    let port = application.port();
+    let server = application.server_handle();
+    tokio::spawn(application.run_until_stopped());
+    AppInstance {
+        address: format!("http://127.0.0.1:{port}"),
+        server,
+    }
+}
+
+/// A client without a cookie store: requests carry the session only through an explicit
+/// `Cookie` header, so one session can be shared by many clients and instances.
+pub fn cookieless_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+/// Opens a new session on the instance at `address` and returns its `Cookie` header value
+/// (`name=value`).
+pub async fn new_session_cookie(address: &str) -> String {
+    let response = cookieless_client()
+        .get(format!("{address}/api/cart"))
+        .send()
+        .await
+        .expect("request failed");
+    assert_eq!(response.status().as_u16(), 200);
+    let set_cookie = response
+        .headers()
+        .get("set-cookie")
+        .expect("a new session sets a cookie")
+        .to_str()
+        .expect("ascii cookie")
+        .to_owned();
+    set_cookie
+        .split(';')
+        .next()
+        .expect("cookie pair")
+        .trim()
+        .to_owned()
+}
+
+/// The body of an add request for one line.
+pub fn one_line(product_id: i64, variant_id: Option<i64>, quantity: i64) -> serde_json::Value {
+    let mut item = serde_json::json!({"product_id": product_id, "quantity": quantity});
+    if let Some(variant) = variant_id {
+        item["variant_id"] = variant.into();
+    }
+    serde_json::json!({"line_items": [item]})
+}
+
+/// `POST {address}/api/cart/items` in the session named by `cookie`.
+pub async fn post_items_as(
+    address: &str,
+    cookie: &str,
+    body: &serde_json::Value,
+    idempotency_key: Option<&str>,
+) -> reqwest::Response {
+    let mut request = cookieless_client()
+        .post(format!("{address}/api/cart/items"))
+        .header("Cookie", cookie)
+        .json(body);
+    if let Some(key) = idempotency_key {
+        request = request.header("Idempotency-Key", key);
+    }
+    request.send().await.expect("request failed")
+}
+
+/// `GET {address}/api/cart` in the session named by `cookie`.
+pub async fn get_cart_as(address: &str, cookie: &str) -> reqwest::Response {
+    cookieless_client()
+        .get(format!("{address}/api/cart"))
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .expect("request failed")
+}
+
+/// The `cart` of a cart answer (`null` when the session has none).
+pub async fn cart_body(response: reqwest::Response) -> serde_json::Value {
+    response
+        .json::<serde_json::Value>()
+        .await
+        .expect("json body")["cart"]
+        .clone()
+}
+
+/// The id of the first line of `cart` whose product is `product_id`.
+pub fn line_id(cart: &serde_json::Value, product_id: i64) -> String {
+    cart["line_items"]
+        .as_array()
+        .expect("line_items")
+        .iter()
+        .find(|line| line["product_id"] == product_id)
+        .and_then(|line| line["id"].as_str())
+        .unwrap_or_else(|| panic!("no line for product {product_id} in {cart}"))
+        .to_owned()
+}
+
+/// A raw HTTP/1.1 exchange: the request target goes on the wire exactly as given (no URL
+/// normalisation of `..`, `%2e%2e` or `%2F`). Returns the status code.
+pub async fn raw_request(
+    address: &str,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host)
+        .await
+        .expect("connect to the application");
+    let mut request =
+        format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("Content-Length: 0\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("send the request");
+    let mut answer = Vec::new();
+    stream
+        .read_to_end(&mut answer)
+        .await
+        .expect("read the answer");
+    let answer = String::from_utf8_lossy(&answer);
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"))
+}
+
+impl TestApp {
+    /// The sandbox's carts: `[{"id", "customer_id", "line_count", "item_count", ...}]`.
+    pub async fn sandbox_carts(&self) -> Vec<serde_json::Value> {
+        reqwest::get(self.sandbox_url("/carts"))
+            .await
+            .expect("sandbox carts")
+            .json()
+            .await
+            .expect("sandbox carts body")
+    }
+
+    /// The BigCommerce cart ids the sessions table holds.
+    pub async fn stored_cart_ids(&self) -> Vec<Uuid> {
+        sqlx::query_scalar("SELECT cart_id FROM sessions WHERE cart_id IS NOT NULL")
+            .fetch_all(&self.db_pool)
+            .await
+            .expect("read sessions.cart_id")
+    }
+
+    /// The one cart id the sessions table holds.
+    pub async fn stored_cart_id(&self) -> Uuid {
+        let ids = self.stored_cart_ids().await;
+        assert_eq!(ids.len(), 1, "expected exactly one stored cart: {ids:?}");
+        ids[0]
+    }
+
+    /// Places an order for `cart` on the sandbox: the cart is gone from BigCommerce.
+    pub async fn convert_cart(&self, cart: Uuid) {
+        let response = reqwest::Client::new()
+            .post(self.sandbox_url(&format!("/carts/{cart}/convert")))
+            .send()
+            .await
+            .expect("convert the cart");
+        assert!(
+            response.status().is_success(),
+            "convert: {}",
+            response.status()
+        );
+    }
+
+    /// Marks `cart` abandoned on the sandbox and returns the recovery token of its e-mail.
+    pub async fn abandon_cart(&self, cart: &str) -> String {
+        let response: serde_json::Value = reqwest::Client::new()
+            .post(self.sandbox_url("/abandoned-carts"))
+            .json(&serde_json::json!({"cart_id": cart}))
+            .send()
+            .await
+            .expect("abandon the cart")
+            .json()
+            .await
+            .expect("abandon body");
+        response["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Calls the sandbox's Management API directly (as another system would), e.g. to
+    /// create a customer's cart.
+    pub async fn bigcommerce_api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = reqwest::Client::new()
+            .request(method, format!("{}{}", self.sandbox.api_base_url(), path))
+            .header("X-Auth-Token", self.sandbox.config().access_token.clone());
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("sandbox api")
+    }
+
+    /// `GET /metrics`, parsed.
+    pub async fn metrics(&self) -> Metrics {
+        let response = self.get("/metrics").await;
+        assert_eq!(response.status().as_u16(), 200);
+        Metrics::parse(&response.text().await.expect("metrics text"))
+    }
+
+    /// `GET /openapi.json`.
+    pub async fn openapi(&self) -> serde_json::Value {
+        let response = self.get("/openapi.json").await;
+        assert_eq!(response.status().as_u16(), 200);
+        response.json().await.expect("openapi json")
+    }
+}
+
+/// One Prometheus text exposition: samples by name and labels.
+#[derive(Debug)]
+pub struct Metrics {
+    pub samples: Vec<(String, std::collections::BTreeMap<String, String>, f64)>,
+}
+
+impl Metrics {
+    pub fn parse(text: &str) -> Self {
+        let mut samples = Vec::new();
+        for line in text.lines() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let (series, value) = line.rsplit_once(' ').expect("sample line");
+            let value: f64 = value.parse().expect("sample value");
+            let (name, labels) = match series.split_once('{') {
+                None => (series.to_owned(), Default::default()),
+                Some((name, rest)) => {
+                    let rest = rest.trim_end_matches('}');
+                    let labels = rest
+                        .split("\",")
+                        .filter(|pair| !pair.is_empty())
+                        .map(|pair| {
+                            let (key, value) = pair.split_once('=').expect("label pair");
+                            (key.to_owned(), value.trim_matches('"').to_owned())
+                        })
+                        .collect();
+                    (name.to_owned(), labels)
+                }
+            };
+            samples.push((name, labels, value));
+        }
+        Self { samples }
+    }
+
+    /// The value of the sample `name` whose labels include `labels` (summed over the rest);
+    /// 0 when there is none.
+    pub fn value(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+        self.samples
+            .iter()
+            .filter(|(sample, sample_labels, _)| {
+                sample == name
+                    && labels.iter().all(|(key, value)| {
+                        sample_labels.get(*key).map(String::as_str) == Some(*value)
+                    })
+            })
+            .map(|(_, _, value)| value)
+            .sum()
+    }
+
+    /// Whether a sample named `name` is exported at all.
+    pub fn has(&self, name: &str) -> bool {
+        self.samples.iter().any(|(sample, _, _)| sample == name)
+    }
+}
+
+impl SandboxStats {
+    /// The calls made since `earlier` was taken.
+    pub fn since(&self, earlier: &SandboxStats) -> SandboxStats {
+        let by_route = self
+            .by_route
+            .iter()
+            .map(|(route, calls)| (route.clone(), calls - earlier.calls(route)))
+            .filter(|(_, calls)| *calls > 0)
+            .collect();
+        SandboxStats {
+            total: self.total - earlier.total,
+            by_route,
+        }
+    }
+}
+
+impl TestApp {
+    /// Moves the sandbox's clock `seconds` further forward (carts expire 30 days after their
+    /// last change).
+    pub async fn advance_sandbox_clock(&self, seconds: i64) {
+        let http = reqwest::Client::new();
+        let clock: serde_json::Value = http
+            .get(self.sandbox_url("/clock"))
+            .send()
+            .await
+            .expect("sandbox clock")
+            .json()
+            .await
+            .expect("sandbox clock body");
+        let offset = clock["offset_seconds"].as_i64().expect("offset") + seconds;
+        let response = http
+            .post(self.sandbox_url("/clock"))
+            .json(&serde_json::json!({"offset_seconds": offset}))
+            .send()
+            .await
+            .expect("move the sandbox clock");
+        assert!(response.status().is_success());
+    }
+}

@@ -1,7 +1,17 @@
 //! Integration tests: the real application on port 0, a fresh database per test, HTTP only.
 
 mod cart_basics;
+mod cart_concurrency;
+mod cart_gone_upstream;
+mod cart_idempotency;
+mod cart_metrics;
+mod cart_openapi;
+mod cart_recovery;
+mod cart_security;
+mod cart_snapshot;
+mod cart_upstream_faults;
 mod configuration;
 mod health_check;
 mod helpers;
+mod pages;
 mod sessions;

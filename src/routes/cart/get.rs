@@ -14,8 +14,9 @@ use crate::session::ShopperSession;
     get, path = "/api/cart", tag = "cart",
     responses(
         (status = 200, description = "The cart, or null before the first add", body = CartResponse),
-        (status = 502, description = "BigCommerce is unavailable and no snapshot exists", body = Problem),
-        (status = 503, description = "The database is unavailable", body = Problem),
+        (status = 502, description = "BigCommerce is unavailable and no snapshot exists (upstream_unavailable)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "BigCommerce's rate limit and no snapshot exists (upstream_rate_limited), or the database is unavailable (database_unavailable)", body = Problem, content_type = "application/problem+json"),
+        (status = 504, description = "BigCommerce did not answer in time and no snapshot exists (upstream_timeout)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn get_cart(

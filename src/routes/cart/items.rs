@@ -20,12 +20,15 @@ use crate::idempotency::{fingerprint, run_idempotent, Answer};
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses(
         (status = 201, description = "The cart with the items added", body = CartResponse),
-        (status = 400, description = "Malformed body", body = Problem),
-        (status = 422, description = "Invalid input, or BigCommerce refused the items (product_unavailable, quantity_limit, option_required, ...)", body = Problem),
-        (status = 429, description = "Too many changes from this client", body = Problem),
-        (status = 502, description = "BigCommerce is unavailable", body = Problem),
-        (status = 503, description = "BigCommerce's rate limit or the database", body = Problem),
-        (status = 504, description = "BigCommerce timed out", body = Problem),
+        (status = 400, description = "Malformed JSON or unknown fields (invalid_json)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still in flight (idempotency_key_in_flight)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than application.max_json_body_bytes (payload_too_large)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json (unsupported_media_type)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input (invalid_input), BigCommerce refused the items (product_unavailable, quantity_limit, option_required, upstream_rejected; BigCommerce's title is the detail), or the Idempotency-Key was used for another request (idempotency_key_reused)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many changes from this session or address (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "BigCommerce is unavailable (upstream_unavailable)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "BigCommerce's rate limit (upstream_rate_limited, with Retry-After), or the database is unavailable (database_unavailable)", body = Problem, content_type = "application/problem+json"),
+        (status = 504, description = "BigCommerce did not answer in time (upstream_timeout)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn add_items(
@@ -70,9 +73,16 @@ pub async fn add_items(
     ),
     responses(
         (status = 200, description = "The cart; null when the last line was removed", body = CartResponse),
-        (status = 404, description = "No such line (item_not_found)", body = Problem),
-        (status = 422, description = "Invalid quantity, or BigCommerce refused it", body = Problem),
-        (status = 502, description = "BigCommerce is unavailable", body = Problem),
+        (status = 400, description = "Malformed JSON or unknown fields (invalid_json)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such line (item_not_found)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still in flight (idempotency_key_in_flight)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than application.max_json_body_bytes (payload_too_large)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json (unsupported_media_type)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid quantity (invalid_input), BigCommerce refused it (quantity_limit, ...), the line cannot be changed (line_not_editable), or the Idempotency-Key was used for another request (idempotency_key_reused)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many changes from this session or address (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "BigCommerce is unavailable (upstream_unavailable)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "BigCommerce's rate limit (upstream_rate_limited, with Retry-After), or the database is unavailable (database_unavailable)", body = Problem, content_type = "application/problem+json"),
+        (status = 504, description = "BigCommerce did not answer in time (upstream_timeout)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn update_item(
@@ -113,8 +123,13 @@ pub async fn update_item(
     ),
     responses(
         (status = 200, description = "The cart; null when that was the last line", body = CartResponse),
-        (status = 404, description = "No such line (item_not_found)", body = Problem),
-        (status = 502, description = "BigCommerce is unavailable", body = Problem),
+        (status = 404, description = "No such line (item_not_found)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still in flight (idempotency_key_in_flight)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid Idempotency-Key (invalid_input), or the key was used for another request (idempotency_key_reused)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many changes from this session or address (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "BigCommerce is unavailable (upstream_unavailable)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "BigCommerce's rate limit (upstream_rate_limited, with Retry-After), or the database is unavailable (database_unavailable)", body = Problem, content_type = "application/problem+json"),
+        (status = 504, description = "BigCommerce did not answer in time (upstream_timeout)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn remove_item(

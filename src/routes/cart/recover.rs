@@ -20,8 +20,17 @@ use crate::idempotency::{fingerprint, run_idempotent, Answer};
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses(
         (status = 200, description = "The recovered cart", body = CartResponse),
-        (status = 403, description = "The cart belongs to a customer (sign_in_required)", body = Problem),
-        (status = 404, description = "Unknown or expired token (recovery_token_unknown)", body = Problem),
+        (status = 400, description = "Malformed JSON or unknown fields (invalid_json)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The cart belongs to a customer (sign_in_required)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown or expired token (recovery_token_unknown)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still in flight (idempotency_key_in_flight)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than application.max_json_body_bytes (payload_too_large)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json (unsupported_media_type)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid Idempotency-Key (invalid_input), or the key was used for another request (idempotency_key_reused)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many changes from this session or address (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "BigCommerce is unavailable (upstream_unavailable)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "BigCommerce's rate limit (upstream_rate_limited, with Retry-After), or the database is unavailable (database_unavailable)", body = Problem, content_type = "application/problem+json"),
+        (status = 504, description = "BigCommerce did not answer in time (upstream_timeout)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn recover_cart(

@@ -1,0 +1,292 @@
+//! The server-rendered cart pages: CSRF, post-redirect-get with one-time messages, security
+//! headers, escaping, and the abandoned-cart landing page.
+
+use bc_sandbox::{SandboxConfig, SeedSource};
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, spawn_app_with_sandbox, TestApp};
+
+/// The CSRF token embedded in a page's forms.
+fn csrf_token(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
+    html[start..start + 64].to_owned()
+}
+
+async fn cart_page(app: &TestApp) -> (reqwest::StatusCode, reqwest::header::HeaderMap, String) {
+    let response = app.get("/cart").await;
+    let status = response.status();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.expect("html"))
+}
+
+async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    app.api_client
+        .post(app.url(path))
+        .form(form)
+        .send()
+        .await
+        .expect("form post")
+}
+
+#[tokio::test]
+async fn the_cart_page_is_html_with_strict_security_headers() {
+    let app = spawn_app().await;
+
+    let (status, headers, html) = cart_page(&app).await;
+
+    assert_eq!(status.as_u16(), 200);
+    assert!(headers["content-type"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("text/html"));
+    let csp = headers["content-security-policy"].to_str().expect("ascii");
+    for directive in [
+        "default-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ] {
+        assert!(csp.contains(directive), "CSP lacks {directive}: {csp}");
+    }
+    assert!(
+        !csp.contains("script-src"),
+        "the pages need no script at all"
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["cache-control"], "private, no-store");
+    assert!(html.contains("Your cart is empty."));
+}
+
+#[tokio::test]
+async fn a_form_post_without_a_valid_csrf_token_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let (_, _, html) = cart_page(&app).await;
+    let other_sessions_token = {
+        let other = crate::helpers::client();
+        let page = other
+            .get(app.url("/cart"))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        csrf_token(&page)
+    };
+    assert_ne!(other_sessions_token, csrf_token(&html));
+    let cases: [(&[(&str, &str)], &str); 3] = [
+        (&[("product_id", "101"), ("quantity", "1")], "no token"),
+        (
+            &[
+                ("csrf_token", "0000"),
+                ("product_id", "101"),
+                ("quantity", "1"),
+            ],
+            "a forged token",
+        ),
+        (
+            &[
+                ("csrf_token", other_sessions_token.as_str()),
+                ("product_id", "101"),
+                ("quantity", "1"),
+            ],
+            "another session's token",
+        ),
+    ];
+    for (form, why) in cases {
+        let response = post_form(&app, "/cart/items", form).await;
+        assert!(
+            [400, 403].contains(&response.status().as_u16()),
+            "{why}: {}",
+            response.status()
+        );
+    }
+    assert_eq!(
+        app.sandbox_stats().await.total,
+        1,
+        "only the product list was read"
+    );
+    let cart: Value = app.get_cart().await.json().await.expect("json");
+    assert_eq!(cart["cart"], Value::Null);
+}
+
+#[tokio::test]
+async fn adding_through_the_form_redirects_back_with_a_message_shown_once() {
+    let app = spawn_app().await;
+    let (_, _, html) = cart_page(&app).await;
+    let token = csrf_token(&html);
+
+    let response = post_form(
+        &app,
+        "/cart/items",
+        &[
+            ("csrf_token", &token),
+            ("product_id", "101"),
+            ("variant_id", "1011"),
+            ("quantity", "2"),
+        ],
+    )
+    .await;
+
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(response.headers()["location"], "/cart");
+    let (_, _, html) = cart_page(&app).await;
+    assert!(html.contains("Added 2 × Sandbox Mug."), "{html}");
+    assert!(html.contains("$24.00"));
+    let (_, _, again) = cart_page(&app).await;
+    assert!(
+        !again.contains("Added 2 × Sandbox Mug."),
+        "the message shows once"
+    );
+}
+
+#[tokio::test]
+async fn refusals_and_limits_are_shown_as_readable_messages() {
+    let app = spawn_app().await;
+    let token = csrf_token(&cart_page(&app).await.2);
+    let cases = [
+        (("150", "1"), "stock"),
+        (("140", "5"), "maximum of 2"),
+        (("101", "0"), "Choose a quantity"),
+        (("abc", "1"), "Choose a quantity"),
+    ];
+    for ((product, quantity), expected) in cases {
+        let response = post_form(
+            &app,
+            "/cart/items",
+            &[
+                ("csrf_token", &token),
+                ("product_id", product),
+                ("quantity", quantity),
+            ],
+        )
+        .await;
+        assert_eq!(response.status().as_u16(), 303, "{product}×{quantity}");
+        let html = cart_page(&app).await.2;
+        assert!(
+            html.contains(expected),
+            "{product}×{quantity}: no `{expected}` on the page"
+        );
+        assert!(html.contains("role=\"alert\""));
+    }
+}
+
+#[tokio::test]
+async fn changing_removing_clearing_and_checking_out_through_forms() {
+    let app = spawn_app().await;
+    let cart: Value = app.add_item(101, None, 1).await.json().await.expect("json");
+    let line = cart["cart"]["line_items"][0]["id"]
+        .as_str()
+        .expect("line")
+        .to_owned();
+    let token = csrf_token(&cart_page(&app).await.2);
+
+    let changed = post_form(
+        &app,
+        &format!("/cart/items/{line}"),
+        &[("csrf_token", &token), ("quantity", "4")],
+    )
+    .await;
+    assert_eq!(changed.status().as_u16(), 303);
+    assert!(cart_page(&app).await.2.contains("Quantity changed to 4."));
+
+    let checkout = post_form(&app, "/cart/checkout", &[("csrf_token", &token)]).await;
+    assert_eq!(checkout.status().as_u16(), 303);
+    let location = checkout.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        location.starts_with(&app.sandbox.base_url()) && location.contains("loadInCheckout"),
+        "{location}"
+    );
+
+    let removed = post_form(
+        &app,
+        &format!("/cart/items/{line}/remove"),
+        &[("csrf_token", &token)],
+    )
+    .await;
+    assert_eq!(removed.status().as_u16(), 303);
+    assert!(cart_page(&app).await.2.contains("Your cart is empty."));
+
+    app.add_item(102, None, 1).await;
+    let cleared = post_form(&app, "/cart/clear", &[("csrf_token", &token)]).await;
+    assert_eq!(cleared.status().as_u16(), 303);
+    let html = cart_page(&app).await.2;
+    assert!(html.contains("Your cart is empty now."));
+}
+
+#[tokio::test]
+async fn the_recovery_link_binds_the_cart_or_explains_why_not() {
+    let app = spawn_app().await;
+    // Another shopper's abandoned cart, and the token BigCommerce would e-mail them.
+    let other = crate::helpers::client();
+    other
+        .post(app.url("/api/cart/items"))
+        .json(&json!({"line_items": [{"product_id": 101, "quantity": 3}]}))
+        .send()
+        .await
+        .expect("add");
+    let carts: Value = reqwest::get(app.sandbox_url("/carts"))
+        .await
+        .expect("carts")
+        .json()
+        .await
+        .expect("json");
+    let cart_id = carts["data"][0]["id"]
+        .as_str()
+        .or(carts[0]["id"].as_str())
+        .expect("cart id")
+        .to_owned();
+    let abandoned: Value = reqwest::Client::new()
+        .post(app.sandbox_url("/abandoned-carts"))
+        .json(&json!({"cart_id": cart_id}))
+        .send()
+        .await
+        .expect("abandon")
+        .json()
+        .await
+        .expect("json");
+    let token = abandoned["token"].as_str().expect("token");
+
+    let unknown = app
+        .get("/cart/recover?t=00000000000000000000000000000000")
+        .await;
+    assert_eq!(unknown.status().as_u16(), 303);
+    assert!(cart_page(&app)
+        .await
+        .2
+        .contains("expired or is no longer valid"));
+    let malformed = app.get("/cart/recover?t=../../v2/orders").await;
+    assert_eq!(malformed.status().as_u16(), 303);
+    assert!(cart_page(&app).await.2.contains("not valid"));
+
+    let recovered = app.get(&format!("/cart/recover?t={token}")).await;
+    assert_eq!(recovered.status().as_u16(), 303);
+    assert_eq!(recovered.headers()["location"], "/cart");
+    let html = cart_page(&app).await.2;
+    assert!(html.contains("We restored your cart."));
+    assert!(html.contains("Items (3)"));
+}
+
+#[tokio::test]
+async fn text_from_bigcommerce_is_escaped_never_rendered_as_html() {
+    let seed = include_str!("../../sandbox/seed.toml").replace(
+        "name = \"Sandbox Mug\"",
+        "name = \"<script>alert(1)</script> Mug\"",
+    );
+    let config = SandboxConfig {
+        seed: SeedSource::Inline(seed),
+        ..SandboxConfig::default()
+    };
+    let app = spawn_app_with_sandbox(config, |_| {}).await;
+    app.add_item(101, None, 1).await;
+
+    let html = cart_page(&app).await.2;
+
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62; Mug"));
+}
