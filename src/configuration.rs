@@ -55,6 +55,10 @@ pub struct RateLimitSettings {
     pub mutations_per_minute_per_ip: u32,
     /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub logins_per_minute_per_ip: u32,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub logins_per_minute_per_email: u32,
 }
 
 impl CartSettings {
@@ -148,6 +152,8 @@ pub struct BigCommerceSettings {
 pub struct WebhookSettings {
     pub secret: SecretString,
     pub secret_header: String,
+    /// Route that receives the callbacks, e.g. `/webhooks/bigcommerce`.
+    pub path: String,
 }
 
 /// A configuration that cannot be used; the message names the offending key.
@@ -315,6 +321,12 @@ impl Settings {
         }
         if self.webhooks.secret.expose_secret().is_empty() {
             return Err(invalid("webhooks.secret", "is required"));
+        }
+        if !self.webhooks.path.starts_with('/') {
+            return Err(invalid("webhooks.path", "must start with /"));
+        }
+        if self.webhooks.secret_header.is_empty() {
+            return Err(invalid("webhooks.secret_header", "is required"));
         }
         for origin in &self.application.cors_allowed_origins {
             let parsed = Url::parse(origin).map_err(|_| {

@@ -38,6 +38,7 @@ pub enum ErrorCode {
     SignInRequired,
     InvalidCredentials,
     CsrfTokenInvalid,
+    WebhookUnauthorized,
     IdempotencyKeyReused,
     IdempotencyKeyInFlight,
     ProductUnavailable,
@@ -71,6 +72,7 @@ impl ErrorCode {
         ErrorCode::SignInRequired,
         ErrorCode::InvalidCredentials,
         ErrorCode::CsrfTokenInvalid,
+        ErrorCode::WebhookUnauthorized,
         ErrorCode::IdempotencyKeyReused,
         ErrorCode::IdempotencyKeyInFlight,
         ErrorCode::ProductUnavailable,
@@ -103,6 +105,7 @@ impl ErrorCode {
             ErrorCode::SignInRequired => "sign_in_required",
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::CsrfTokenInvalid => "csrf_token_invalid",
+            ErrorCode::WebhookUnauthorized => "webhook_unauthorized",
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorCode::IdempotencyKeyInFlight => "idempotency_key_in_flight",
             ErrorCode::ProductUnavailable => "product_unavailable",
@@ -139,6 +142,7 @@ impl ErrorCode {
             ErrorCode::SignInRequired => "Sign in to see this cart.",
             ErrorCode::InvalidCredentials => "The e-mail address or password is not right.",
             ErrorCode::CsrfTokenInvalid => "The form has expired; reload the page and try again.",
+            ErrorCode::WebhookUnauthorized => "The webhook callback is not authenticated.",
             ErrorCode::IdempotencyKeyReused => {
                 "This Idempotency-Key was used for a different request."
             }
@@ -175,6 +179,7 @@ impl ErrorCode {
             ErrorCode::SignInRequired => StatusCode::FORBIDDEN,
             ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ErrorCode::CsrfTokenInvalid => StatusCode::FORBIDDEN,
+            ErrorCode::WebhookUnauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::IdempotencyKeyInFlight => StatusCode::CONFLICT,
             ErrorCode::ProductUnavailable => StatusCode::UNPROCESSABLE_ENTITY,
@@ -239,7 +244,8 @@ impl Problem {
     pub fn to_response(&self) -> HttpResponse {
         let mut builder = HttpResponse::build(self.code.status());
         builder.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        builder.insert_header((header::CACHE_CONTROL, "no-store"));
+        // Problems are about one client's request: no cache may keep them.
+        builder.insert_header((header::CACHE_CONTROL, "private, no-store"));
         if let Some(seconds) = self.retry_after {
             builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }

@@ -1,9 +1,11 @@
 //! checkout-bff: a backend-for-frontend that lets a headless storefront sell through
 //! BigCommerce carts without putting store credentials in a browser.
 
+pub mod accounts;
 pub mod bigcommerce;
 pub mod cart;
 pub mod catalog;
+pub mod cli;
 pub mod configuration;
 pub mod database;
 pub mod domain;
@@ -17,3 +19,4 @@ pub mod session;
 pub mod startup;
 pub mod telemetry;
 pub mod views;
+pub mod webhooks;

@@ -1,9 +1,14 @@
+use checkout_bff::cli::{self, Command, USAGE};
 use checkout_bff::configuration::get_configuration;
 use checkout_bff::startup::Application;
 use checkout_bff::telemetry::{get_subscriber, init_subscriber};
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
+    let command = Command::parse(std::env::args().skip(1)).unwrap_or_else(|error| {
+        eprintln!("checkout-bff: {error}\n\n{USAGE}");
+        std::process::exit(2);
+    });
     let settings = match get_configuration() {
         Ok(settings) => settings,
         Err(error) => {
@@ -12,6 +17,9 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
+    if command != Command::Serve {
+        std::process::exit(cli::run(command, &settings).await);
+    }
     init_subscriber(get_subscriber(
         &settings.application.log_filter,
         settings.application.log_format,

@@ -1,16 +1,19 @@
-//! Periodic housekeeping: expired sessions and idempotency keys are deleted in small batches,
-//! and idle clients' rate-limit state is dropped.
+//! Periodic housekeeping: expired sessions, expired idempotency keys, cart snapshots nothing
+//! refers to any more and old webhook delivery records are deleted in small batches, and
+//! idle clients' rate-limit state is dropped.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::PgPool;
 
+use crate::cart::sweep_orphan_snapshots;
 use crate::configuration::SessionSettings;
 use crate::idempotency::delete_expired_idempotency_keys;
 use crate::metrics::Metrics;
 use crate::rate_limit::MutationLimiter;
 use crate::session::sweep_expired_sessions;
+use crate::webhooks::sweep_old_deliveries;
 
 /// Runs forever, once every `session.sweep_interval_seconds`. Failures (the database being
 /// down) are logged and retried on the next tick.
@@ -42,6 +45,15 @@ pub async fn run_maintenance(
                     break;
                 }
             }
+        }
+        // After the session sweep, so snapshots of sessions that just expired go this tick.
+        match sweep_orphan_snapshots(&pool, settings.sweep_batch_size).await {
+            Ok(deleted) => metrics.cart_snapshots_swept.inc_by(deleted),
+            Err(error) => tracing::warn!(error = %error, "snapshot sweep failed; will retry"),
+        }
+        match sweep_old_deliveries(&pool, settings.sweep_batch_size).await {
+            Ok(deleted) => metrics.webhook_deliveries_swept.inc_by(deleted),
+            Err(error) => tracing::warn!(error = %error, "delivery sweep failed; will retry"),
         }
         limiter.forget_idle_clients();
     }

@@ -24,6 +24,15 @@ pub struct Metrics {
     pub cart_snapshot_reads: IntCounterVec,
     /// Expired sessions deleted by the sweeper.
     pub sessions_swept: IntCounter,
+    /// BigCommerce webhook callbacks, by scope and result (`processed`, `duplicate`,
+    /// `ignored`, `rejected`).
+    pub webhook_deliveries: IntCounterVec,
+    /// `store/cart/abandoned` events received.
+    pub carts_abandoned: IntCounter,
+    /// Cart snapshots no session or customer refers to any more, deleted by the sweeper.
+    pub cart_snapshots_swept: IntCounter,
+    /// Remembered webhook deliveries past their retention, deleted by the sweeper.
+    pub webhook_deliveries_swept: IntCounter,
 }
 
 impl Metrics {
@@ -72,6 +81,29 @@ impl Metrics {
         registry.register(Box::new(carts_created.clone()))?;
         registry.register(Box::new(cart_snapshot_reads.clone()))?;
         registry.register(Box::new(sessions_swept.clone()))?;
+        let webhook_deliveries = IntCounterVec::new(
+            Opts::new(
+                "webhook_deliveries_total",
+                "BigCommerce webhook callbacks received",
+            ),
+            &["scope", "result"],
+        )?;
+        let carts_abandoned = IntCounter::new(
+            "carts_abandoned_total",
+            "store/cart/abandoned events received",
+        )?;
+        let cart_snapshots_swept = IntCounter::new(
+            "cart_snapshots_swept_total",
+            "Orphaned cart snapshots deleted by the sweeper",
+        )?;
+        let webhook_deliveries_swept = IntCounter::new(
+            "webhook_deliveries_swept_total",
+            "Old webhook delivery records deleted by the sweeper",
+        )?;
+        registry.register(Box::new(webhook_deliveries.clone()))?;
+        registry.register(Box::new(carts_abandoned.clone()))?;
+        registry.register(Box::new(cart_snapshots_swept.clone()))?;
+        registry.register(Box::new(webhook_deliveries_swept.clone()))?;
         Ok(Self {
             registry,
             http_requests,
@@ -82,6 +114,10 @@ impl Metrics {
             carts_created,
             cart_snapshot_reads,
             sessions_swept,
+            webhook_deliveries,
+            carts_abandoned,
+            cart_snapshots_swept,
+            webhook_deliveries_swept,
         })
     }
 

@@ -16,6 +16,7 @@ use tracing_actix_web::TracingLogger;
 
 use std::sync::Arc;
 
+use crate::accounts::{Accounts, CustomerLogin, LoginThrottle};
 use crate::bigcommerce::BigCommerceClient;
 use crate::cart::CartService;
 use crate::catalog::Catalog;
@@ -47,6 +48,7 @@ struct Dependencies {
     limiter: Arc<MutationLimiter>,
     carts: CartService,
     catalog: Catalog,
+    accounts: Accounts,
 }
 
 impl Application {
@@ -65,19 +67,32 @@ impl Application {
         let bigcommerce = BigCommerceClient::new(&settings.bigcommerce, metrics.clone())?;
         let limiter = Arc::new(MutationLimiter::new(&settings.rate_limits));
         let catalog = Catalog::new(bigcommerce.clone());
+        let customer_login = Arc::new(CustomerLogin::new(
+            bigcommerce.clone(),
+            &settings.bigcommerce,
+        ));
+        let accounts = Accounts::new(
+            pool.clone(),
+            bigcommerce.clone(),
+            LoginThrottle::new(&settings.rate_limits),
+            settings.session.clone(),
+            settings.bigcommerce.channel_id,
+        );
         let carts = CartService::new(
             pool.clone(),
             bigcommerce,
             settings.cart.clone(),
             &settings.bigcommerce,
             metrics.clone(),
-        );
+        )
+        .with_customer_login(customer_login);
         let dependencies = Dependencies {
             pool: pool.clone(),
             metrics: metrics.clone(),
             limiter: limiter.clone(),
             carts,
             catalog,
+            accounts,
         };
         let server = run(listener, dependencies, &settings)?;
         Ok(Self {
@@ -148,7 +163,9 @@ fn run(
     let limiter = Data::from(dependencies.limiter);
     let carts = Data::new(dependencies.carts);
     let catalog = Data::new(dependencies.catalog);
+    let accounts = Data::new(dependencies.accounts);
     let json_limit = app_settings.max_json_body_bytes;
+    let webhook_settings = settings.webhooks.clone();
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
@@ -184,7 +201,9 @@ fn run(
             .app_data(limiter.clone())
             .app_data(carts.clone())
             .app_data(catalog.clone())
+            .app_data(accounts.clone())
             .configure(routes::configure)
+            .configure(|cfg| crate::webhooks::configure(cfg, &webhook_settings))
             .default_service(web::to(not_found))
     })
     .listen(listener)?

@@ -346,6 +346,10 @@ struct WireItem {
 struct WireItemOption {
     name: String,
     value: serde_json::Value,
+    #[serde(default, rename = "nameId")]
+    name_id: Option<i64>,
+    #[serde(default, rename = "valueId")]
+    value_id: Option<i64>,
 }
 
 // The spec types custom items' numbers as strings; real answers use numbers. Accept both.
@@ -491,6 +495,8 @@ impl WireItem {
                         serde_json::Value::String(text) => text,
                         other => other.to_string(),
                     },
+                    option_id: option.name_id,
+                    option_value_id: option.value_id,
                 })
                 .collect(),
         }

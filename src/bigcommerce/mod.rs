@@ -5,9 +5,12 @@ mod abandoned_carts;
 mod carts;
 mod catalog;
 mod client;
+mod customers;
 mod error;
+mod hooks;
 
 pub use carts::{NewCart, RedirectUrls, StoreCart};
 pub use catalog::CatalogProduct;
 pub use client::{BigCommerceClient, CorrelationId};
 pub use error::BigCommerceError;
+pub use hooks::{Hook, NewHook};

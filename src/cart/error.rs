@@ -147,13 +147,7 @@ impl ResponseError for CartError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = self.problem().to_response();
-        // Cart answers, problems included, are about one shopper: never kept by any cache.
-        response.headers_mut().insert(
-            actix_web::http::header::CACHE_CONTROL,
-            actix_web::http::header::HeaderValue::from_static("private, no-store"),
-        );
-        response
+        self.problem().to_response()
     }
 }
 

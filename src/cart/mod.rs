@@ -2,7 +2,12 @@
 
 mod error;
 mod service;
+mod sign_in;
 mod store;
+mod sweep;
 
 pub use error::{rejection_code, CartError};
 pub use service::CartService;
+pub use sign_in::{SignInCartOutcome, SignedInCart};
+pub(crate) use store::{forget_cart, mark_snapshot_stale};
+pub use sweep::sweep_orphan_snapshots;

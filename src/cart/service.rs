@@ -16,6 +16,7 @@ use sqlx::PgPool;
 
 use super::store::{self, CartClaim};
 use super::CartError;
+use crate::accounts::CustomerLogin;
 use crate::bigcommerce::{
     BigCommerceClient, BigCommerceError, CorrelationId, NewCart, RedirectUrls,
 };
@@ -35,11 +36,12 @@ const CART_CREATION_POLL: Duration = Duration::from_millis(15);
 /// The cart rules over BigCommerce and the session store.
 #[derive(Clone)]
 pub struct CartService {
-    pool: PgPool,
-    bigcommerce: BigCommerceClient,
+    pub(super) pool: PgPool,
+    pub(super) bigcommerce: BigCommerceClient,
     settings: CartSettings,
     store: StoreSettings,
     metrics: Arc<Metrics>,
+    pub(super) customer_login: Option<Arc<CustomerLogin>>,
 }
 
 /// What new carts are created with.
@@ -75,7 +77,14 @@ impl CartService {
                 locale: store.locale.clone(),
             },
             metrics,
+            customer_login: None,
         }
+    }
+
+    /// Signed-in shoppers' checkout URLs go through Customer Login.
+    pub fn with_customer_login(mut self, customer_login: Arc<CustomerLogin>) -> Self {
+        self.customer_login = Some(customer_login);
+        self
     }
 
     pub fn settings(&self) -> &CartSettings {
@@ -226,6 +235,9 @@ impl CartService {
         match store::bind_new_cart(&self.pool, session.id(), created.id).await? {
             None => {
                 store::save_snapshot(&self.pool, &created).await?;
+                if let Some(customer) = customer {
+                    store::remember_customer_cart(&self.pool, customer.get(), created.id).await?;
+                }
                 Ok(Joined::Created(created.cart))
             }
             // Our lease ran out and another request created a cart meanwhile: the session
@@ -338,7 +350,15 @@ impl CartService {
         match self.bigcommerce.create_redirect_urls(cart, cx).await {
             Ok(urls) => {
                 store::mark_snapshot_stale(&self.pool, cart).await?;
-                Ok(urls)
+                let customer = session
+                    .customer_id()
+                    .and_then(|id| CustomerId::parse(id).ok());
+                match (customer, &self.customer_login) {
+                    (Some(customer), Some(login)) => {
+                        Ok(login.sign_in_urls(urls, customer, cx).await?)
+                    }
+                    _ => Ok(urls),
+                }
             }
             Err(error) if error.may_mean_cart_gone() => {
                 match self.settle_gone_cart(cart, cx).await? {
@@ -374,6 +394,9 @@ impl CartService {
         }
         store::bind_cart(&self.pool, session.id(), cart.id).await?;
         store::save_snapshot(&self.pool, &cart).await?;
+        if cart.customer_id != 0 {
+            store::remember_customer_cart(&self.pool, cart.customer_id, cart.id).await?;
+        }
         Ok(cart.cart)
     }
 
@@ -438,7 +461,7 @@ impl CartService {
 
     /// One read to tell "the cart is gone" (forget it; `None`) from "BigCommerce failed"
     /// (`Some(current cart)`).
-    async fn settle_gone_cart(
+    pub(super) async fn settle_gone_cart(
         &self,
         cart: CartId,
         cx: CorrelationId,

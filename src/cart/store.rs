@@ -56,13 +56,16 @@ pub async fn mark_snapshot_stale(pool: &PgPool, cart: CartId) -> Result<(), sqlx
     Ok(())
 }
 
-/// The cart is gone from BigCommerce: no session holds it any more, and its snapshot goes.
+/// The cart is gone from BigCommerce: no session or customer holds it any more, and its
+/// snapshot goes.
 #[tracing::instrument(name = "Forget cart", skip_all, fields(cart.id = %cart))]
 pub async fn forget_cart(pool: &PgPool, cart: CartId) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
         WITH unmapped AS (
             UPDATE sessions SET cart_id = NULL WHERE cart_id = $1
+        ), unremembered AS (
+            DELETE FROM customer_carts WHERE cart_id = $1
         )
         DELETE FROM cart_snapshots WHERE cart_id = $1
         "#,
@@ -166,6 +169,31 @@ pub async fn bind_cart(pool: &PgPool, session: Uuid, cart: CartId) -> Result<(),
     sqlx::query!(
         "UPDATE sessions SET cart_id = $2, cart_claim_expires_at = NULL WHERE id = $1",
         session,
+        cart.as_uuid()
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Remembers `cart` as `customer`'s cart, and gives it to the customer's other signed-in
+/// sessions that have none, so every device sees the same cart.
+#[tracing::instrument(name = "Remember customer cart", skip_all, fields(cart.id = %cart))]
+pub async fn remember_customer_cart(
+    pool: &PgPool,
+    customer: i64,
+    cart: CartId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        WITH remembered AS (
+            INSERT INTO customer_carts (customer_id, cart_id) VALUES ($1, $2)
+            ON CONFLICT (customer_id) DO UPDATE SET cart_id = EXCLUDED.cart_id
+        )
+        UPDATE sessions SET cart_id = $2
+        WHERE customer_id = $1 AND cart_id IS NULL AND expires_at > now()
+        "#,
+        customer,
         cart.as_uuid()
     )
     .execute(pool)

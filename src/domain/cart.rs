@@ -66,6 +66,12 @@ pub struct CartLineItem {
 pub struct LineItemOption {
     pub name: String,
     pub value: String,
+    /// The option's id (send it back as `option_selections[].option_id`).
+    #[serde(default)]
+    pub option_id: Option<i64>,
+    /// The chosen value's id; `null` for text entered by the shopper.
+    #[serde(default)]
+    pub option_value_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -2,6 +2,7 @@
 //! handlers takes them rather than raw strings and numbers.
 
 mod cart;
+mod email_address;
 mod idempotency_key;
 mod ids;
 mod new_line_item;
@@ -9,6 +10,7 @@ mod quantity;
 mod recovery_token;
 
 pub use cart::{Cart, CartCurrency, CartLineItem, Coupon, LineItemOption, LineItemType};
+pub use email_address::EmailAddress;
 pub use idempotency_key::IdempotencyKey;
 pub use ids::{CartId, CustomerId, LineItemId, ProductId, VariantId};
 pub use new_line_item::{NewLineItem, OptionSelection, OptionValue, MAX_OPTION_SELECTIONS};

@@ -6,6 +6,7 @@ pub mod metrics;
 pub mod openapi;
 mod pages;
 pub mod products;
+pub mod session;
 
 use actix_web::web;
 
@@ -16,6 +17,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics::metrics))
         .route("/openapi.json", web::get().to(openapi::openapi_json))
         .route("/api/products", web::get().to(products::list_products))
+        .route("/api/session", web::get().to(session::get_session))
+        .route("/api/session/login", web::post().to(session::login))
+        .route("/api/session/logout", web::post().to(session::logout))
         .service(
             web::resource("/api/cart")
                 .route(web::get().to(cart::get_cart))

@@ -5,6 +5,7 @@ use utoipa::OpenApi;
 
 use super::cart::{self, dto};
 use super::products;
+use super::session;
 use crate::catalog;
 use crate::domain;
 use crate::errors;
@@ -20,6 +21,7 @@ use crate::errors;
     paths(
         cart::get_cart, cart::add_items, cart::update_item, cart::remove_item,
         cart::clear_cart, cart::checkout, cart::recover_cart, products::list_products,
+        session::get_session, session::login, session::logout,
     ),
     components(schemas(
         dto::CartResponse, dto::CheckoutResponse, dto::AddItemsRequest, dto::LineItemRequest,
@@ -27,11 +29,14 @@ use crate::errors;
         dto::RecoverRequest, domain::Cart, domain::CartCurrency, domain::CartLineItem,
         domain::LineItemOption, domain::LineItemType, domain::Coupon, errors::Problem,
         errors::ErrorCode, products::ProductsResponse, catalog::Product,
-        catalog::ProductVariant, catalog::TextOption,
+        catalog::ProductVariant, catalog::TextOption, session::SessionResponse,
+        session::LoginRequest, session::LoginResponse, session::CustomerBody,
+        crate::cart::SignInCartOutcome,
     )),
     tags(
         (name = "cart", description = "The shopper's cart"),
-        (name = "catalog", description = "What the store sells")
+        (name = "catalog", description = "What the store sells"),
+        (name = "session", description = "Signing in and out")
     )
 )]
 pub struct ApiDoc;

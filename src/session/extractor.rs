@@ -54,6 +54,11 @@ impl ShopperSession {
         self.record.customer_id
     }
 
+    /// The address a signed-in customer used, for display only.
+    pub fn customer_email(&self) -> Option<&str> {
+        self.record.customer_email.as_deref()
+    }
+
     pub fn channel_id(&self) -> i64 {
         self.record.channel_id
     }
@@ -69,6 +74,19 @@ impl ShopperSession {
 pub enum CookieChange {
     Issue(SessionToken),
     Remove,
+}
+
+impl ShopperSession {
+    /// The live session named by `token`, without a request (e.g. right after a sign-in).
+    pub async fn load(
+        sessions: &Sessions,
+        token: SessionToken,
+    ) -> Result<Option<Self>, SessionError> {
+        Ok(sessions
+            .load(&token)
+            .await?
+            .map(|record| ShopperSession { record, token }))
+    }
 }
 
 impl FromRequest for ShopperSession {

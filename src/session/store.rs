@@ -16,6 +16,8 @@ pub struct SessionRecord {
     pub id: Uuid,
     pub cart_id: Option<Uuid>,
     pub customer_id: Option<i64>,
+    /// The address the customer signed in with, for "Signed in as ...". Never logged.
+    pub customer_email: Option<String>,
     pub channel_id: i64,
     pub last_seen_at: OffsetDateTime,
     pub snapshot: Option<CartSnapshot>,
@@ -78,6 +80,7 @@ pub async fn insert_session(
         customer_id: None,
         channel_id,
         last_seen_at: row.last_seen_at,
+        customer_email: None,
         snapshot: None,
     })
 }
@@ -91,7 +94,7 @@ pub async fn load_session(
 ) -> Result<Option<SessionRecord>, sqlx::Error> {
     let row = sqlx::query!(
         r#"
-        SELECT s.id, s.cart_id, s.customer_id, s.channel_id, s.last_seen_at,
+        SELECT s.id, s.cart_id, s.customer_id, s.customer_email, s.channel_id, s.last_seen_at,
                c.body AS "snapshot_body?: Json<Cart>",
                c.customer_id AS "snapshot_customer_id?",
                c.fetched_at AS "snapshot_fetched_at?",
@@ -118,6 +121,7 @@ pub async fn load_session(
             id: row.id,
             cart_id: row.cart_id,
             customer_id: row.customer_id,
+            customer_email: row.customer_email,
             channel_id: row.channel_id,
             last_seen_at: row.last_seen_at,
             snapshot,

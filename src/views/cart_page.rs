@@ -56,6 +56,15 @@ pub struct ProductView {
     pub variants: Vec<(i64, String)>,
 }
 
+/// `GET /login`.
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub flash: Option<FlashView>,
+    pub csrf_token: String,
+    pub signed_in_as: Option<String>,
+}
+
 impl From<Flash> for FlashView {
     fn from(flash: Flash) -> Self {
         FlashView {

@@ -1,5 +1,6 @@
 //! Integration tests: the real application on port 0, a fresh database per test, HTTP only.
 
+mod accounts;
 mod cart_basics;
 mod cart_concurrency;
 mod cart_gone_upstream;
@@ -15,3 +16,4 @@ mod health_check;
 mod helpers;
 mod pages;
 mod sessions;
+mod webhooks;

@@ -290,3 +290,121 @@ async fn text_from_bigcommerce_is_escaped_never_rendered_as_html() {
     assert!(!html.contains("<script>alert(1)</script>"));
     assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62; Mug"));
 }
+
+#[tokio::test]
+async fn signing_in_through_the_login_page_shows_who_is_signed_in_and_signing_out_ends_it() {
+    let app = spawn_app().await;
+    let login_page = app.get("/login").await.text().await.expect("html");
+    let token = csrf_token(&login_page);
+
+    let refused = post_form(
+        &app,
+        "/login",
+        &[("email", "jane@example.com"), ("password", "Sandbox123!")],
+    )
+    .await;
+    assert!(
+        [400, 403].contains(&refused.status().as_u16()),
+        "no CSRF token"
+    );
+    let wrong = post_form(
+        &app,
+        "/login",
+        &[
+            ("csrf_token", &token),
+            ("email", "jane@example.com"),
+            ("password", "nope"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.headers()["location"], "/login");
+    assert!(app
+        .get("/login")
+        .await
+        .text()
+        .await
+        .expect("html")
+        .contains("is not right"));
+
+    let signed_in = post_form(
+        &app,
+        "/login",
+        &[
+            ("csrf_token", &token),
+            ("email", "jane@example.com"),
+            ("password", "Sandbox123!"),
+        ],
+    )
+    .await;
+    assert_eq!(signed_in.status().as_u16(), 303);
+    assert_eq!(signed_in.headers()["location"], "/cart");
+    let html = cart_page(&app).await.2;
+    assert!(html.contains("Signed in as jane@example.com"), "{html}");
+
+    // The session was rotated: the old page's token is no longer valid.
+    let stale = post_form(&app, "/logout", &[("csrf_token", &token)]).await;
+    assert_eq!(stale.status().as_u16(), 403);
+    let fresh = csrf_token(&html);
+    let out = post_form(&app, "/logout", &[("csrf_token", &fresh)]).await;
+    assert_eq!(out.status().as_u16(), 303);
+    assert!(!cart_page(&app).await.2.contains("Signed in as"));
+}
+
+#[tokio::test]
+async fn a_customers_recovery_link_asks_to_sign_in_and_finishes_after() {
+    let app = spawn_app().await;
+    let laptop = crate::helpers::client();
+    laptop
+        .post(app.url("/api/session/login"))
+        .json(&json!({"email": "jane@example.com", "password": "Sandbox123!"}))
+        .send()
+        .await
+        .expect("login");
+    laptop
+        .post(app.url("/api/cart/items"))
+        .json(&json!({"line_items": [{"product_id": 103, "quantity": 2}]}))
+        .send()
+        .await
+        .expect("add");
+    let carts: Value = reqwest::get(app.sandbox_url("/carts"))
+        .await
+        .expect("carts")
+        .json()
+        .await
+        .expect("json");
+    let cart_id = carts[0]["id"].as_str().expect("cart id");
+    let abandoned: Value = reqwest::Client::new()
+        .post(app.sandbox_url("/abandoned-carts"))
+        .json(&json!({"cart_id": cart_id}))
+        .send()
+        .await
+        .expect("abandon")
+        .json()
+        .await
+        .expect("json");
+    let recovery = format!(
+        "/cart/recover?t={}",
+        abandoned["token"].as_str().expect("token")
+    );
+
+    let landing = app.get(&recovery).await;
+    assert_eq!(landing.status().as_u16(), 303);
+    assert_eq!(landing.headers()["location"], "/login");
+    let login_page = app.get("/login").await.text().await.expect("html");
+    assert!(login_page.contains("Sign in to restore your cart."));
+
+    let token = csrf_token(&login_page);
+    post_form(
+        &app,
+        "/login",
+        &[
+            ("csrf_token", &token),
+            ("email", "jane@example.com"),
+            ("password", "Sandbox123!"),
+        ],
+    )
+    .await;
+    let html = cart_page(&app).await.2;
+    assert!(html.contains("We restored your cart."), "{html}");
+    assert!(html.contains("Items (2)"));
+}

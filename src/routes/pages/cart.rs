@@ -50,7 +50,7 @@ pub async fn show_cart(
         cart: cart.as_ref().map(CartView::from),
         products,
         csrf_token: session.csrf_token(),
-        signed_in_as: None,
+        signed_in_as: session.customer_email().map(str::to_owned),
     };
     render(&page, StatusCode::OK)
 }

@@ -36,21 +36,22 @@ pub struct CsrfForm {
     csrf_token: String,
 }
 
-/// Refuses a post without this session's CSRF token, or over the rate limit.
-fn guard(
+/// The refusal of a post without this session's CSRF token, or over the rate limit; `None`
+/// when the post may go ahead.
+fn refusal(
     request: &HttpRequest,
     session: &ShopperSession,
     token: &str,
     limiter: &MutationLimiter,
-) -> Result<(), HttpResponse> {
+) -> Option<HttpResponse> {
     if !session.verify_csrf_token(token) {
-        return Err(error_page(
+        return Some(error_page(
             StatusCode::FORBIDDEN,
             "This form has expired",
             "Reload the cart page and try again.",
         ));
     }
-    limiter.check(request, session.id()).map_err(|wait| {
+    limiter.check(request, session.id()).err().map(|wait| {
         let mut response = error_page(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many changes",
@@ -77,8 +78,8 @@ pub async fn add_item(
     limiter: Data<MutationLimiter>,
     pool: Data<PgPool>,
 ) -> HttpResponse {
-    if let Err(refusal) = guard(&request, &session, &form.csrf_token, &limiter) {
-        return refusal;
+    if let Some(refused) = refusal(&request, &session, &form.csrf_token, &limiter) {
+        return refused;
     }
     let max = carts.settings().max_quantity;
     let quantity = form.quantity.as_deref().map_or(Some(1), parse_number);
@@ -127,8 +128,8 @@ pub async fn update_item(
     limiter: Data<MutationLimiter>,
     pool: Data<PgPool>,
 ) -> HttpResponse {
-    if let Err(refusal) = guard(&request, &session, &form.csrf_token, &limiter) {
-        return refusal;
+    if let Some(refused) = refusal(&request, &session, &form.csrf_token, &limiter) {
+        return refused;
     }
     let Ok(item) = LineItemId::parse(&item) else {
         return back_to_cart(
@@ -166,8 +167,8 @@ pub async fn remove_item(
     limiter: Data<MutationLimiter>,
     pool: Data<PgPool>,
 ) -> HttpResponse {
-    if let Err(refusal) = guard(&request, &session, &form.csrf_token, &limiter) {
-        return refusal;
+    if let Some(refused) = refusal(&request, &session, &form.csrf_token, &limiter) {
+        return refused;
     }
     let Ok(item) = LineItemId::parse(&item) else {
         return back_to_cart(
@@ -195,8 +196,8 @@ pub async fn clear_cart(
     limiter: Data<MutationLimiter>,
     pool: Data<PgPool>,
 ) -> HttpResponse {
-    if let Err(refusal) = guard(&request, &session, &form.csrf_token, &limiter) {
-        return refusal;
+    if let Some(refused) = refusal(&request, &session, &form.csrf_token, &limiter) {
+        return refused;
     }
     let flash = match carts.clear(&session, correlation_id(&request)).await {
         Ok(()) => Flash::success("Your cart is empty now."),
@@ -213,8 +214,8 @@ pub async fn checkout(
     limiter: Data<MutationLimiter>,
     pool: Data<PgPool>,
 ) -> HttpResponse {
-    if let Err(refusal) = guard(&request, &session, &form.csrf_token, &limiter) {
-        return refusal;
+    if let Some(refused) = refusal(&request, &session, &form.csrf_token, &limiter) {
+        return refused;
     }
     match carts.checkout(&session, correlation_id(&request)).await {
         Ok(urls) => see_other(&urls.checkout_url),

@@ -4,6 +4,7 @@
 
 mod cart;
 mod forms;
+mod login;
 mod recover;
 
 use actix_web::http::header;
@@ -27,6 +28,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cart/clear", web::post().to(forms::clear_cart))
         .route("/cart/checkout", web::post().to(forms::checkout))
         .route("/cart/recover", web::get().to(recover::recover_cart))
+        .route("/login", web::get().to(login::show_login))
+        .route("/login", web::post().to(login::submit_login))
+        .route("/logout", web::post().to(login::submit_logout))
         .route("/static/cart.css", web::get().to(stylesheet));
 }
 

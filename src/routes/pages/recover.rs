@@ -35,7 +35,9 @@ pub async fn recover_cart(
             Err(CartError::RecoveryTokenUnknown) => {
                 Flash::error("That cart link has expired or is no longer valid.")
             }
-            Err(CartError::SignInRequired) => Flash::error("Sign in to restore that cart."),
+            Err(CartError::SignInRequired) => {
+                return super::login::ask_to_sign_in(&pool, &session, &token).await
+            }
             Err(error) => super::flash_for(&error),
         },
     };

@@ -1,0 +1,83 @@
+//! `POST /api/session/login`.
+
+use actix_web::web::{self, Data};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::CustomerBody;
+use crate::accounts::{AccountError, Accounts};
+use crate::cart::{CartService, SignInCartOutcome};
+use crate::domain::{Cart, EmailAddress};
+use crate::errors::Problem;
+use crate::rate_limit::MutationLimiter;
+use crate::routes::cart::correlation_id;
+use crate::session::{CookieChange, ShopperSession};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    /// Sent to BigCommerce to check, never stored or logged.
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub customer: CustomerBody,
+    pub cart: Option<Cart>,
+    /// What happened to the carts: the guest cart became the customer's (`cart_assigned`),
+    /// was merged into it (`cart_merged`), or the customer's cart came back (`cart_restored`).
+    pub cart_outcome: Option<SignInCartOutcome>,
+}
+
+/// Sign in with BigCommerce credentials. The session token is replaced (a new cookie; the old
+/// one stops working at once).
+#[utoipa::path(
+    post, path = "/api/session/login", tag = "session",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = LoginResponse),
+        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong e-mail or password (invalid_credentials)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not an e-mail address", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "BigCommerce is unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "BigCommerce's rate limit or the database", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn login(
+    request: HttpRequest,
+    session: ShopperSession,
+    body: web::Json<LoginRequest>,
+    accounts: Data<Accounts>,
+    carts: Data<CartService>,
+    limiter: Data<MutationLimiter>,
+) -> Result<HttpResponse, AccountError> {
+    let email = EmailAddress::parse(&body.email)?;
+    let client_ip = limiter.client_ip(&request);
+    let signed_in = accounts
+        .sign_in(
+            &session,
+            client_ip,
+            &email,
+            &body.password,
+            &carts,
+            correlation_id(&request),
+        )
+        .await?;
+    request
+        .extensions_mut()
+        .insert(CookieChange::Issue(signed_in.token));
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "private, no-store"))
+        .json(LoginResponse {
+            customer: CustomerBody {
+                id: signed_in.customer.get(),
+            },
+            cart: signed_in.cart,
+            cart_outcome: signed_in.outcome,
+        }))
+}

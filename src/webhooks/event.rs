@@ -1,0 +1,172 @@
+//! A callback's payload, read minimally: the scope, the dedupe key and the cart id. Nothing
+//! else in it is trusted or used; the cart's contents are only ever read from BigCommerce.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::WebhookError;
+use crate::domain::CartId;
+
+/// What a callback asks of us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CartAction {
+    /// Converted into an order or deleted: every session and customer lets go of it.
+    Forget(CartId),
+    /// Changed where we cannot see: the next read asks BigCommerce.
+    MarkStale(CartId),
+    /// Idle for an hour: counted.
+    Abandoned(CartId),
+    /// A scope we do not act on.
+    Ignore,
+}
+
+/// One callback, as far as we read it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The scope as a fixed label (`other` for scopes we do not know), for metrics.
+    pub scope: &'static str,
+    /// BigCommerce's `hash`: the SHA-1 of `data`, the same on every retry.
+    pub hash: String,
+    /// When the event happened (Unix seconds), the same on every retry.
+    pub created_at: i64,
+    pub action: CartAction,
+}
+
+/// The scopes we act on, and how. Anything else is answered 200 and ignored.
+type ToAction = fn(CartId) -> CartAction;
+const ACTIONS: [(&str, ToAction); 8] = [
+    ("store/cart/converted", CartAction::Forget),
+    ("store/cart/deleted", CartAction::Forget),
+    ("store/cart/updated", CartAction::MarkStale),
+    ("store/cart/couponApplied", CartAction::MarkStale),
+    ("store/cart/lineItem/created", CartAction::MarkStale),
+    ("store/cart/lineItem/updated", CartAction::MarkStale),
+    ("store/cart/lineItem/deleted", CartAction::MarkStale),
+    ("store/cart/abandoned", CartAction::Abandoned),
+];
+
+#[derive(Deserialize)]
+struct Payload {
+    scope: String,
+    hash: String,
+    created_at: i64,
+    #[serde(default)]
+    data: Value,
+}
+
+impl Delivery {
+    /// Reads a callback body.
+    pub fn parse(body: &[u8]) -> Result<Self, WebhookError> {
+        let payload: Payload = serde_json::from_slice(body)
+            .map_err(|e| WebhookError::Invalid(format!("not a webhook payload: {e}")))?;
+        if payload.hash.is_empty() || payload.hash.len() > 128 {
+            return Err(WebhookError::Invalid("`hash` is empty or too long".into()));
+        }
+        let known = ACTIONS
+            .iter()
+            .find(|(scope, _)| *scope == payload.scope.as_str());
+        let (scope, action) = match known {
+            Some((scope, action)) => (*scope, action(cart_id(scope, &payload.data)?)),
+            None => ("other", CartAction::Ignore),
+        };
+        Ok(Self {
+            scope,
+            hash: payload.hash,
+            created_at: payload.created_at,
+            action,
+        })
+    }
+}
+
+/// The cart a payload names: `data.id` for cart scopes, `data.cartId` for line items
+/// (whose `data.id` is the line's id).
+fn cart_id(scope: &str, data: &Value) -> Result<CartId, WebhookError> {
+    let field = if scope.starts_with("store/cart/lineItem/") {
+        "cartId"
+    } else {
+        "id"
+    };
+    data.get(field)
+        .and_then(Value::as_str)
+        .and_then(|id| CartId::parse(id).ok())
+        .ok_or_else(|| WebhookError::Invalid(format!("`data.{field}` is not a cart id")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CartAction, Delivery};
+    use serde_json::json;
+
+    const CART: &str = "d30016e2-23c0-4a90-884f-2e92ac135476";
+
+    fn parse(value: serde_json::Value) -> Result<Delivery, super::WebhookError> {
+        Delivery::parse(value.to_string().as_bytes())
+    }
+
+    fn payload(scope: &str, data: serde_json::Value) -> serde_json::Value {
+        json!({"scope": scope, "store_id": "1", "data": data, "hash": "abc",
+               "created_at": 1561486893, "producer": "stores/x"})
+    }
+
+    #[test]
+    fn each_scope_maps_to_its_action() {
+        let cart = json!({"type": "cart", "id": CART});
+        let line = json!({"type": "cart_line_item", "id": "7c7e1e3e-0000-4000-8000-000000000000", "cartId": CART});
+        let cases = [
+            ("store/cart/converted", cart.clone(), "forget"),
+            ("store/cart/deleted", cart.clone(), "forget"),
+            ("store/cart/updated", cart.clone(), "stale"),
+            ("store/cart/lineItem/updated", line.clone(), "stale"),
+            ("store/cart/lineItem/deleted", line, "stale"),
+            ("store/cart/abandoned", cart.clone(), "abandoned"),
+            ("store/cart/created", cart.clone(), "ignore"),
+            ("store/product/updated", json!({"id": 5}), "ignore"),
+        ];
+        for (scope, data, expected) in cases {
+            let delivery = parse(payload(scope, data)).expect(scope);
+            let got = match delivery.action {
+                CartAction::Forget(id) => {
+                    assert_eq!(id.to_string(), CART, "{scope}");
+                    "forget"
+                }
+                CartAction::MarkStale(id) => {
+                    assert_eq!(id.to_string(), CART, "{scope}");
+                    "stale"
+                }
+                CartAction::Abandoned(_) => "abandoned",
+                CartAction::Ignore => "ignore",
+            };
+            assert_eq!(got, expected, "{scope}");
+        }
+    }
+
+    #[test]
+    fn unknown_scopes_get_a_fixed_metrics_label() {
+        let delivery = parse(payload("store/made/up", json!({}))).expect("parses");
+        assert_eq!(delivery.scope, "other");
+    }
+
+    #[test]
+    fn malformed_payloads_are_refused() {
+        let cases = [
+            (json!([1, 2]), "not an object"),
+            (
+                json!({"scope": "store/cart/updated", "data": {"id": CART}}),
+                "no hash",
+            ),
+            (
+                payload("store/cart/updated", json!({"id": "not-a-uuid"})),
+                "bad cart id",
+            ),
+            (
+                payload("store/cart/lineItem/updated", json!({"id": CART})),
+                "line without cartId",
+            ),
+            (payload("store/cart/deleted", json!(null)), "no data"),
+        ];
+        for (body, why) in cases {
+            assert!(parse(body).is_err(), "accepted a payload with {why}");
+        }
+        assert!(Delivery::parse(b"not json").is_err());
+    }
+}

@@ -1,0 +1,126 @@
+//! `POST {webhooks.path}`: BigCommerce's callbacks.
+//!
+//! The secret header is checked before the body is read. The work is two single-row
+//! statements and never a BigCommerce call, so it is done before answering: a failure then
+//! answers 503 and BigCommerce retries, instead of a 200 for work that was lost.
+//!
+//! Deduplication without a transaction: the actions are idempotent (forgetting a cart twice,
+//! or marking it stale twice, changes nothing more), so a delivery is acted on first and
+//! recorded after. A retry of a recorded delivery is skipped; two copies racing may both act,
+//! but only the one that records it is counted as processed.
+
+use std::sync::Arc;
+
+use actix_web::web::{self, Data};
+use actix_web::{HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use secrecy::SecretString;
+use sqlx::PgPool;
+
+use super::auth::secret_matches;
+use super::store::{delivery_seen, record_delivery};
+use super::{CartAction, Delivery, WebhookError};
+use crate::cart::{forget_cart, mark_snapshot_stale};
+use crate::configuration::WebhookSettings;
+use crate::metrics::Metrics;
+
+/// Largest callback body accepted. Cart payloads are a few hundred bytes.
+const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// What the route needs to authenticate a callback.
+struct Receiver {
+    secret: SecretString,
+    secret_header: String,
+}
+
+/// Registers the callback route at `settings.path`.
+pub fn configure(cfg: &mut web::ServiceConfig, settings: &WebhookSettings) {
+    let receiver = Data::new(Receiver {
+        secret: settings.secret.clone(),
+        secret_header: settings.secret_header.clone(),
+    });
+    cfg.service(
+        web::resource(settings.path.as_str())
+            .app_data(receiver)
+            .route(web::post().to(receive)),
+    );
+}
+
+#[tracing::instrument(
+    name = "Receive BigCommerce webhook",
+    skip_all,
+    fields(webhook.scope = tracing::field::Empty, cart.id = tracing::field::Empty)
+)]
+async fn receive(
+    request: HttpRequest,
+    payload: web::Payload,
+    receiver: Data<Receiver>,
+    pool: Data<PgPool>,
+    metrics: Data<Arc<Metrics>>,
+) -> Result<HttpResponse, WebhookError> {
+    let count = |scope: &str, result: &str| {
+        metrics
+            .webhook_deliveries
+            .with_label_values(&[scope, result])
+            .inc();
+    };
+    let presented = request
+        .headers()
+        .get(receiver.secret_header.as_str())
+        .map(|value| value.as_bytes());
+    if !secret_matches(presented, &receiver.secret) {
+        count("unknown", "rejected");
+        return Err(WebhookError::Unauthorized);
+    }
+    let body = read_body(payload).await;
+    let delivery = match body.and_then(|body| Delivery::parse(&body)) {
+        Ok(delivery) => delivery,
+        Err(error) => {
+            count("unknown", "rejected");
+            return Err(error);
+        }
+    };
+    let span = tracing::Span::current();
+    span.record("webhook.scope", delivery.scope);
+    if delivery.action == CartAction::Ignore {
+        count(delivery.scope, "ignored");
+        return Ok(HttpResponse::Ok().finish());
+    }
+    if delivery_seen(&pool, &delivery).await? {
+        count(delivery.scope, "duplicate");
+        return Ok(HttpResponse::Ok().finish());
+    }
+    match delivery.action {
+        CartAction::Forget(cart) => {
+            span.record("cart.id", tracing::field::display(cart));
+            forget_cart(&pool, cart).await?;
+        }
+        CartAction::MarkStale(cart) => {
+            span.record("cart.id", tracing::field::display(cart));
+            mark_snapshot_stale(&pool, cart).await?;
+        }
+        CartAction::Abandoned(_) | CartAction::Ignore => {}
+    }
+    if record_delivery(&pool, &delivery).await? {
+        count(delivery.scope, "processed");
+        if matches!(delivery.action, CartAction::Abandoned(_)) {
+            metrics.carts_abandoned.inc();
+        }
+    } else {
+        count(delivery.scope, "duplicate");
+    }
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// The body, refused beyond `MAX_BODY_BYTES` without reading the rest.
+async fn read_body(mut payload: web::Payload) -> Result<web::BytesMut, WebhookError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(WebhookError::Payload)?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(WebhookError::TooLarge(MAX_BODY_BYTES));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
