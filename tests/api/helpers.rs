@@ -205,6 +205,11 @@ impl TestApp {
             .expect("sandbox faults");
     }
 
+    /// Stops the server gracefully: no new connections, requests in flight finish.
+    pub async fn stop_gracefully(&self) {
+        self.server.stop(true).await;
+    }
+
     /// Number of rows in the sessions table.
     pub async fn session_count(&self) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM sessions")

@@ -15,5 +15,6 @@ mod configuration;
 mod health_check;
 mod helpers;
 mod pages;
+mod reliability;
 mod sessions;
 mod webhooks;
