@@ -12,14 +12,15 @@ use actix_web::web;
 
 /// Registers every route of the service.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(metrics::metrics))
-        .route("/openapi.json", web::get().to(openapi::openapi_json))
-        .route("/api/products", web::get().to(products::list_products))
-        .route("/api/session", web::get().to(session::get_session))
-        .route("/api/session/login", web::post().to(session::login))
-        .route("/api/session/logout", web::post().to(session::logout))
+    // Resources (not bare routes), so a known path with another method answers 405.
+    cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
+        .service(web::resource("/readyz").route(web::get().to(health::readyz)))
+        .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))
+        .service(web::resource("/openapi.json").route(web::get().to(openapi::openapi_json)))
+        .service(web::resource("/api/products").route(web::get().to(products::list_products)))
+        .service(web::resource("/api/session").route(web::get().to(session::get_session)))
+        .service(web::resource("/api/session/login").route(web::post().to(session::login)))
+        .service(web::resource("/api/session/logout").route(web::post().to(session::logout)))
         .service(
             web::resource("/api/cart")
                 .route(web::get().to(cart::get_cart))

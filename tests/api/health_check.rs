@@ -84,7 +84,8 @@ async fn unknown_paths_and_wrong_methods_get_problem_responses() {
     let cases = [
         ("GET", "/no/such/path", 404, "not_found"),
         ("PUT", "/api/cart", 405, "method_not_allowed"),
-        ("POST", "/healthz", 404, "not_found"),
+        ("POST", "/healthz", 405, "method_not_allowed"),
+        ("TRACE", "/api/session", 405, "method_not_allowed"),
     ];
     for (method, path, status, code) in cases {
         let response = app
