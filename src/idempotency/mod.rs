@@ -44,6 +44,29 @@ pub struct Answer {
     pub body: serde_json::Value,
 }
 
+impl Answer {
+    pub fn ok(body: impl Serialize) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: serde_json::to_value(body).unwrap_or_default(),
+        }
+    }
+
+    pub fn created(body: impl Serialize) -> Self {
+        Self {
+            status: StatusCode::CREATED,
+            body: serde_json::to_value(body).unwrap_or_default(),
+        }
+    }
+
+    pub fn no_content() -> Self {
+        Self {
+            status: StatusCode::NO_CONTENT,
+            body: serde_json::Value::Null,
+        }
+    }
+}
+
 /// Runs `operation` at most once per (session, key); without a key, simply runs it.
 pub async fn run_idempotent<F, Fut>(
     pool: &PgPool,

@@ -1,16 +1,13 @@
 //! Handing the shopper to hosted checkout.
 
-use actix_web::http::StatusCode;
 use actix_web::web::Data;
-use actix_web::{HttpRequest, HttpResponse};
-use serde_json::json;
-use sqlx::PgPool;
+use actix_web::HttpResponse;
 
 use super::dto::CheckoutResponse;
 use super::mutation::Mutation;
 use crate::cart::{CartError, CartService};
 use crate::errors::Problem;
-use crate::idempotency::{fingerprint, run_idempotent, Answer};
+use crate::idempotency::Answer;
 
 /// Fresh hand-off URLs for BigCommerce's hosted checkout (single-use: ask every time).
 #[utoipa::path(
@@ -27,29 +24,17 @@ use crate::idempotency::{fingerprint, run_idempotent, Answer};
     )
 )]
 pub async fn checkout(
-    request: HttpRequest,
     mutation: Mutation,
     carts: Data<CartService>,
-    pool: Data<PgPool>,
 ) -> Result<HttpResponse, CartError> {
-    let print = fingerprint("POST", request.path(), &());
-    let Mutation {
-        session,
-        idempotency_key,
-        correlation,
-    } = mutation;
-    let ttl = carts.settings().idempotency_key_ttl();
-    run_idempotent(&pool, session.id(), idempotency_key, print, ttl, || async {
-        let urls = carts.checkout(&session, correlation).await?;
-        let body = CheckoutResponse {
-            checkout_url: urls.checkout_url,
-            embedded_checkout_url: urls.embedded_checkout_url,
-            cart_url: urls.cart_url,
-        };
-        Ok(Answer {
-            status: StatusCode::OK,
-            body: json!(body),
+    mutation
+        .run(&(), |session, cx| async move {
+            let urls = carts.checkout(&session, cx).await?;
+            Ok(Answer::ok(CheckoutResponse {
+                checkout_url: urls.checkout_url,
+                embedded_checkout_url: urls.embedded_checkout_url,
+                cart_url: urls.cart_url,
+            }))
         })
-    })
-    .await
+        .await
 }

@@ -1,14 +1,12 @@
 //! Deleting the cart.
 
-use actix_web::http::StatusCode;
 use actix_web::web::Data;
-use actix_web::{HttpRequest, HttpResponse};
-use sqlx::PgPool;
+use actix_web::HttpResponse;
 
 use super::mutation::Mutation;
 use crate::cart::{CartError, CartService};
 use crate::errors::Problem;
-use crate::idempotency::{fingerprint, run_idempotent, Answer};
+use crate::idempotency::Answer;
 
 /// Delete the whole cart.
 #[utoipa::path(
@@ -25,24 +23,13 @@ use crate::idempotency::{fingerprint, run_idempotent, Answer};
     )
 )]
 pub async fn clear_cart(
-    request: HttpRequest,
     mutation: Mutation,
     carts: Data<CartService>,
-    pool: Data<PgPool>,
 ) -> Result<HttpResponse, CartError> {
-    let print = fingerprint("DELETE", request.path(), &());
-    let Mutation {
-        session,
-        idempotency_key,
-        correlation,
-    } = mutation;
-    let ttl = carts.settings().idempotency_key_ttl();
-    run_idempotent(&pool, session.id(), idempotency_key, print, ttl, || async {
-        carts.clear(&session, correlation).await?;
-        Ok(Answer {
-            status: StatusCode::NO_CONTENT,
-            body: serde_json::Value::Null,
+    mutation
+        .run(&(), |session, cx| async move {
+            carts.clear(&session, cx).await?;
+            Ok(Answer::no_content())
         })
-    })
-    .await
+        .await
 }

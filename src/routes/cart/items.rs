@@ -1,17 +1,14 @@
 //! Changing the lines of the cart.
 
-use actix_web::http::StatusCode;
 use actix_web::web::{self, Data};
-use actix_web::{HttpRequest, HttpResponse};
-use serde_json::json;
-use sqlx::PgPool;
+use actix_web::HttpResponse;
 
 use super::dto::{AddItemsRequest, CartResponse, UpdateQuantityRequest};
 use super::mutation::Mutation;
 use crate::cart::{CartError, CartService};
 use crate::domain::LineItemId;
 use crate::errors::Problem;
-use crate::idempotency::{fingerprint, run_idempotent, Answer};
+use crate::idempotency::Answer;
 
 /// Add line items; the session's first add creates its cart.
 #[utoipa::path(
@@ -32,35 +29,18 @@ use crate::idempotency::{fingerprint, run_idempotent, Answer};
     )
 )]
 pub async fn add_items(
-    request: HttpRequest,
     mutation: Mutation,
     body: web::Json<AddItemsRequest>,
     carts: Data<CartService>,
-    pool: Data<PgPool>,
 ) -> Result<HttpResponse, CartError> {
     let settings = carts.settings();
     let items = body.parse(settings.max_quantity, settings.max_line_items_per_request)?;
-    let print = fingerprint("POST", request.path(), &*body);
-    let Mutation {
-        session,
-        idempotency_key,
-        correlation,
-    } = mutation;
-    run_idempotent(
-        &pool,
-        session.id(),
-        idempotency_key,
-        print,
-        settings.idempotency_key_ttl(),
-        || async {
-            let cart = carts.add_items(&session, &items, correlation).await?;
-            Ok(Answer {
-                status: StatusCode::CREATED,
-                body: json!({"cart": cart}),
-            })
-        },
-    )
-    .await
+    mutation
+        .run(&*body, |session, cx| async move {
+            let cart = carts.add_items(&session, &items, cx).await?;
+            Ok(Answer::created(CartResponse { cart: Some(cart) }))
+        })
+        .await
 }
 
 /// Change a line's quantity; 0 removes it.
@@ -86,32 +66,19 @@ pub async fn add_items(
     )
 )]
 pub async fn update_item(
-    request: HttpRequest,
     mutation: Mutation,
     item: web::Path<String>,
     body: web::Json<UpdateQuantityRequest>,
     carts: Data<CartService>,
-    pool: Data<PgPool>,
 ) -> Result<HttpResponse, CartError> {
     let item = LineItemId::parse(&item).map_err(|_| CartError::ItemNotFound)?;
     let quantity = body.parse(carts.settings().max_quantity)?;
-    let print = fingerprint("PATCH", request.path(), &*body);
-    let Mutation {
-        session,
-        idempotency_key,
-        correlation,
-    } = mutation;
-    let ttl = carts.settings().idempotency_key_ttl();
-    run_idempotent(&pool, session.id(), idempotency_key, print, ttl, || async {
-        let cart = carts
-            .set_quantity(&session, item, quantity, correlation)
-            .await?;
-        Ok(Answer {
-            status: StatusCode::OK,
-            body: json!({"cart": cart}),
+    mutation
+        .run(&*body, |session, cx| async move {
+            let cart = carts.set_quantity(&session, item, quantity, cx).await?;
+            Ok(Answer::ok(CartResponse { cart }))
         })
-    })
-    .await
+        .await
 }
 
 /// Remove a line.
@@ -133,26 +100,15 @@ pub async fn update_item(
     )
 )]
 pub async fn remove_item(
-    request: HttpRequest,
     mutation: Mutation,
     item: web::Path<String>,
     carts: Data<CartService>,
-    pool: Data<PgPool>,
 ) -> Result<HttpResponse, CartError> {
     let item = LineItemId::parse(&item).map_err(|_| CartError::ItemNotFound)?;
-    let print = fingerprint("DELETE", request.path(), &());
-    let Mutation {
-        session,
-        idempotency_key,
-        correlation,
-    } = mutation;
-    let ttl = carts.settings().idempotency_key_ttl();
-    run_idempotent(&pool, session.id(), idempotency_key, print, ttl, || async {
-        let cart = carts.remove_item(&session, item, correlation).await?;
-        Ok(Answer {
-            status: StatusCode::OK,
-            body: json!({"cart": cart}),
+    mutation
+        .run(&(), |session, cx| async move {
+            let cart = carts.remove_item(&session, item, cx).await?;
+            Ok(Answer::ok(CartResponse { cart }))
         })
-    })
-    .await
+        .await
 }

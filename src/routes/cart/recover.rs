@@ -1,17 +1,14 @@
 //! Recovering an abandoned cart from its e-mail link.
 
-use actix_web::http::StatusCode;
 use actix_web::web::{self, Data};
-use actix_web::{HttpRequest, HttpResponse};
-use serde_json::json;
-use sqlx::PgPool;
+use actix_web::HttpResponse;
 
 use super::dto::{CartResponse, RecoverRequest};
 use super::mutation::Mutation;
 use crate::cart::{CartError, CartService};
 use crate::domain::RecoveryToken;
 use crate::errors::Problem;
-use crate::idempotency::{fingerprint, run_idempotent, Answer};
+use crate::idempotency::Answer;
 
 /// Bind the cart of an abandoned-cart e-mail link to the session.
 #[utoipa::path(
@@ -34,26 +31,15 @@ use crate::idempotency::{fingerprint, run_idempotent, Answer};
     )
 )]
 pub async fn recover_cart(
-    request: HttpRequest,
     mutation: Mutation,
     body: web::Json<RecoverRequest>,
     carts: Data<CartService>,
-    pool: Data<PgPool>,
 ) -> Result<HttpResponse, CartError> {
     let token = RecoveryToken::parse(&body.token).map_err(|_| CartError::RecoveryTokenUnknown)?;
-    let print = fingerprint("POST", request.path(), &*body);
-    let Mutation {
-        session,
-        idempotency_key,
-        correlation,
-    } = mutation;
-    let ttl = carts.settings().idempotency_key_ttl();
-    run_idempotent(&pool, session.id(), idempotency_key, print, ttl, || async {
-        let cart = carts.recover(&session, &token, correlation).await?;
-        Ok(Answer {
-            status: StatusCode::OK,
-            body: json!({"cart": cart}),
+    mutation
+        .run(&*body, |session, cx| async move {
+            let cart = carts.recover(&session, &token, cx).await?;
+            Ok(Answer::ok(CartResponse { cart: Some(cart) }))
         })
-    })
-    .await
+        .await
 }
