@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use url::Url;
 use uuid::Uuid;
 
@@ -89,7 +90,7 @@ async fn execute(command: Command, settings: &Settings) -> anyhow::Result<()> {
             }
             let registrations = register_hooks(&client, webhooks, &destination)
                 .await
-                .map_err(|e| anyhow::anyhow!("registering hooks failed: {e}"))?;
+                .context("registering the hooks failed")?;
             let rows: Vec<(&str, &Hook)> = registrations
                 .iter()
                 .map(|registration| match registration {
@@ -104,7 +105,7 @@ async fn execute(command: Command, settings: &Settings) -> anyhow::Result<()> {
             let hooks = client
                 .list_hooks(&webhooks.secret_header, &webhooks.secret, cx)
                 .await
-                .map_err(|e| anyhow::anyhow!("listing hooks failed: {e}"))?;
+                .context("listing the hooks failed")?;
             if hooks.is_empty() {
                 println!("the store has no webhooks");
             }

@@ -129,6 +129,11 @@ pub struct SessionSettings {
     pub sweep_interval_seconds: u64,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub sweep_batch_size: i64,
+    pub cache_enabled: bool,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub cache_capacity: u64,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub cache_ttl_seconds: u64,
 }
 
 /// The BigCommerce store this service sells through.

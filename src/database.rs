@@ -13,6 +13,15 @@ pub fn get_connection_pool(settings: &DatabaseSettings) -> PgPool {
         .connect_lazy_with(settings.connect_options())
 }
 
+/// A pool of its own for the cache-invalidation listener, which holds one connection for good:
+/// taken from the main pool it would shrink what requests can use.
+pub fn get_listener_pool(settings: &DatabaseSettings) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(settings.acquire_timeout())
+        .connect_lazy_with(settings.connect_options())
+}
+
 /// Whether `error` means the database is unreachable or restarting (answer 503 and let the
 /// client retry), as opposed to a query that is wrong (a bug: 500).
 pub fn is_unavailable(error: &sqlx::Error) -> bool {

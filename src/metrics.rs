@@ -24,6 +24,8 @@ pub struct Metrics {
     pub cart_snapshot_reads: IntCounterVec,
     /// Expired sessions deleted by the sweeper.
     pub sessions_swept: IntCounter,
+    /// Session lookups by where they were answered: `hit` (this instance's memory), `miss`.
+    pub session_cache_lookups: IntCounterVec,
     /// BigCommerce webhook callbacks, by scope and result (`processed`, `duplicate`,
     /// `ignored`, `rejected`).
     pub webhook_deliveries: IntCounterVec,
@@ -81,6 +83,11 @@ impl Metrics {
         registry.register(Box::new(carts_created.clone()))?;
         registry.register(Box::new(cart_snapshot_reads.clone()))?;
         registry.register(Box::new(sessions_swept.clone()))?;
+        let session_cache_lookups = IntCounterVec::new(
+            Opts::new("session_cache_lookups_total", "Session lookups by result"),
+            &["result"],
+        )?;
+        registry.register(Box::new(session_cache_lookups.clone()))?;
         let webhook_deliveries = IntCounterVec::new(
             Opts::new(
                 "webhook_deliveries_total",
@@ -118,6 +125,7 @@ impl Metrics {
             carts_abandoned,
             cart_snapshots_swept,
             webhook_deliveries_swept,
+            session_cache_lookups,
         })
     }
 

@@ -21,14 +21,14 @@ use crate::bigcommerce::BigCommerceClient;
 use crate::cart::CartService;
 use crate::catalog::Catalog;
 use crate::configuration::{ApplicationSettings, Settings};
-use crate::database::get_connection_pool;
+use crate::database::{get_connection_pool, get_listener_pool};
 use crate::errors::{problem_for_plain_errors, ErrorCode, Problem};
 use crate::maintenance::run_maintenance;
 use crate::metrics::Metrics;
 use crate::rate_limit::MutationLimiter;
 use crate::routes;
 use crate::routes::metrics::count_request;
-use crate::session::{write_session_cookie, Sessions};
+use crate::session::{run_cache_listener, write_session_cookie, SessionCache, Sessions};
 use crate::telemetry::{echo_request_id, ShopperSafeRootSpan};
 
 /// The running service: its HTTP server and its background tasks.
@@ -39,6 +39,7 @@ pub struct Application {
     pool: PgPool,
     metrics: Arc<Metrics>,
     limiter: Arc<MutationLimiter>,
+    session_cache: Arc<SessionCache>,
 }
 
 /// The shared services every worker gets a handle on.
@@ -49,6 +50,7 @@ struct Dependencies {
     carts: CartService,
     catalog: Catalog,
     accounts: Accounts,
+    session_cache: Arc<SessionCache>,
 }
 
 impl Application {
@@ -66,6 +68,14 @@ impl Application {
         let metrics = Arc::new(Metrics::new()?);
         let bigcommerce = BigCommerceClient::new(&settings.bigcommerce, metrics.clone())?;
         let limiter = Arc::new(MutationLimiter::new(&settings.rate_limits));
+        let session_cache = Arc::new(
+            SessionCache::new(
+                settings.session.cache_enabled,
+                settings.session.cache_capacity,
+                Duration::from_secs(settings.session.cache_ttl_seconds.max(1)),
+            )
+            .with_metrics(metrics.session_cache_lookups.clone()),
+        );
         let catalog = Catalog::new(bigcommerce.clone());
         let customer_login = Arc::new(CustomerLogin::new(
             bigcommerce.clone(),
@@ -93,6 +103,7 @@ impl Application {
             carts,
             catalog,
             accounts,
+            session_cache: session_cache.clone(),
         };
         let server = run(listener, dependencies, &settings)?;
         Ok(Self {
@@ -102,6 +113,7 @@ impl Application {
             pool,
             metrics,
             limiter,
+            session_cache,
         })
     }
 
@@ -123,8 +135,13 @@ impl Application {
             self.metrics.clone(),
             self.limiter.clone(),
         ));
+        let listener = tokio::spawn(run_cache_listener(
+            get_listener_pool(&self.settings.database),
+            self.session_cache.clone(),
+        ));
         let result = self.server.await;
         sweeper.abort();
+        listener.abort();
         result
     }
 }
@@ -157,6 +174,7 @@ fn run(
         dependencies.pool.clone(),
         settings.session.clone(),
         i64::from(settings.bigcommerce.channel_id),
+        dependencies.session_cache,
     ));
     let pool = Data::new(dependencies.pool);
     let metrics = Data::new(dependencies.metrics);

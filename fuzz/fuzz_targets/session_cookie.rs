@@ -13,13 +13,14 @@
 
 #![no_main]
 
+use actix_web::cookie::Cookie;
 use actix_web::http::header::{HeaderValue, COOKIE};
 use actix_web::test::TestRequest;
-use actix_web::cookie::Cookie;
 use checkout_bff::configuration::SessionSettings;
 use checkout_bff::session::{session_cookie, SessionToken};
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
 
 /// The cookie names the shipped configurations use (config/base.yaml, config/local.yaml).
 const COOKIE_NAMES: [&str; 2] = ["__Host-bff_session", "bff_session"];
@@ -90,14 +91,23 @@ fn check_value(value: &str) {
     }
 }
 
+/// The shipped session settings (config/base.yaml), with the cookie name and Secure flag set
+/// for each configuration. Read from the YAML so new settings need no change here.
 fn settings(cookie_name: &str, cookie_secure: bool) -> SessionSettings {
-    SessionSettings {
-        cookie_name: cookie_name.to_owned(),
-        cookie_secure,
-        idle_timeout_minutes: 30,
-        absolute_timeout_hours: 24 * 30,
-        touch_interval_seconds: 60,
-        sweep_interval_seconds: 300,
-        sweep_batch_size: 1000,
-    }
+    static BASE: OnceLock<SessionSettings> = OnceLock::new();
+    let mut settings = BASE
+        .get_or_init(|| {
+            config::Config::builder()
+                .add_source(config::File::from_str(
+                    include_str!("../../config/base.yaml"),
+                    config::FileFormat::Yaml,
+                ))
+                .build()
+                .and_then(|config| config.get::<SessionSettings>("session"))
+                .expect("config/base.yaml has valid session settings")
+        })
+        .clone();
+    settings.cookie_name = cookie_name.to_owned();
+    settings.cookie_secure = cookie_secure;
+    settings
 }

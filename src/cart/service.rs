@@ -392,6 +392,7 @@ impl CartService {
         if cart.customer_id != 0 && session.customer_id() != Some(cart.customer_id) {
             return Err(CartError::SignInRequired);
         }
+        session.mark_changed();
         store::bind_cart(&self.pool, session.id(), cart.id).await?;
         store::save_snapshot(&self.pool, &cart).await?;
         if cart.customer_id != 0 {

@@ -4,6 +4,9 @@
 use actix_web::dev::{Payload, ServiceResponse};
 use actix_web::web::Data;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use futures_util::future::LocalBoxFuture;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -19,9 +22,21 @@ use super::{
 pub struct ShopperSession {
     record: SessionRecord,
     token: SessionToken,
+    /// Set when this request changed the session or its cart, so the cache entries go before
+    /// the answer does (shared by the copies of this request).
+    changed: Arc<AtomicBool>,
 }
 
 impl ShopperSession {
+    /// Records that this request changed the session or its cart snapshot.
+    pub fn mark_changed(&self) {
+        self.changed.store(true, Ordering::Release);
+    }
+
+    fn is_changed(&self) -> bool {
+        self.changed.load(Ordering::Acquire)
+    }
+
     /// The anti-CSRF token for this session's forms: derived from the session token, which
     /// only the shopper's browser holds (HttpOnly), so another site cannot know it.
     pub fn csrf_token(&self) -> String {
@@ -82,10 +97,11 @@ impl ShopperSession {
         sessions: &Sessions,
         token: SessionToken,
     ) -> Result<Option<Self>, SessionError> {
-        Ok(sessions
-            .load(&token)
-            .await?
-            .map(|record| ShopperSession { record, token }))
+        Ok(sessions.load(&token).await?.map(|record| ShopperSession {
+            record,
+            token,
+            changed: Arc::default(),
+        }))
     }
 }
 
@@ -121,15 +137,22 @@ impl FromRequest for ShopperSession {
                     (token, record)
                 }
             };
-            let session = ShopperSession { record, token };
+            let session = ShopperSession {
+                record,
+                token,
+                changed: Arc::default(),
+            };
             req.extensions_mut().insert(session.clone());
             Ok(session)
         })
     }
 }
 
-/// Adds the `Set-Cookie` header that a handler's session work asked for.
+/// Finishes a request's session work before the answer leaves: drops the cache entries of a
+/// session the request changed (every method but GET and HEAD changes something, and reads
+/// that refresh a snapshot say so), and adds the `Set-Cookie` header a handler asked for.
 pub fn write_session_cookie<B>(mut response: ServiceResponse<B>) -> ServiceResponse<B> {
+    invalidate_changed_session(&response);
     let change = response
         .request()
         .extensions()
@@ -149,4 +172,26 @@ pub fn write_session_cookie<B>(mut response: ServiceResponse<B>) -> ServiceRespo
         tracing::error!(error = %error, "could not write the session cookie");
     }
     response
+}
+
+/// Drops this instance's cache entries for a session the request changed, so the client's next
+/// request reads its own write (other instances learn of it through the database).
+fn invalidate_changed_session<B>(response: &ServiceResponse<B>) {
+    let request = response.request();
+    let Some(session) = request.extensions().get::<ShopperSession>().cloned() else {
+        return;
+    };
+    let Some(sessions) = request.app_data::<Data<Sessions>>() else {
+        return;
+    };
+    let method = request.method();
+    let read_only =
+        method == actix_web::http::Method::GET || method == actix_web::http::Method::HEAD;
+    if read_only && !session.is_changed() {
+        return;
+    }
+    sessions.cache().invalidate_session(session.id());
+    if let Some(cart) = session.cart_id() {
+        sessions.cache().invalidate_cart(cart);
+    }
 }

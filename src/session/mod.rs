@@ -4,6 +4,7 @@
 //! A session is created when a request first needs one. An unknown, expired or malformed cookie
 //! simply yields a new session: never an error.
 
+mod cache;
 mod cookie;
 mod error;
 mod extractor;
@@ -12,6 +13,7 @@ mod store;
 mod sweeper;
 mod token;
 
+pub use cache::{run_cache_listener, SessionCache};
 pub use cookie::{removal_cookie, session_cookie};
 pub use error::SessionError;
 pub use extractor::{write_session_cookie, CookieChange, ShopperSession};
@@ -19,6 +21,8 @@ pub use flash::{set_flash, take_flash, Flash, FlashLevel};
 pub use store::{delete_expired_sessions, CartSnapshot, SessionRecord};
 pub use sweeper::sweep_expired_sessions;
 pub use token::{SessionToken, TokenHash};
+
+use std::sync::Arc;
 
 use sqlx::PgPool;
 
@@ -30,15 +34,26 @@ pub struct Sessions {
     pool: PgPool,
     settings: SessionSettings,
     channel_id: i64,
+    cache: Arc<SessionCache>,
 }
 
 impl Sessions {
-    pub fn new(pool: PgPool, settings: SessionSettings, channel_id: i64) -> Self {
+    pub fn new(
+        pool: PgPool,
+        settings: SessionSettings,
+        channel_id: i64,
+        cache: Arc<SessionCache>,
+    ) -> Self {
         Self {
             pool,
             settings,
             channel_id,
+            cache,
         }
+    }
+
+    pub fn cache(&self) -> &SessionCache {
+        &self.cache
     }
 
     pub fn settings(&self) -> &SessionSettings {
@@ -47,12 +62,22 @@ impl Sessions {
 
     /// The live session for `token`, touching it when it was last seen long enough ago.
     pub async fn load(&self, token: &SessionToken) -> Result<Option<SessionRecord>, SessionError> {
-        let Some(record) = store::load_session(&self.pool, &token.hash()).await? else {
-            return Ok(None);
+        let hash = token.hash();
+        let record = match self.cache.get(&hash) {
+            Some(record) => record,
+            None => {
+                let epoch = self.cache.epoch();
+                let Some(record) = store::load_session(&self.pool, &hash).await? else {
+                    return Ok(None);
+                };
+                self.cache.insert(&hash, &record, record.expires_at, epoch);
+                record
+            }
         };
         let since_seen = time::OffsetDateTime::now_utc() - record.last_seen_at;
         if since_seen >= self.settings.touch_interval() {
             store::touch_session(&self.pool, record.id, self.settings.idle_timeout()).await?;
+            self.cache.invalidate_session(record.id);
         }
         Ok(Some(record))
     }

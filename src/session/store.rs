@@ -20,6 +20,8 @@ pub struct SessionRecord {
     pub customer_email: Option<String>,
     pub channel_id: i64,
     pub last_seen_at: OffsetDateTime,
+    /// When the session dies (the earlier of its idle and absolute limits).
+    pub expires_at: OffsetDateTime,
     pub snapshot: Option<CartSnapshot>,
 }
 
@@ -64,7 +66,7 @@ pub async fn insert_session(
         r#"
         INSERT INTO sessions (id, token_hash, channel_id, idle_expires_at, absolute_expires_at)
         VALUES ($1, $2, $3, now() + $4::interval, now() + $5::interval)
-        RETURNING last_seen_at
+        RETURNING last_seen_at, expires_at AS "expires_at!"
         "#,
         id,
         &token_hash.0[..],
@@ -80,6 +82,7 @@ pub async fn insert_session(
         customer_id: None,
         channel_id,
         last_seen_at: row.last_seen_at,
+        expires_at: row.expires_at,
         customer_email: None,
         snapshot: None,
     })
@@ -95,6 +98,7 @@ pub async fn load_session(
     let row = sqlx::query!(
         r#"
         SELECT s.id, s.cart_id, s.customer_id, s.customer_email, s.channel_id, s.last_seen_at,
+               s.expires_at AS "expires_at!",
                c.body AS "snapshot_body?: Json<Cart>",
                c.customer_id AS "snapshot_customer_id?",
                c.fetched_at AS "snapshot_fetched_at?",
@@ -124,6 +128,7 @@ pub async fn load_session(
             customer_email: row.customer_email,
             channel_id: row.channel_id,
             last_seen_at: row.last_seen_at,
+            expires_at: row.expires_at,
             snapshot,
         }
     }))

@@ -88,7 +88,10 @@ async fn a_checkout_hand_off_marks_the_snapshot_stale() {
     );
     assert_eq!(second, first);
     assert_eq!(
-        app.sandbox_stats().await.since(&before).total,
+        app.sandbox_stats()
+            .await
+            .since(&before)
+            .calls("GET /v3/carts/{cart_id}"),
         1,
         "one read refreshes it; the next is the snapshot again"
     );

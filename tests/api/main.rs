@@ -16,5 +16,6 @@ mod health_check;
 mod helpers;
 mod pages;
 mod reliability;
+mod session_cache;
 mod sessions;
 mod webhooks;
