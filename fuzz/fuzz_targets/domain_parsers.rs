@@ -44,8 +44,14 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn check_text(value: &str) {
-    check_uuid(value, CartId::parse(value).map(|id| (id.to_string(), id.as_uuid().to_string())));
-    check_uuid(value, LineItemId::parse(value).map(|id| (id.to_string(), id.as_uuid().to_string())));
+    check_uuid(
+        value,
+        CartId::parse(value).map(|id| (id.to_string(), id.as_uuid().to_string())),
+    );
+    check_uuid(
+        value,
+        LineItemId::parse(value).map(|id| (id.to_string(), id.as_uuid().to_string())),
+    );
     if let Ok(id) = CartId::parse(value) {
         assert_eq!(CartId::parse(&id.to_string()), Ok(id));
     }
@@ -55,7 +61,11 @@ fn check_text(value: &str) {
 
     match RecoveryToken::parse(value) {
         Ok(token) => {
-            assert!((8..=128).contains(&value.len()), "recovery token length {}", value.len());
+            assert!(
+                (8..=128).contains(&value.len()),
+                "recovery token length {}",
+                value.len()
+            );
             assert!(
                 value
                     .bytes()
@@ -72,7 +82,11 @@ fn check_text(value: &str) {
 
     match IdempotencyKey::parse(value) {
         Ok(key) => {
-            assert!((1..=255).contains(&value.len()), "idempotency key length {}", value.len());
+            assert!(
+                (1..=255).contains(&value.len()),
+                "idempotency key length {}",
+                value.len()
+            );
             assert!(
                 value.bytes().all(|b| (0x21..=0x7e).contains(&b)),
                 "idempotency key {value:?} is not visible ASCII"
@@ -87,12 +101,23 @@ fn check_text(value: &str) {
         Ok(email) => {
             let address = email.as_str();
             assert_eq!(address, value.trim(), "the e-mail is stored trimmed");
-            assert!((3..=254).contains(&address.len()), "e-mail length {}", address.len());
-            assert_eq!(address.matches('@').count(), 1, "e-mail {address:?} has not one @");
+            assert!(
+                (3..=254).contains(&address.len()),
+                "e-mail length {}",
+                address.len()
+            );
+            assert_eq!(
+                address.matches('@').count(),
+                1,
+                "e-mail {address:?} has not one @"
+            );
             let (local, domain) = address.split_once('@').expect("one @");
             assert!(!local.is_empty() && !domain.is_empty());
             assert!(!address.chars().any(|c| c.is_whitespace() || c.is_control()));
-            assert!(EmailAddress::parse(address) == Ok(email.clone()), "parse is not idempotent");
+            assert!(
+                EmailAddress::parse(address) == Ok(email.clone()),
+                "parse is not idempotent"
+            );
             assert_eq!(email.throttle_key(), address.to_lowercase());
             assert_eq!(format!("{email:?}"), "EmailAddress(<redacted>)");
         }
@@ -113,15 +138,26 @@ fn check_text(value: &str) {
 fn check_uuid<E>(value: &str, parsed: Result<(String, String), E>) {
     let Ok((display, uuid)) = parsed else { return };
     assert_eq!(display, uuid);
-    assert_eq!(value.len(), 36, "accepted a UUID id of length {}", value.len());
+    assert_eq!(
+        value.len(),
+        36,
+        "accepted a UUID id of length {}",
+        value.len()
+    );
     for (i, b) in value.bytes().enumerate() {
         if matches!(i, 8 | 13 | 18 | 23) {
             assert_eq!(b, b'-', "accepted {value:?}: no dash at {i}");
         } else {
-            assert!(b.is_ascii_hexdigit(), "accepted {value:?}: non-hex byte at {i}");
+            assert!(
+                b.is_ascii_hexdigit(),
+                "accepted {value:?}: non-hex byte at {i}"
+            );
         }
     }
-    assert!(display.eq_ignore_ascii_case(value), "{display} is not {value:?}");
+    assert!(
+        display.eq_ignore_ascii_case(value),
+        "{display} is not {value:?}"
+    );
     assert_eq!(display, display.to_ascii_lowercase());
 }
 
@@ -143,11 +179,17 @@ fn check_integers(value: i64, max: u32) {
 
     match Quantity::parse(value, max) {
         Ok(quantity) => {
-            assert!(value >= 1 && value <= i64::from(max), "quantity {value} accepted for max {max}");
+            assert!(
+                value >= 1 && value <= i64::from(max),
+                "quantity {value} accepted for max {max}"
+            );
             assert_eq!(i64::from(quantity.get()), value);
         }
         Err(error) => {
-            assert!(value < 1 || value > i64::from(max), "quantity {value} refused for max {max}");
+            assert!(
+                value < 1 || value > i64::from(max),
+                "quantity {value} refused for max {max}"
+            );
             assert!(!error.0.is_empty());
         }
     }

@@ -66,7 +66,11 @@ fn check_add_items(request: &AddItemsRequest) {
             continue;
         };
         assert!(!items.is_empty(), "accepted an empty add");
-        assert!(items.len() <= max_items, "{} lines accepted for max {max_items}", items.len());
+        assert!(
+            items.len() <= max_items,
+            "{} lines accepted for max {max_items}",
+            items.len()
+        );
         assert_eq!(items.len(), request.line_items.len());
         for (item, line) in items.iter().zip(&request.line_items) {
             check_line(item, line, max_quantity);
@@ -86,12 +90,18 @@ fn check_line(item: &NewLineItem, line: &LineItemRequest, max_quantity: u32) {
     assert_eq!(i64::from(quantity), line.quantity);
 
     let product = item.product_id.get();
-    assert!((1..=BC_MAX_ID).contains(&product), "product id {product} accepted");
+    assert!(
+        (1..=BC_MAX_ID).contains(&product),
+        "product id {product} accepted"
+    );
     assert_eq!(product, line.product_id);
 
     assert_eq!(item.variant_id.map(|id| id.get()), line.variant_id);
     if let Some(variant) = item.variant_id {
-        assert!((1..=BC_MAX_ID).contains(&variant.get()), "variant id {variant} accepted");
+        assert!(
+            (1..=BC_MAX_ID).contains(&variant.get()),
+            "variant id {variant} accepted"
+        );
     }
 
     assert!(item.option_selections.len() <= MAX_OPTION_SELECTIONS);
@@ -101,7 +111,10 @@ fn check_line(item: &NewLineItem, line: &LineItemRequest, max_quantity: u32) {
         assert_eq!(selection.option_id, requested.option_id);
         match (&selection.option_value, &requested.option_value) {
             (OptionValue::ValueId(id), OptionValueRequest::ValueId(asked)) => {
-                assert!((1..=BC_MAX_ID).contains(id), "option value id {id} accepted");
+                assert!(
+                    (1..=BC_MAX_ID).contains(id),
+                    "option value id {id} accepted"
+                );
                 assert_eq!(id, asked);
             }
             (OptionValue::Text(text), OptionValueRequest::Text(asked)) => {

@@ -59,9 +59,16 @@ fn check_value(value: &str) {
     };
 
     // Only what the service itself issues is accepted.
-    assert_eq!(value.len(), 64, "accepted a token of length {}", value.len());
+    assert_eq!(
+        value.len(),
+        64,
+        "accepted a token of length {}",
+        value.len()
+    );
     assert!(
-        value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+        value
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
         "accepted a token that is not lowercase hex: {value:?}"
     );
 

@@ -1,3 +1,7 @@
+# Shared by the scripts: signals end a script through its EXIT trap, so nothing it started is
+# left running.
+trap 'exit 130' INT TERM
+
 # Shared by scripts/dev and scripts/test: a private PostgreSQL cluster from the system's
 # binaries, installed from Debian's `postgresql` package when missing. Postgres refuses to run
 # as root, so as root the cluster runs as the `postgres` system user (created by the package).
@@ -58,6 +62,10 @@ pg_start() {
   if [ ! -f "$data_dir/PG_VERSION" ]; then
     pg_log "initialising a cluster in $data_dir"
     pg_as "$bin/initdb" -D "$data_dir" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  if pg_as "$bin/pg_ctl" -D "$data_dir" status >/dev/null 2>&1; then
+    pg_log "already running from $data_dir; using it"
+    return 0
   fi
   local options="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories= $*"
   pg_as "$bin/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -o "$options" -w -t 60 start >/dev/null \
