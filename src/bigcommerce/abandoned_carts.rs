@@ -3,8 +3,8 @@
 use reqwest::Method;
 use serde::Deserialize;
 
-use super::carts::Envelope;
 use super::client::{Call, CorrelationId};
+use super::wire::Envelope;
 use super::{BigCommerceClient, BigCommerceError};
 use crate::domain::{CartId, RecoveryToken};
 

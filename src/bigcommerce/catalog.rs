@@ -4,8 +4,8 @@
 use reqwest::Method;
 use serde::Deserialize;
 
-use super::carts::Envelope;
 use super::client::{Call, CorrelationId};
+use super::wire::Envelope;
 use super::{BigCommerceClient, BigCommerceError};
 
 /// A product as the catalog API returns it (the fields we use).

@@ -10,8 +10,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::carts::Envelope;
 use super::client::{Call, CorrelationId};
+use super::wire::Envelope;
 use super::{BigCommerceClient, BigCommerceError};
 
 /// Hooks asked for per page; BigCommerce's maximum.

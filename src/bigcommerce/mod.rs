@@ -8,6 +8,7 @@ mod client;
 mod customers;
 mod error;
 mod hooks;
+mod wire;
 
 pub use carts::{NewCart, RedirectUrls, StoreCart};
 pub use catalog::CatalogProduct;

@@ -1,6 +1,7 @@
 //! The cart service: the rules of session-bound BigCommerce carts.
 
 mod error;
+mod lines;
 mod service;
 mod sign_in;
 mod store;

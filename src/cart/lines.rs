@@ -1,0 +1,131 @@
+//! Changing and removing a line: find it (cheaply), change it with one BigCommerce call, and
+//! settle a failure that may mean the cart is gone with one read.
+
+use super::service::CartService;
+use super::store;
+use super::CartError;
+use crate::bigcommerce::{BigCommerceError, CorrelationId};
+use crate::domain::{Cart, CartId, LineItemId, ProductId, Quantity, VariantId};
+use crate::session::ShopperSession;
+
+/// A line located in the session's cart, with what a quantity change needs to name it.
+struct LocatedLine {
+    cart: CartId,
+    product: Option<ProductId>,
+    variant: Option<VariantId>,
+}
+
+impl CartService {
+    /// Sets a line's quantity; 0 removes the line.
+    #[tracing::instrument(name = "Change quantity", skip_all, fields(session.id = %session.id()))]
+    pub async fn set_quantity(
+        &self,
+        session: &ShopperSession,
+        item: LineItemId,
+        quantity: u32,
+        cx: CorrelationId,
+    ) -> Result<Option<Cart>, CartError> {
+        if quantity == 0 {
+            return self.remove_item(session, item, cx).await;
+        }
+        let quantity = Quantity::parse(i64::from(quantity), self.settings.max_quantity)?;
+        let line = self.locate_line(session, item, cx).await?;
+        let product = line.product.ok_or(CartError::LineNotEditable)?;
+        let result = self
+            .bigcommerce
+            .update_line_item(line.cart, item, product, line.variant, quantity, cx)
+            .await;
+        match result {
+            Ok(cart) => {
+                store::save_snapshot(&self.pool, &cart).await?;
+                Ok(Some(cart.cart))
+            }
+            Err(error) => Err(self
+                .settle_failed_line_change(line.cart, item, error, cx)
+                .await),
+        }
+    }
+
+    /// Removes a line; `None` when it was the last one (BigCommerce then deletes the cart).
+    #[tracing::instrument(name = "Remove line", skip_all, fields(session.id = %session.id()))]
+    pub async fn remove_item(
+        &self,
+        session: &ShopperSession,
+        item: LineItemId,
+        cx: CorrelationId,
+    ) -> Result<Option<Cart>, CartError> {
+        let line = self.locate_line(session, item, cx).await?;
+        match self.bigcommerce.delete_line_item(line.cart, item, cx).await {
+            Ok(Some(cart)) => {
+                store::save_snapshot(&self.pool, &cart).await?;
+                Ok(Some(cart.cart))
+            }
+            Ok(None) => {
+                store::forget_cart(&self.pool, line.cart).await?;
+                Ok(None)
+            }
+            Err(error) => Err(self
+                .settle_failed_line_change(line.cart, item, error, cx)
+                .await),
+        }
+    }
+
+    /// Finds `item` in the session's cart. A fresh snapshot answers without BigCommerce; a
+    /// stale one is refreshed once, so a line added on the hosted pages is found too.
+    async fn locate_line(
+        &self,
+        session: &ShopperSession,
+        item: LineItemId,
+        cx: CorrelationId,
+    ) -> Result<LocatedLine, CartError> {
+        let cart = session
+            .cart_id()
+            .map(CartId::new)
+            .ok_or(CartError::ItemNotFound)?;
+        let item_id = item.to_string();
+        let fresh = session
+            .snapshot()
+            .filter(|snapshot| snapshot.is_fresh(self.settings.snapshot_ttl()));
+        let found = match fresh {
+            Some(snapshot) => snapshot.cart.line(&item_id).cloned(),
+            None => match self.bigcommerce.get_cart(cart, cx).await? {
+                Some(current) => {
+                    store::save_snapshot(&self.pool, &current).await?;
+                    current.cart.line(&item_id).cloned()
+                }
+                None => {
+                    store::forget_cart(&self.pool, cart).await?;
+                    None
+                }
+            },
+        };
+        let line = found.ok_or(CartError::ItemNotFound)?;
+        Ok(LocatedLine {
+            cart,
+            product: line.product_id.and_then(|id| ProductId::parse(id).ok()),
+            variant: line.variant_id.and_then(|id| VariantId::parse(id).ok()),
+        })
+    }
+
+    /// After a failed change to a line: a gone cart or line is `ItemNotFound`; anything else
+    /// is the original error.
+    async fn settle_failed_line_change(
+        &self,
+        cart: CartId,
+        item: LineItemId,
+        error: BigCommerceError,
+        cx: CorrelationId,
+    ) -> CartError {
+        if !error.may_mean_cart_gone() {
+            return error.into();
+        }
+        match self.settle_gone_cart(cart, cx).await {
+            Ok(None) => CartError::ItemNotFound,
+            Ok(Some(current)) if current.line(&item.to_string()).is_none() => {
+                CartError::ItemNotFound
+            }
+            Ok(Some(_)) => error.into(),
+            Err(settle_error) => settle_error,
+        }
+    }
+}
