@@ -382,15 +382,7 @@ async fn a_customers_abandoned_cart_needs_that_customer_signed_in() {
         .as_str()
         .expect("id")
         .to_owned();
-    let abandoned: Value = reqwest::Client::new()
-        .post(app.sandbox_url("/abandoned-carts"))
-        .json(&json!({"cart_id": cart_id}))
-        .send()
-        .await
-        .expect("abandon")
-        .json()
-        .await
-        .expect("json");
+    let abandoned = json!({"token": app.abandon_cart(&cart_id).await});
     let token = abandoned["token"].as_str().expect("token");
 
     let as_guest = app.recover(token).await;

@@ -241,15 +241,7 @@ async fn the_recovery_link_binds_the_cart_or_explains_why_not() {
         .or(carts[0]["id"].as_str())
         .expect("cart id")
         .to_owned();
-    let abandoned: Value = reqwest::Client::new()
-        .post(app.sandbox_url("/abandoned-carts"))
-        .json(&json!({"cart_id": cart_id}))
-        .send()
-        .await
-        .expect("abandon")
-        .json()
-        .await
-        .expect("json");
+    let abandoned = json!({"token": app.abandon_cart(&cart_id).await});
     let token = abandoned["token"].as_str().expect("token");
 
     let unknown = app
@@ -373,15 +365,7 @@ async fn a_customers_recovery_link_asks_to_sign_in_and_finishes_after() {
         .await
         .expect("json");
     let cart_id = carts[0]["id"].as_str().expect("cart id");
-    let abandoned: Value = reqwest::Client::new()
-        .post(app.sandbox_url("/abandoned-carts"))
-        .json(&json!({"cart_id": cart_id}))
-        .send()
-        .await
-        .expect("abandon")
-        .json()
-        .await
-        .expect("json");
+    let abandoned = json!({"token": app.abandon_cart(&cart_id).await});
     let recovery = format!(
         "/cart/recover?t={}",
         abandoned["token"].as_str().expect("token")

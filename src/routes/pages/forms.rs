@@ -66,6 +66,22 @@ fn refusal(
     })
 }
 
+/// The line a form's path names; a malformed id cannot be in the cart, so the shopper goes
+/// back to it with a message.
+async fn named_line(
+    pool: &PgPool,
+    session: &ShopperSession,
+    item: &str,
+) -> Result<LineItemId, HttpResponse> {
+    match LineItemId::parse(item) {
+        Ok(item) => Ok(item),
+        Err(_) => {
+            let flash = Flash::error("That item is no longer in your cart.");
+            Err(back_to_cart(pool, session, flash).await)
+        }
+    }
+}
+
 fn parse_number(value: &str) -> Option<i64> {
     value.trim().parse().ok()
 }
@@ -131,13 +147,9 @@ pub async fn update_item(
     if let Some(refused) = refusal(&request, &session, &form.csrf_token, &limiter) {
         return refused;
     }
-    let Ok(item) = LineItemId::parse(&item) else {
-        return back_to_cart(
-            &pool,
-            &session,
-            Flash::error("That item is no longer in your cart."),
-        )
-        .await;
+    let item = match named_line(&pool, &session, &item).await {
+        Ok(item) => item,
+        Err(back) => return back,
     };
     let max = carts.settings().max_quantity;
     let Some(quantity) = parse_number(&form.quantity)
@@ -170,13 +182,9 @@ pub async fn remove_item(
     if let Some(refused) = refusal(&request, &session, &form.csrf_token, &limiter) {
         return refused;
     }
-    let Ok(item) = LineItemId::parse(&item) else {
-        return back_to_cart(
-            &pool,
-            &session,
-            Flash::error("That item is no longer in your cart."),
-        )
-        .await;
+    let item = match named_line(&pool, &session, &item).await {
+        Ok(item) => item,
+        Err(back) => return back,
     };
     let flash = match carts
         .remove_item(&session, item, correlation_id(&request))
