@@ -365,7 +365,7 @@ async fn a_customers_recovery_link_asks_to_sign_in_and_finishes_after() {
         .await
         .expect("json");
     let cart_id = carts[0]["id"].as_str().expect("cart id");
-    let abandoned = json!({"token": app.abandon_cart(&cart_id).await});
+    let abandoned = json!({"token": app.abandon_cart(cart_id).await});
     let recovery = format!(
         "/cart/recover?t={}",
         abandoned["token"].as_str().expect("token")
