@@ -54,6 +54,8 @@ pub struct ProductView {
     pub price: String,
     pub available: bool,
     pub variants: Vec<(i64, String)>,
+    /// Text the shopper types (e.g. an engraving): option id, label, required.
+    pub text_options: Vec<(i64, String, bool)>,
 }
 
 /// `GET /login`.
@@ -138,6 +140,11 @@ impl ProductView {
                     };
                     (variant.id, label)
                 })
+                .collect(),
+            text_options: product
+                .text_options
+                .iter()
+                .map(|option| (option.option_id, option.name.clone(), option.required))
                 .collect(),
         }
     }

@@ -392,3 +392,31 @@ async fn a_customers_recovery_link_asks_to_sign_in_and_finishes_after() {
     assert!(html.contains("We restored your cart."), "{html}");
     assert!(html.contains("Items (2)"));
 }
+
+#[tokio::test]
+async fn a_product_with_a_text_option_can_be_added_through_the_form() {
+    let app = spawn_app().await;
+    let html = cart_page(&app).await.2;
+    assert!(
+        html.contains("name=\"option_401\""),
+        "the engraving field is on the page"
+    );
+    let token = csrf_token(&html);
+
+    let response = post_form(
+        &app,
+        "/cart/items",
+        &[
+            ("csrf_token", &token),
+            ("product_id", "120"),
+            ("quantity", "1"),
+            ("option_401", "Happy birthday"),
+        ],
+    )
+    .await;
+
+    assert_eq!(response.status().as_u16(), 303);
+    let html = cart_page(&app).await.2;
+    assert!(html.contains("Added 1 × Engraved Water Bottle."), "{html}");
+    assert!(html.contains("Happy birthday"));
+}

@@ -10,7 +10,9 @@ use sqlx::PgPool;
 use super::super::cart::correlation_id;
 use super::{back_to_cart, flash_for, see_other};
 use crate::cart::CartService;
-use crate::domain::{LineItemId, NewLineItem, ProductId, Quantity, VariantId};
+use crate::domain::{
+    LineItemId, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity, VariantId,
+};
 use crate::rate_limit::MutationLimiter;
 use crate::session::{Flash, ShopperSession};
 use crate::views::error_page;
@@ -23,6 +25,23 @@ pub struct AddForm {
     variant_id: Option<String>,
     #[serde(default)]
     quantity: Option<String>,
+    /// Text options, as `option_{id}` fields.
+    #[serde(flatten)]
+    options: std::collections::HashMap<String, String>,
+}
+
+impl AddForm {
+    /// The non-empty `option_{id}` fields as text selections; `None` if one is malformed.
+    fn text_selections(&self) -> Option<Vec<OptionSelection>> {
+        self.options
+            .iter()
+            .filter(|(_, text)| !text.trim().is_empty())
+            .map(|(name, text)| {
+                let id = name.strip_prefix("option_")?.parse().ok()?;
+                OptionSelection::parse(id, OptionValue::Text(text.trim().to_owned())).ok()
+            })
+            .collect()
+    }
 }
 
 #[derive(Deserialize)]
@@ -107,7 +126,7 @@ pub async fn add_item(
                 None => None,
             },
             quantity: Quantity::parse(quantity?, max).ok()?,
-            option_selections: Vec::new(),
+            option_selections: form.text_selections()?,
         })
     })();
     let Some(item) = item else {
