@@ -10,21 +10,23 @@ trap 'exit 130' INT TERM
 pg_log() { printf '\033[1;34m[postgres]\033[0m %s\n' "$*" >&2; }
 
 # Prints the directory holding initdb/pg_ctl/postgres, installing them if needed.
+# (Every `return` here names its status: a bare `return` in code run from a trap handler
+# returns the status of whatever the trap interrupted.)
 pg_bin_dir() {
   local dir
   for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
-    [ -x "$dir/pg_ctl" ] && { echo "$dir"; return; }
+    [ -x "$dir/pg_ctl" ] && { echo "$dir"; return 0; }
   done
   if command -v pg_ctl >/dev/null 2>&1; then
     dirname "$(readlink -f "$(command -v pg_ctl)")"
-    return
+    return 0
   fi
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     pg_log "installing PostgreSQL from Debian's packages (once)"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
     pg_bin_dir
-    return
+    return $?
   fi
   pg_log "PostgreSQL binaries not found: install PostgreSQL (e.g. apt-get install postgresql)"
   return 1
@@ -73,10 +75,15 @@ pg_start() {
   pg_log "running on 127.0.0.1:$port (data: $data_dir)"
 }
 
+# Stops the cluster if it runs. Never fails: it runs from EXIT traps under `set -e`, where a
+# failing command would end the trap before the rest of the clean-up.
 pg_stop() {
-  local data_dir=$1
-  local bin; bin=$(pg_bin_dir)
-  [ -f "$data_dir/postmaster.pid" ] && pg_as "$bin/pg_ctl" -D "$data_dir" -m fast -w stop >/dev/null 2>&1 || true
+  local data_dir=$1 bin
+  bin=$(pg_bin_dir) || return 0
+  if [ -f "$data_dir/postmaster.pid" ]; then
+    pg_as "$bin/pg_ctl" -D "$data_dir" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  return 0
 }
 
 # pg_psql PORT SQL: runs SQL as the superuser.

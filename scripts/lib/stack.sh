@@ -50,6 +50,7 @@ stack_log() {
 }
 
 stack_stop() {
+  set +e
   for pid in "${stack_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait "${stack_pids[@]}" 2>/dev/null || true
   stack_pids=()
