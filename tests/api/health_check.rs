@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use crate::helpers::{admin_connect_options, spawn_app, spawn_app_with, DbProxy};
+use crate::helpers::{spawn_app, spawn_app_behind_db_proxy};
 
 #[tokio::test]
 async fn healthz_answers_200_with_a_request_id() {
@@ -28,17 +28,7 @@ async fn readyz_answers_200_when_the_database_is_reachable() {
 #[tokio::test]
 async fn readiness_and_the_api_answer_503_while_the_database_is_down_and_recover_after() {
     // Arrange: the application reaches Postgres through a proxy we can cut.
-    let admin = admin_connect_options();
-    let upstream = format!("{}:{}", admin.get_host(), admin.get_port())
-        .parse()
-        .expect("database address");
-    let proxy = DbProxy::start(upstream).await;
-    let proxy_port = proxy.port;
-    let app = spawn_app_with(|settings| {
-        settings.database.port = proxy_port;
-        settings.database.acquire_timeout_ms = 500;
-    })
-    .await;
+    let (app, proxy) = spawn_app_behind_db_proxy(500).await;
     assert_eq!(app.get("/readyz").await.status().as_u16(), 200);
     assert_eq!(app.get_cart().await.status().as_u16(), 200);
 

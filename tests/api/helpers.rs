@@ -295,6 +295,23 @@ pub async fn spawn_app_with_sandbox(
     }
 }
 
+/// Spawns the application reaching Postgres through a `DbProxy`, so a test can take the
+/// database away and bring it back; requests wait at most `acquire_timeout_ms` for a connection.
+pub async fn spawn_app_behind_db_proxy(acquire_timeout_ms: u64) -> (TestApp, DbProxy) {
+    let admin = admin_connect_options();
+    let upstream = format!("{}:{}", admin.get_host(), admin.get_port())
+        .parse()
+        .expect("database address");
+    let proxy = DbProxy::start(upstream).await;
+    let port = proxy.port;
+    let app = spawn_app_with(|settings| {
+        settings.database.port = port;
+        settings.database.acquire_timeout_ms = acquire_timeout_ms;
+    })
+    .await;
+    (app, proxy)
+}
+
 /// A client that keeps cookies and does not follow redirects, as a test browser.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()

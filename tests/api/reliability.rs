@@ -7,8 +7,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    admin_connect_options, cart_body, cookieless_client, get_cart_as, line_id, new_session_cookie,
-    one_line, post_items_as, spawn_app, spawn_app_with, spawn_second_instance, DbProxy, TestApp,
+    cart_body, cookieless_client, get_cart_as, line_id, new_session_cookie, one_line,
+    post_items_as, spawn_app, spawn_app_behind_db_proxy, spawn_app_with, spawn_second_instance,
+    TestApp,
 };
 
 /// One shopper's journey: 5 reads, 3 adds, 1 quantity change, 1 remove, 1 checkout. Returns
@@ -172,17 +173,7 @@ async fn bigcommerce_faults_under_load_give_the_right_codes_no_500s_and_no_retry
 
 #[tokio::test]
 async fn a_database_outage_under_load_fails_fast_with_503_and_loses_nothing() {
-    let admin = admin_connect_options();
-    let upstream = format!("{}:{}", admin.get_host(), admin.get_port())
-        .parse()
-        .expect("address");
-    let proxy = DbProxy::start(upstream).await;
-    let port = proxy.port;
-    let app = spawn_app_with(|settings| {
-        settings.database.port = port;
-        settings.database.acquire_timeout_ms = 300;
-    })
-    .await;
+    let (app, proxy) = spawn_app_behind_db_proxy(300).await;
     // Ten shoppers with carts before the outage.
     let mut shoppers = Vec::new();
     for product in 101..111 {

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::helpers::{
-    admin_connect_options, cart_body, get_cart_as, new_session_cookie, one_line, post_items_as,
-    spawn_app, spawn_app_with, spawn_second_instance, DbProxy, TestApp,
+    cart_body, get_cart_as, new_session_cookie, one_line, post_items_as, spawn_app,
+    spawn_app_behind_db_proxy, spawn_second_instance,
 };
 
 async fn cache_hits(address: &str) -> f64 {
@@ -125,17 +125,7 @@ async fn a_change_through_one_instance_reaches_the_cache_of_another() {
 
 #[tokio::test]
 async fn without_its_invalidation_channel_an_instance_serves_nothing_from_memory() {
-    let admin = admin_connect_options();
-    let upstream = format!("{}:{}", admin.get_host(), admin.get_port())
-        .parse()
-        .expect("address");
-    let proxy = DbProxy::start(upstream).await;
-    let port = proxy.port;
-    let app: TestApp = spawn_app_with(|settings| {
-        settings.database.port = port;
-        settings.database.acquire_timeout_ms = 300;
-    })
-    .await;
+    let (app, proxy) = spawn_app_behind_db_proxy(300).await;
     let cookie = new_session_cookie(&app.address).await;
     post_items_as(&app.address, &cookie, &one_line(101, None, 1), None).await;
     wait_for_listener(&app.address, &cookie).await;
