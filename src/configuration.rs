@@ -53,8 +53,12 @@ pub struct RateLimitSettings {
     pub mutations_per_minute_per_session: u32,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub mutations_per_minute_per_ip: u32,
-    /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
-    pub trust_forwarded_for: bool,
+    /// Proxies in front of the service that append the client's address to
+    /// `X-Forwarded-For` (0: the TCP peer is the client).
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub trusted_proxy_hops: u32,
+    /// Read RFC 7239 `Forwarded` instead of `X-Forwarded-For` (same hop counting).
+    pub use_forwarded_header: bool,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub logins_per_minute_per_ip: u32,
     #[serde(deserialize_with = "deserialize_number_from_string")]

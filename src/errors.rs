@@ -31,6 +31,7 @@ pub enum ErrorCode {
     PayloadTooLarge,
     UnsupportedMediaType,
     TooManyRequests,
+    OriginRefused,
     CartEmpty,
     ItemNotFound,
     LineNotEditable,
@@ -64,6 +65,7 @@ impl ErrorCode {
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::TooManyRequests,
+        ErrorCode::OriginRefused,
         ErrorCode::CartEmpty,
         ErrorCode::ItemNotFound,
         ErrorCode::LineNotEditable,
@@ -96,6 +98,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::TooManyRequests => "too_many_requests",
+            ErrorCode::OriginRefused => "origin_refused",
             ErrorCode::CartEmpty => "cart_empty",
             ErrorCode::ItemNotFound => "item_not_found",
             ErrorCode::LineNotEditable => "line_not_editable",
@@ -130,6 +133,9 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "The request body is too large.",
             ErrorCode::UnsupportedMediaType => "The request body must be application/json.",
             ErrorCode::TooManyRequests => "Too many requests; slow down.",
+            ErrorCode::OriginRefused => {
+                "State-changing requests are accepted only from this shop's own pages."
+            }
             ErrorCode::CartEmpty => "The cart is empty.",
             ErrorCode::ItemNotFound => "There is no such line in the cart.",
             ErrorCode::LineNotEditable => {
@@ -168,6 +174,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::OriginRefused => StatusCode::FORBIDDEN,
             ErrorCode::CartEmpty => StatusCode::CONFLICT,
             ErrorCode::ItemNotFound => StatusCode::NOT_FOUND,
             ErrorCode::LineNotEditable => StatusCode::UNPROCESSABLE_ENTITY,

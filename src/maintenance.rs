@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
+use crate::accounts::LoginThrottle;
 use crate::cart::sweep_orphan_snapshots;
 use crate::configuration::SessionSettings;
 use crate::idempotency::delete_expired_idempotency_keys;
@@ -22,6 +23,7 @@ pub async fn run_maintenance(
     settings: SessionSettings,
     metrics: Arc<Metrics>,
     limiter: Arc<MutationLimiter>,
+    throttle: Arc<LoginThrottle>,
 ) {
     let period = Duration::from_secs(settings.sweep_interval_seconds.max(1));
     let mut ticker = tokio::time::interval(period);
@@ -56,5 +58,6 @@ pub async fn run_maintenance(
             Err(error) => tracing::warn!(error = %error, "delivery sweep failed; will retry"),
         }
         limiter.forget_idle_clients();
+        throttle.forget_idle_clients();
     }
 }

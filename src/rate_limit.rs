@@ -5,7 +5,6 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use uuid::Uuid;
@@ -16,7 +15,6 @@ use crate::configuration::RateLimitSettings;
 pub struct MutationLimiter {
     per_session: DefaultKeyedRateLimiter<Uuid>,
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
-    trust_forwarded_for: bool,
 }
 
 impl MutationLimiter {
@@ -27,14 +25,14 @@ impl MutationLimiter {
         Self {
             per_session: RateLimiter::keyed(quota(settings.mutations_per_minute_per_session)),
             per_ip: RateLimiter::keyed(quota(settings.mutations_per_minute_per_ip)),
-            trust_forwarded_for: settings.trust_forwarded_for,
         }
     }
 
-    /// Counts one mutation; `Err(wait)` when the session or the address is over its limit.
-    pub fn check(&self, request: &HttpRequest, session: Uuid) -> Result<(), Duration> {
+    /// Counts one mutation; `Err(wait)` when the session or the client (its rate-limit key,
+    /// see `client_address`) is over its limit.
+    pub fn check(&self, client: Option<IpAddr>, session: Uuid) -> Result<(), Duration> {
         let now = DefaultClock::default().now();
-        if let Some(ip) = self.client_ip(request) {
+        if let Some(ip) = client {
             self.per_ip
                 .check_key(&ip)
                 .map_err(|not_until| not_until.wait_time_from(now))?;
@@ -42,20 +40,6 @@ impl MutationLimiter {
         self.per_session
             .check_key(&session)
             .map_err(|not_until| not_until.wait_time_from(now))
-    }
-
-    /// The client's address: the peer, or the proxy's X-Forwarded-For when configured.
-    pub fn client_ip(&self, request: &HttpRequest) -> Option<IpAddr> {
-        if self.trust_forwarded_for {
-            let forwarded = request
-                .connection_info()
-                .realip_remote_addr()
-                .map(str::to_owned);
-            if let Some(ip) = forwarded.and_then(|value| value.parse().ok()) {
-                return Some(ip);
-            }
-        }
-        request.peer_addr().map(|addr| addr.ip())
     }
 
     /// Drops the state of clients that have been quiet long enough to be back at full quota.

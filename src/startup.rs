@@ -7,7 +7,7 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::dev::{Server, Service};
 use actix_web::error::{InternalError, JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::middleware::ErrorHandlers;
+use actix_web::middleware::{from_fn, ErrorHandlers};
 use actix_web::web::{self, Data};
 use actix_web::{http, App, HttpRequest, HttpResponse, HttpServer};
 use anyhow::Context;
@@ -20,7 +20,9 @@ use crate::accounts::{Accounts, CustomerLogin, LoginThrottle};
 use crate::bigcommerce::BigCommerceClient;
 use crate::cart::CartService;
 use crate::catalog::Catalog;
+use crate::client_address::ClientAddressPolicy;
 use crate::configuration::{ApplicationSettings, Settings};
+use crate::cross_site::{refuse_cross_site, AllowedOrigins};
 use crate::database::{get_connection_pool, get_listener_pool};
 use crate::errors::{problem_for_plain_errors, ErrorCode, Problem};
 use crate::maintenance::run_maintenance;
@@ -39,6 +41,7 @@ pub struct Application {
     pool: PgPool,
     metrics: Arc<Metrics>,
     limiter: Arc<MutationLimiter>,
+    throttle: Arc<LoginThrottle>,
     session_cache: Arc<SessionCache>,
 }
 
@@ -81,10 +84,11 @@ impl Application {
             bigcommerce.clone(),
             &settings.bigcommerce,
         ));
+        let throttle = Arc::new(LoginThrottle::new(&settings.rate_limits));
         let accounts = Accounts::new(
             pool.clone(),
             bigcommerce.clone(),
-            LoginThrottle::new(&settings.rate_limits),
+            throttle.clone(),
             settings.session.clone(),
             settings.bigcommerce.channel_id,
         );
@@ -113,6 +117,7 @@ impl Application {
             pool,
             metrics,
             limiter,
+            throttle,
             session_cache,
         })
     }
@@ -134,6 +139,7 @@ impl Application {
             self.settings.session.clone(),
             self.metrics.clone(),
             self.limiter.clone(),
+            self.throttle.clone(),
         ));
         let listener = tokio::spawn(run_cache_listener(
             get_listener_pool(&self.settings.database),
@@ -179,6 +185,12 @@ fn run(
     let pool = Data::new(dependencies.pool);
     let metrics = Data::new(dependencies.metrics);
     let limiter = Data::from(dependencies.limiter);
+    let client_addresses = Data::new(ClientAddressPolicy::new(&settings.rate_limits));
+    let allowed_origins = Data::new(AllowedOrigins::new(
+        app_settings.base_url.as_str(),
+        &app_settings.cors_allowed_origins,
+        vec![settings.webhooks.path.clone()],
+    ));
     let carts = Data::new(dependencies.carts);
     let catalog = Data::new(dependencies.catalog);
     let accounts = Data::new(dependencies.accounts);
@@ -186,6 +198,7 @@ fn run(
     let webhook_settings = settings.webhooks.clone();
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(refuse_cross_site))
             .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
             .wrap_fn(|req, srv| {
                 let response = srv.call(req);
@@ -217,6 +230,8 @@ fn run(
             .app_data(sessions.clone())
             .app_data(metrics.clone())
             .app_data(limiter.clone())
+            .app_data(client_addresses.clone())
+            .app_data(allowed_origins.clone())
             .app_data(carts.clone())
             .app_data(catalog.clone())
             .app_data(accounts.clone())

@@ -12,6 +12,7 @@ pub use store::{set_pending_recovery, take_pending_recovery};
 pub use throttle::LoginThrottle;
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use secrecy::SecretString;
 use sqlx::PgPool;
@@ -37,7 +38,7 @@ pub struct SignedIn {
 pub struct Accounts {
     pool: PgPool,
     bigcommerce: BigCommerceClient,
-    throttle: LoginThrottle,
+    throttle: Arc<LoginThrottle>,
     session_settings: SessionSettings,
     channel_id: u32,
 }
@@ -46,7 +47,7 @@ impl Accounts {
     pub fn new(
         pool: PgPool,
         bigcommerce: BigCommerceClient,
-        throttle: LoginThrottle,
+        throttle: Arc<LoginThrottle>,
         session_settings: SessionSettings,
         channel_id: u32,
     ) -> Self {
@@ -57,10 +58,6 @@ impl Accounts {
             session_settings,
             channel_id,
         }
-    }
-
-    pub fn throttle(&self) -> &LoginThrottle {
-        &self.throttle
     }
 
     /// Checks the credentials with BigCommerce, applies the cart rule, and replaces the session

@@ -197,9 +197,11 @@ impl BigCommerceClient {
                 return Err(if error.is_timeout() {
                     BigCommerceError::Timeout
                 } else {
+                    // The URL can carry a credential (an abandoned-cart token is a path
+                    // segment) and reqwest prints it: errors leave without it.
                     BigCommerceError::Unavailable {
                         status: None,
-                        source: Some(error),
+                        source: Some(error.without_url()),
                     }
                 });
             }
@@ -215,7 +217,7 @@ impl BigCommerceClient {
             Err(error) => {
                 return Err(BigCommerceError::Unavailable {
                     status: Some(status.as_u16()),
-                    source: Some(error),
+                    source: Some(error.without_url()),
                 })
             }
         };

@@ -5,10 +5,10 @@ use serde_json::{json, Value};
 
 use crate::helpers::{captured_logs, client, spawn_app, TestApp};
 
-const JANE: (&str, &str) = ("jane@example.com", "Sandbox123!");
-const JOHN: (&str, &str) = ("john@example.com", "Sandbox456!");
+pub(crate) const JANE: (&str, &str) = ("jane@example.com", "Sandbox123!");
+pub(crate) const JOHN: (&str, &str) = ("john@example.com", "Sandbox456!");
 
-async fn login_with(
+pub(crate) async fn login_with(
     app: &TestApp,
     http: &reqwest::Client,
     (email, password): (&str, &str),
@@ -20,7 +20,7 @@ async fn login_with(
         .expect("login")
 }
 
-async fn add_with(
+pub(crate) async fn add_with(
     app: &TestApp,
     http: &reqwest::Client,
     product: i64,
@@ -41,7 +41,7 @@ async fn add_with(
     response.json().await.expect("json")
 }
 
-fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
     response
         .headers()
         .get_all("set-cookie")
@@ -58,7 +58,7 @@ fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 /// Lines as (product, variant, quantity), sorted, for exact comparisons.
-fn lines(cart: &Value) -> Vec<(i64, i64, i64)> {
+pub(crate) fn lines(cart: &Value) -> Vec<(i64, i64, i64)> {
     let mut lines: Vec<(i64, i64, i64)> = cart["line_items"]
         .as_array()
         .expect("lines")
@@ -75,7 +75,7 @@ fn lines(cart: &Value) -> Vec<(i64, i64, i64)> {
     lines
 }
 
-async fn sandbox_carts(app: &TestApp) -> Vec<Value> {
+pub(crate) async fn sandbox_carts(app: &TestApp) -> Vec<Value> {
     reqwest::get(app.sandbox_url("/carts"))
         .await
         .expect("carts")

@@ -1,6 +1,7 @@
 //! Integration tests: the real application on port 0, a fresh database per test, HTTP only.
 
 mod accounts;
+mod boundary;
 mod cart_basics;
 mod cart_concurrency;
 mod cart_gone_upstream;

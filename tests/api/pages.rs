@@ -7,20 +7,26 @@ use serde_json::{json, Value};
 use crate::helpers::{spawn_app, spawn_app_with_sandbox, TestApp};
 
 /// The CSRF token embedded in a page's forms.
-fn csrf_token(html: &str) -> String {
+pub(crate) fn csrf_token(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
     let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
     html[start..start + 64].to_owned()
 }
 
-async fn cart_page(app: &TestApp) -> (reqwest::StatusCode, reqwest::header::HeaderMap, String) {
+pub(crate) async fn cart_page(
+    app: &TestApp,
+) -> (reqwest::StatusCode, reqwest::header::HeaderMap, String) {
     let response = app.get("/cart").await;
     let status = response.status();
     let headers = response.headers().clone();
     (status, headers, response.text().await.expect("html"))
 }
 
-async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn post_form(
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
     app.api_client
         .post(app.url(path))
         .form(form)

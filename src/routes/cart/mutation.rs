@@ -100,7 +100,7 @@ impl FromRequest for Mutation {
             let session = session.await?;
             if let Some(limiter) = req.app_data::<Data<MutationLimiter>>() {
                 limiter
-                    .check(&req, session.id())
+                    .check(crate::client_address::client_key(&req), session.id())
                     .map_err(CartError::TooManyRequests)?;
             }
             Ok(Mutation {

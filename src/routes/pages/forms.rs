@@ -19,6 +19,7 @@ use crate::views::error_page;
 
 #[derive(Deserialize)]
 pub struct AddForm {
+    #[serde(default)]
     csrf_token: String,
     product_id: String,
     #[serde(default)]
@@ -46,12 +47,14 @@ impl AddForm {
 
 #[derive(Deserialize)]
 pub struct QuantityForm {
+    #[serde(default)]
     csrf_token: String,
     quantity: String,
 }
 
 #[derive(Deserialize)]
 pub struct CsrfForm {
+    #[serde(default)]
     csrf_token: String,
 }
 
@@ -70,19 +73,22 @@ fn refusal(
             "Reload the cart page and try again.",
         ));
     }
-    limiter.check(request, session.id()).err().map(|wait| {
-        let mut response = error_page(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many changes",
-            "Wait a moment, then try again.",
-        );
-        if let Ok(value) = wait.as_secs().max(1).to_string().parse() {
+    limiter
+        .check(crate::client_address::client_key(request), session.id())
+        .err()
+        .map(|wait| {
+            let mut response = error_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many changes",
+                "Wait a moment, then try again.",
+            );
+            if let Ok(value) = wait.as_secs().max(1).to_string().parse() {
+                response
+                    .headers_mut()
+                    .insert(actix_web::http::header::RETRY_AFTER, value);
+            }
             response
-                .headers_mut()
-                .insert(actix_web::http::header::RETRY_AFTER, value);
-        }
-        response
-    })
+        })
 }
 
 /// The line a form's path names; a malformed id cannot be in the cart, so the shopper goes

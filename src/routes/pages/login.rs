@@ -13,12 +13,12 @@ use super::{back_to_cart, see_other};
 use crate::accounts::{set_pending_recovery, take_pending_recovery, AccountError, Accounts};
 use crate::cart::{CartService, SignInCartOutcome};
 use crate::domain::{EmailAddress, RecoveryToken};
-use crate::rate_limit::MutationLimiter;
 use crate::session::{set_flash, take_flash, CookieChange, Flash, Sessions, ShopperSession};
 use crate::views::{error_page, render, LoginPage};
 
 #[derive(Deserialize)]
 pub struct LoginForm {
+    #[serde(default)]
     csrf_token: String,
     #[serde(default)]
     email: String,
@@ -28,6 +28,7 @@ pub struct LoginForm {
 
 #[derive(Deserialize)]
 pub struct LogoutForm {
+    #[serde(default)]
     csrf_token: String,
 }
 
@@ -47,7 +48,6 @@ pub async fn submit_login(
     form: web::Form<LoginForm>,
     accounts: Data<Accounts>,
     carts: Data<CartService>,
-    limiter: Data<MutationLimiter>,
     pool: Data<PgPool>,
 ) -> HttpResponse {
     if !session.verify_csrf_token(&form.csrf_token) {
@@ -64,7 +64,7 @@ pub async fn submit_login(
     };
     let password = SecretString::from(form.password.clone());
     let cx = correlation_id(&request);
-    let client_ip = limiter.client_ip(&request);
+    let client_ip = crate::client_address::client_key(&request);
     let signed_in = match accounts
         .sign_in(&session, client_ip, &email, &password, &carts, cx)
         .await

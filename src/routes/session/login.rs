@@ -11,7 +11,6 @@ use crate::accounts::{AccountError, Accounts};
 use crate::cart::{CartService, SignInCartOutcome};
 use crate::domain::{Cart, EmailAddress};
 use crate::errors::Problem;
-use crate::rate_limit::MutationLimiter;
 use crate::routes::cart::correlation_id;
 use crate::session::{CookieChange, ShopperSession};
 
@@ -56,10 +55,9 @@ pub async fn login(
     body: web::Json<LoginRequest>,
     accounts: Data<Accounts>,
     carts: Data<CartService>,
-    limiter: Data<MutationLimiter>,
 ) -> Result<HttpResponse, AccountError> {
     let email = EmailAddress::parse(&body.email)?;
-    let client_ip = limiter.client_ip(&request);
+    let client_ip = crate::client_address::client_key(&request);
     let signed_in = accounts
         .sign_in(
             &session,
