@@ -146,7 +146,7 @@ mod tests {
     use super::*;
 
     fn ip(text: &str) -> IpAddr {
-        text.parse().unwrap()
+        text.parse().expect("an address")
     }
 
     #[test]
