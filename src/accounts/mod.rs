@@ -8,21 +8,27 @@ mod throttle;
 
 pub use customer_login::CustomerLogin;
 pub use error::AccountError;
-pub use store::{set_pending_recovery, take_pending_recovery};
 pub use throttle::LoginThrottle;
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::bigcommerce::{BigCommerceClient, CorrelationId};
-use crate::cart::{CartService, SignInCartOutcome};
+use crate::cart::{CartService, CartWarning, SignInCartOutcome};
 use crate::configuration::SessionSettings;
 use crate::domain::{Cart, CustomerId, EmailAddress};
 use crate::session::{SessionToken, ShopperSession};
+use store::SignInClaim;
+
+/// How long one sign-in may take over the session before another stops waiting for it.
+const SIGN_IN_LEASE: Duration = Duration::from_secs(20);
+/// How often a waiting sign-in looks again.
+const SIGN_IN_POLL: Duration = Duration::from_millis(25);
 
 /// A successful sign-in.
 pub struct SignedIn {
@@ -32,6 +38,8 @@ pub struct SignedIn {
     pub token: SessionToken,
     pub cart: Option<Cart>,
     pub outcome: Option<SignInCartOutcome>,
+    /// What did not go as the cart rule says (lines that did not move, a cart kept as it was).
+    pub warnings: Vec<CartWarning>,
 }
 
 /// Sign-in and sign-out.
@@ -81,8 +89,49 @@ impl Accounts {
             .await?
             .ok_or(AccountError::InvalidCredentials)?;
         tracing::Span::current().record("customer.id", customer.get());
+        // Two sign-ins of one session at once hand its cart over once: the second waits for
+        // the first, and finds the session gone (rotated) with nothing left to hand over.
+        let still_there = self.claim(session).await?;
+        let result = self
+            .finish_sign_in(session, still_there, customer, email, carts, cx)
+            .await;
+        if result.is_err() && still_there {
+            if let Err(error) = store::release_sign_in_claim(&self.pool, session.id()).await {
+                tracing::warn!(error = %error, "could not release a sign-in claim");
+            }
+        }
+        result
+    }
+
+    /// Takes the session's sign-in lease; `false` when the session is gone or the other
+    /// sign-in outlived its lease (then there is no guest cart to hand over).
+    async fn claim(&self, session: &ShopperSession) -> Result<bool, AccountError> {
+        let deadline = Instant::now() + SIGN_IN_LEASE;
+        loop {
+            match store::claim_sign_in(&self.pool, session.id(), SIGN_IN_LEASE).await? {
+                SignInClaim::Claimed => return Ok(true),
+                SignInClaim::Gone => return Ok(false),
+                SignInClaim::Busy if Instant::now() < deadline => {
+                    tokio::time::sleep(SIGN_IN_POLL).await;
+                }
+                SignInClaim::Busy => return Ok(false),
+            }
+        }
+    }
+
+    async fn finish_sign_in(
+        &self,
+        session: &ShopperSession,
+        still_there: bool,
+        customer: CustomerId,
+        email: &EmailAddress,
+        carts: &CartService,
+        cx: CorrelationId,
+    ) -> Result<SignedIn, AccountError> {
         let remembered = store::customer_cart(&self.pool, customer).await?;
-        let cart = carts.sign_in(session, customer, remembered, cx).await?;
+        let cart = carts
+            .sign_in(still_there.then_some(session), customer, remembered, cx)
+            .await?;
         let token = SessionToken::generate().map_err(|e| AccountError::Unexpected(e.into()))?;
         let session_id = store::rotate_into_signed_in_session(
             &self.pool,
@@ -100,6 +149,7 @@ impl Accounts {
             token,
             cart: cart.cart,
             outcome: cart.outcome,
+            warnings: cart.warnings,
         })
     }
 }

@@ -46,20 +46,18 @@ pub async fn rotate_into_signed_in_session(
 ) -> Result<Uuid, sqlx::Error> {
     let new_id = Uuid::new_v4();
     let mut transaction = pool.begin().await?;
-    let pending = sqlx::query!(
-        "DELETE FROM sessions WHERE id = $1 RETURNING channel_id, pending_recovery_token",
+    let old = sqlx::query!(
+        "DELETE FROM sessions WHERE id = $1 RETURNING channel_id",
         old_session
     )
     .fetch_optional(&mut *transaction)
     .await?;
-    let (channel_id, pending_recovery) = pending
-        .map(|row| (row.channel_id, row.pending_recovery_token))
-        .unwrap_or((1, None));
+    let channel_id = old.map_or(1, |row| row.channel_id);
     sqlx::query!(
         r#"
         INSERT INTO sessions (id, token_hash, cart_id, customer_id, customer_email, channel_id,
-                              pending_recovery_token, idle_expires_at, absolute_expires_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, now() + $8::interval, now() + $9::interval)
+                              idle_expires_at, absolute_expires_at)
+        VALUES ($1, $2, $3, $4, $5, $6, now() + $7::interval, now() + $8::interval)
         "#,
         new_id,
         &new_token.0[..],
@@ -67,7 +65,6 @@ pub async fn rotate_into_signed_in_session(
         customer.get(),
         email,
         channel_id,
-        pending_recovery,
         interval(lifetimes.idle_timeout()),
         interval(lifetimes.absolute_timeout()),
     )
@@ -77,37 +74,54 @@ pub async fn rotate_into_signed_in_session(
     Ok(new_id)
 }
 
-/// Remembers an abandoned-cart link to finish once the shopper has signed in.
-pub async fn set_pending_recovery(
+/// Where a session stands on signing in.
+pub enum SignInClaim {
+    /// This request holds the lease: apply the cart rule, then rotate.
+    Claimed,
+    /// Another sign-in of this session is under way.
+    Busy,
+    /// The session is gone: another sign-in of it finished (and rotated it) meanwhile.
+    Gone,
+}
+
+/// Tries to take the lease on signing the session in.
+pub async fn claim_sign_in(
     pool: &PgPool,
     session: Uuid,
-    token: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE sessions SET pending_recovery_token = $2 WHERE id = $1",
+    lease: Duration,
+) -> Result<SignInClaim, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"
+        WITH claimed AS (
+            UPDATE sessions SET sign_in_claim_expires_at = now() + $2::interval
+            WHERE id = $1
+              AND (sign_in_claim_expires_at IS NULL OR sign_in_claim_expires_at < now())
+            RETURNING id
+        )
+        SELECT
+            EXISTS (SELECT 1 FROM claimed) AS "claimed!",
+            EXISTS (SELECT 1 FROM sessions WHERE id = $1) AS "exists!"
+        "#,
         session,
-        token
+        interval(lease),
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(match (row.claimed, row.exists) {
+        (true, _) => SignInClaim::Claimed,
+        (false, true) => SignInClaim::Busy,
+        (false, false) => SignInClaim::Gone,
+    })
+}
+
+/// Gives the lease up after a sign-in that did not rotate the session (wrong password, an
+/// outage), so the next attempt need not wait.
+pub async fn release_sign_in_claim(pool: &PgPool, session: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE sessions SET sign_in_claim_expires_at = NULL WHERE id = $1",
+        session
     )
     .execute(pool)
     .await?;
     Ok(())
-}
-
-/// Takes the session's pending abandoned-cart link, if any.
-pub async fn take_pending_recovery(
-    pool: &PgPool,
-    session: Uuid,
-) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"
-        UPDATE sessions AS s SET pending_recovery_token = NULL
-        FROM (SELECT id, pending_recovery_token FROM sessions
-              WHERE id = $1 AND pending_recovery_token IS NOT NULL FOR UPDATE) AS old
-        WHERE s.id = old.id
-        RETURNING old.pending_recovery_token AS "token!""#,
-        session
-    )
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|row| row.token))
 }

@@ -78,9 +78,9 @@ impl CartService {
         item: LineItemId,
         cx: CorrelationId,
     ) -> Result<LocatedLine, CartError> {
-        let cart = session
-            .cart_id()
-            .map(CartId::new)
+        let cart = self
+            .session_cart(session)
+            .await?
             .ok_or(CartError::ItemNotFound)?;
         let item_id = item.to_string();
         let fresh = session
@@ -91,6 +91,10 @@ impl CartService {
             None => match self.bigcommerce.get_cart(cart, cx).await? {
                 Some(current) => {
                     store::save_snapshot(&self.pool, &current).await?;
+                    if !super::service::may_hold(session, current.customer_id) {
+                        self.let_go(session, cart).await?;
+                        return Err(CartError::ItemNotFound);
+                    }
                     current.cart.line(&item_id).cloned()
                 }
                 None => {

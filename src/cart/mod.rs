@@ -2,12 +2,16 @@
 
 mod error;
 mod lines;
+mod moving;
+mod recovery;
 mod service;
 mod sign_in;
 mod store;
 mod sweep;
 
 pub use error::{rejection_code, CartError};
+pub use moving::{CartWarning, WarnedLine, WarningCode};
+pub use recovery::{Recovered, RecoveryMode, RecoveryPreview};
 pub use service::CartService;
 pub use sign_in::{SignInCartOutcome, SignedInCart};
 pub(crate) use store::{forget_cart, mark_snapshot_stale};

@@ -21,7 +21,7 @@ use crate::bigcommerce::{
     BigCommerceClient, BigCommerceError, CorrelationId, NewCart, RedirectUrls,
 };
 use crate::configuration::{BigCommerceSettings, CartSettings};
-use crate::domain::{Cart, CartId, CustomerId, NewLineItem, RecoveryToken};
+use crate::domain::{Cart, CartId, CustomerId, NewLineItem};
 use crate::metrics::Metrics;
 use crate::session::ShopperSession;
 
@@ -36,17 +36,17 @@ pub struct CartService {
     pub(super) pool: PgPool,
     pub(super) bigcommerce: BigCommerceClient,
     pub(super) settings: CartSettings,
-    store: StoreSettings,
+    pub(super) store: StoreSettings,
     pub(super) metrics: Arc<Metrics>,
     pub(super) customer_login: Option<Arc<CustomerLogin>>,
 }
 
 /// What new carts are created with.
 #[derive(Clone)]
-struct StoreSettings {
-    channel_id: u32,
-    currency: String,
-    locale: String,
+pub(super) struct StoreSettings {
+    pub(super) channel_id: u32,
+    pub(super) currency: String,
+    pub(super) locale: String,
 }
 
 impl CartService {
@@ -93,7 +93,7 @@ impl CartService {
         session: &ShopperSession,
         cx: CorrelationId,
     ) -> Result<Option<Cart>, CartError> {
-        let Some(cart_id) = session.cart_id().map(CartId::new) else {
+        let Some(cart_id) = self.session_cart(session).await? else {
             return Ok(None);
         };
         let snapshot = session.snapshot();
@@ -116,6 +116,10 @@ impl CartService {
         match self.bigcommerce.get_cart(cart_id, cx).await {
             Ok(Some(cart)) => {
                 store::save_snapshot(&self.pool, &cart).await?;
+                if !may_hold(session, cart.customer_id) {
+                    self.let_go(session, cart_id).await?;
+                    return Ok(None);
+                }
                 Ok(Some(cart.cart))
             }
             Ok(None) => {
@@ -146,7 +150,7 @@ impl CartService {
         items: &[NewLineItem],
         cx: CorrelationId,
     ) -> Result<Cart, CartError> {
-        let mut cart_id = session.cart_id().map(CartId::new);
+        let mut cart_id = self.session_cart(session).await?;
         // At most: add to a stored cart that turns out gone, then create a fresh one.
         for _ in 0..3 {
             let target = match cart_id {
@@ -253,7 +257,7 @@ impl CartService {
         session: &ShopperSession,
         cx: CorrelationId,
     ) -> Result<(), CartError> {
-        let Some(cart) = session.cart_id().map(CartId::new) else {
+        let Some(cart) = self.session_cart(session).await? else {
             return Ok(());
         };
         match self.bigcommerce.delete_cart(cart, cx).await {
@@ -280,7 +284,7 @@ impl CartService {
         session: &ShopperSession,
         cx: CorrelationId,
     ) -> Result<RedirectUrls, CartError> {
-        let Some(cart) = session.cart_id().map(CartId::new) else {
+        let Some(cart) = self.session_cart(session).await? else {
             return Err(CartError::CartEmpty);
         };
         match self.bigcommerce.create_redirect_urls(cart, cx).await {
@@ -306,35 +310,35 @@ impl CartService {
         }
     }
 
-    /// Binds the cart named by an abandoned-cart e-mail token to the session. A customer's
-    /// cart is refused unless that customer is signed in.
-    #[tracing::instrument(name = "Recover cart", skip_all, fields(session.id = %session.id()))]
-    pub async fn recover(
+    /// The session's cart, if the session may still reach it. A cart that became a customer's
+    /// is that customer's alone: assignment takes it from every other session, and should one
+    /// still hold it (a snapshot says whose it is), that session lets go of it here.
+    pub(super) async fn session_cart(
         &self,
         session: &ShopperSession,
-        token: &RecoveryToken,
-        cx: CorrelationId,
-    ) -> Result<Cart, CartError> {
-        let cart_id = self
-            .bigcommerce
-            .resolve_abandoned_cart(token, cx)
-            .await?
-            .ok_or(CartError::RecoveryTokenUnknown)?;
-        let cart = self
-            .bigcommerce
-            .get_cart(cart_id, cx)
-            .await?
-            .ok_or(CartError::RecoveryTokenUnknown)?;
-        if cart.customer_id != 0 && session.customer_id() != Some(cart.customer_id) {
-            return Err(CartError::SignInRequired);
+    ) -> Result<Option<CartId>, CartError> {
+        let Some(cart) = session.cart_id().map(CartId::new) else {
+            return Ok(None);
+        };
+        match session.snapshot() {
+            Some(snapshot) if !may_hold(session, snapshot.customer_id) => {
+                self.let_go(session, cart).await?;
+                Ok(None)
+            }
+            _ => Ok(Some(cart)),
         }
+    }
+
+    /// Takes a cart that is someone else's from the session.
+    pub(super) async fn let_go(
+        &self,
+        session: &ShopperSession,
+        cart: CartId,
+    ) -> Result<(), CartError> {
+        tracing::warn!(cart.id = %cart, "a session held another customer's cart; unbound it");
         session.mark_changed();
-        store::bind_cart(&self.pool, session.id(), cart.id).await?;
-        store::save_snapshot(&self.pool, &cart).await?;
-        if cart.customer_id != 0 {
-            store::remember_customer_cart(&self.pool, cart.customer_id, cart.id).await?;
-        }
-        Ok(cart.cart)
+        store::unbind_cart(&self.pool, session.id(), cart).await?;
+        Ok(())
     }
 
     /// One read to tell "the cart is gone" (forget it; `None`) from "BigCommerce failed"
@@ -355,6 +359,11 @@ impl CartService {
             }
         }
     }
+}
+
+/// Whether the session may reach a cart owned by `owner` (0: a guest cart).
+pub(super) fn may_hold(session: &ShopperSession, owner: i64) -> bool {
+    owner == 0 || session.customer_id() == Some(owner)
 }
 
 /// The outcome of getting a first cart.

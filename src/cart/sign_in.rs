@@ -1,24 +1,31 @@
-//! Whose cart it is when a shopper signs in. The rule, in one place:
+//! Whose cart it is when a shopper signs in. The credentials decide the sign-in; nothing about
+//! a cart can make it fail, and no line is lost on the way. The rule, in one place:
 //!
 //! - a guest cart and no remembered customer cart: the guest cart is **assigned** to the
-//!   customer (`PUT /carts/{id}` with `customer_id`);
+//!   customer (`PUT /carts/{id}` with `customer_id`). When BigCommerce refuses the change (a
+//!   422 it gives when the change would affect prices, e.g. "A shipping address for this order
+//!   is incomplete"), a new cart is created for the customer with the guest lines; when even
+//!   that fails, the shopper keeps the guest cart as it is and is told;
 //! - a guest cart and a customer cart: the guest lines are **merged** into the customer's cart
-//!   (BigCommerce sums quantities per product, variant and options) and the guest cart is
-//!   deleted;
+//!   (BigCommerce sums quantities per product, variant and options). What BigCommerce refuses
+//!   (out of stock, a purchase limit the summed quantity exceeds) is reported line by line, and
+//!   the guest cart is deleted only when every line moved;
 //! - no guest cart and a customer cart: the customer's cart is **restored**;
 //! - neither: no cart yet; carts created while signed in carry the customer id from the start.
+//!
+//! A session already signed in as another customer has no guest cart: that customer's cart
+//! stays theirs, untouched. Assigning a cart to a customer takes it from every other session
+//! (see `store::remember_customer_cart`).
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::moving::{CartWarning, WarningCode};
 use super::service::CartService;
 use super::store;
 use super::CartError;
-use crate::bigcommerce::{CorrelationId, StoreCart};
-use crate::domain::{
-    Cart, CartId, CartLineItem, CustomerId, NewLineItem, OptionSelection, OptionValue, ProductId,
-    Quantity, VariantId,
-};
+use crate::bigcommerce::{BigCommerceError, CorrelationId, NewCart, StoreCart};
+use crate::domain::{Cart, CartId, CustomerId, NewLineItem};
 use crate::session::ShopperSession;
 
 /// What happened to the carts at sign-in.
@@ -35,54 +42,97 @@ pub struct SignedInCart {
     pub cart_id: Option<CartId>,
     pub cart: Option<Cart>,
     pub outcome: Option<SignInCartOutcome>,
+    /// What did not go as the rule says, and what the shopper has instead.
+    pub warnings: Vec<CartWarning>,
+}
+
+impl SignedInCart {
+    fn none() -> Self {
+        Self {
+            cart_id: None,
+            cart: None,
+            outcome: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The shopper keeps `guest` as it is, told why.
+    fn kept(guest: CartId, snapshot: Option<Cart>, warning: CartWarning) -> Self {
+        Self {
+            cart_id: Some(guest),
+            cart: snapshot,
+            outcome: None,
+            warnings: vec![warning],
+        }
+    }
 }
 
 impl CartService {
-    /// Applies the sign-in rule for `customer` to the session's guest cart.
-    #[tracing::instrument(name = "Carts at sign-in", skip_all, fields(session.id = %session.id()))]
+    /// Applies the sign-in rule for `customer`. `session` is `None` when the session is gone
+    /// (another sign-in of it finished first): there is no guest cart left to hand over.
+    /// Fails only when the database does; BigCommerce's failures become warnings.
+    #[tracing::instrument(name = "Carts at sign-in", skip_all)]
     pub async fn sign_in(
         &self,
-        session: &ShopperSession,
+        session: Option<&ShopperSession>,
         customer: CustomerId,
         remembered: Option<CartId>,
         cx: CorrelationId,
     ) -> Result<SignedInCart, CartError> {
-        let guest = session
-            .cart_id()
-            .map(CartId::new)
-            .filter(|cart| Some(*cart) != remembered);
+        let guest = match session {
+            Some(session) if session.customer_id().is_none() => self
+                .session_cart(session)
+                .await?
+                .filter(|cart| Some(*cart) != remembered),
+            _ => None,
+        };
+        let guest_snapshot = session
+            .and_then(ShopperSession::snapshot)
+            .filter(|_| guest.is_some())
+            .map(|snapshot| (snapshot.cart.clone(), snapshot.stale));
         let remembered = match remembered {
-            Some(cart) => self.still_there(cart, cx).await?,
+            Some(cart) => match self.bigcommerce.get_cart(cart, cx).await {
+                Ok(Some(current)) => Some(current),
+                Ok(None) => {
+                    store::forget_cart(&self.pool, cart).await?;
+                    None
+                }
+                // Whether the customer's cart is still there is unknown: hand it back as it is
+                // and leave any guest cart alone; the next read settles it.
+                Err(error) => {
+                    tracing::warn!(error = %error, "could not read the customer's cart at sign-in");
+                    return Ok(match guest {
+                        Some(guest) => SignedInCart::kept(
+                            guest,
+                            guest_snapshot.map(|(cart, _)| cart),
+                            CartWarning::about_cart(
+                                WarningCode::CartNotMerged,
+                                "The store could not be reached to merge your carts; you have \
+                                 this cart for now, and your saved cart is kept.",
+                            ),
+                        ),
+                        None => SignedInCart {
+                            cart_id: Some(cart),
+                            ..SignedInCart::none()
+                        },
+                    });
+                }
+            },
             None => None,
         };
         match (guest, remembered) {
-            (None, None) => Ok(SignedInCart {
-                cart_id: None,
-                cart: None,
-                outcome: None,
-            }),
-            (None, Some(cart)) => Ok(self
-                .adopted(cart, customer, SignInCartOutcome::CartRestored)
-                .await?),
-            (Some(guest), None) => self.assign(guest, customer, cx).await,
-            (Some(guest), Some(customer_cart)) => {
-                self.merge(session, guest, customer_cart, customer, cx)
+            (None, None) => Ok(SignedInCart::none()),
+            (None, Some(cart)) => {
+                self.adopted(cart, customer, SignInCartOutcome::CartRestored, Vec::new())
                     .await
             }
-        }
-    }
-
-    /// The customer's remembered cart, if BigCommerce still has it (one read).
-    async fn still_there(
-        &self,
-        cart: CartId,
-        cx: CorrelationId,
-    ) -> Result<Option<StoreCart>, CartError> {
-        match self.bigcommerce.get_cart(cart, cx).await? {
-            Some(current) => Ok(Some(current)),
-            None => {
-                store::forget_cart(&self.pool, cart).await?;
-                Ok(None)
+            (Some(guest), None) => {
+                self.assign(guest, guest_snapshot.map(|(cart, _)| cart), customer, cx)
+                    .await
+            }
+            (Some(guest), Some(customer_cart)) => {
+                self.merge(guest, guest_snapshot, customer_cart, customer, cx)
+                    .await
             }
         }
     }
@@ -90,76 +140,167 @@ impl CartService {
     async fn assign(
         &self,
         guest: CartId,
+        snapshot: Option<Cart>,
         customer: CustomerId,
         cx: CorrelationId,
     ) -> Result<SignedInCart, CartError> {
-        match self
+        let error = match self
             .bigcommerce
             .assign_cart_to_customer(guest, customer, cx)
             .await
         {
             Ok(cart) => {
-                self.adopted(cart, customer, SignInCartOutcome::CartAssigned)
+                return self
+                    .adopted(cart, customer, SignInCartOutcome::CartAssigned, Vec::new())
                     .await
             }
-            Err(error) if error.may_mean_cart_gone() => {
-                match self.settle_gone_cart(guest, cx).await? {
-                    None => Ok(SignedInCart {
-                        cart_id: None,
-                        cart: None,
-                        outcome: None,
-                    }),
-                    Some(_) => Err(error.into()),
-                }
-            }
-            Err(error) => Err(error.into()),
+            Err(error) => error,
+        };
+        if error.may_mean_cart_gone() && self.settle_gone_cart(guest, cx).await?.is_none() {
+            return Ok(SignedInCart::none());
         }
+        tracing::warn!(error = %error, "the guest cart could not be assigned at sign-in");
+        if let BigCommerceError::Rejected { .. } = error {
+            if let Some(rebuilt) = self.rebuild_for(guest, customer, cx).await? {
+                return Ok(rebuilt);
+            }
+        }
+        Ok(SignedInCart::kept(
+            guest,
+            snapshot,
+            CartWarning::about_cart(
+                WarningCode::CartNotAssigned,
+                "You are signed in; your cart could not be saved to your account, so it stays \
+                 as it is on this device.",
+            ),
+        ))
+    }
+
+    /// BigCommerce would not move the guest cart to the customer: a new cart, created for the
+    /// customer from the start, takes its lines (the reference's advice). `None` when that
+    /// fails too; the guest cart is then kept.
+    async fn rebuild_for(
+        &self,
+        guest: CartId,
+        customer: CustomerId,
+        cx: CorrelationId,
+    ) -> Result<Option<SignedInCart>, CartError> {
+        let Ok(Some(current)) = self.bigcommerce.get_cart(guest, cx).await else {
+            return Ok(None);
+        };
+        let items: Vec<NewLineItem> = current
+            .cart
+            .line_items
+            .iter()
+            .filter_map(super::moving::line_to_add)
+            .collect();
+        if items.is_empty() || items.len() < current.cart.line_items.len() {
+            return Ok(None);
+        }
+        let new = NewCart {
+            customer_id: Some(customer),
+            channel_id: self.store.channel_id,
+            currency: &self.store.currency,
+            locale: &self.store.locale,
+            line_items: &items,
+        };
+        let Ok(created) = self.bigcommerce.create_cart(&new, cx).await else {
+            return Ok(None);
+        };
+        self.metrics.carts_created.inc();
+        self.delete_guest_cart(guest, cx).await;
+        self.adopted(
+            created,
+            customer,
+            SignInCartOutcome::CartAssigned,
+            Vec::new(),
+        )
+        .await
+        .map(Some)
     }
 
     async fn merge(
         &self,
-        session: &ShopperSession,
         guest: CartId,
+        snapshot: Option<(Cart, bool)>,
         customer_cart: StoreCart,
         customer: CustomerId,
         cx: CorrelationId,
     ) -> Result<SignedInCart, CartError> {
-        let guest_lines = match session.snapshot().filter(|s| !s.stale) {
-            Some(snapshot) => snapshot.cart.line_items.clone(),
-            None => match self.bigcommerce.get_cart(guest, cx).await? {
-                Some(current) => current.cart.line_items,
-                None => {
+        let guest_cart = match snapshot {
+            Some((cart, false)) => cart,
+            _ => match self.bigcommerce.get_cart(guest, cx).await {
+                Ok(Some(current)) => current.cart,
+                Ok(None) => {
                     store::forget_cart(&self.pool, guest).await?;
                     return self
-                        .adopted(customer_cart, customer, SignInCartOutcome::CartRestored)
+                        .adopted(
+                            customer_cart,
+                            customer,
+                            SignInCartOutcome::CartRestored,
+                            Vec::new(),
+                        )
                         .await;
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, "could not read the guest cart at sign-in");
+                    return Ok(self.merge_failed(guest, snapshot.map(|(cart, _)| cart)));
                 }
             },
         };
-        let items: Vec<NewLineItem> = guest_lines.iter().filter_map(line_to_add).collect();
-        if items.is_empty() {
+        if guest_cart.line_items.is_empty() {
             self.delete_guest_cart(guest, cx).await;
             return self
-                .adopted(customer_cart, customer, SignInCartOutcome::CartRestored)
+                .adopted(
+                    customer_cart,
+                    customer,
+                    SignInCartOutcome::CartRestored,
+                    Vec::new(),
+                )
                 .await;
         }
-        match self
-            .bigcommerce
-            .add_line_items(customer_cart.id, &items, cx)
+        let moved = match self
+            .move_lines(customer_cart.id, &guest_cart.line_items, cx)
             .await
         {
-            Ok(merged) => {
-                self.delete_guest_cart(guest, cx).await;
-                self.adopted(merged, customer, SignInCartOutcome::CartMerged)
-                    .await
-            }
+            Ok(moved) => moved,
             // The customer's cart vanished in between: the guest cart becomes theirs.
             Err(error) if error.may_mean_cart_gone() => {
-                store::forget_cart(&self.pool, customer_cart.id).await?;
-                self.assign(guest, customer, cx).await
+                if self.settle_gone_cart(customer_cart.id, cx).await?.is_none() {
+                    return self.assign(guest, Some(guest_cart), customer, cx).await;
+                }
+                return Ok(self.merge_failed(guest, Some(guest_cart)));
             }
-            Err(error) => Err(error.into()),
+            Err(error) => {
+                tracing::warn!(error = %error, "the guest cart could not be merged at sign-in");
+                return Ok(self.merge_failed(guest, Some(guest_cart)));
+            }
+        };
+        if moved.unmoved.is_empty() {
+            self.delete_guest_cart(guest, cx).await;
         }
+        let merged = moved.cart.unwrap_or(customer_cart);
+        self.adopted(
+            merged,
+            customer,
+            SignInCartOutcome::CartMerged,
+            moved.unmoved,
+        )
+        .await
+    }
+
+    /// The merge could not run (BigCommerce down, or its outcome unknown): the shopper keeps
+    /// the guest cart, and the customer's cart stays as it was, remembered.
+    fn merge_failed(&self, guest: CartId, snapshot: Option<Cart>) -> SignedInCart {
+        SignedInCart::kept(
+            guest,
+            snapshot,
+            CartWarning::about_cart(
+                WarningCode::CartNotMerged,
+                "You are signed in; your items could not be added to your saved cart just now, \
+                 so you have this cart for now and your saved cart is kept.",
+            ),
+        )
     }
 
     async fn delete_guest_cart(&self, guest: CartId, cx: CorrelationId) {
@@ -171,12 +312,13 @@ impl CartService {
         }
     }
 
-    /// Records `cart` as the customer's and returns it.
-    async fn adopted(
+    /// Records `cart` as the customer's (taking it from every other session) and returns it.
+    pub(super) async fn adopted(
         &self,
         cart: StoreCart,
         customer: CustomerId,
         outcome: SignInCartOutcome,
+        warnings: Vec<CartWarning>,
     ) -> Result<SignedInCart, CartError> {
         store::save_snapshot(&self.pool, &cart).await?;
         store::remember_customer_cart(&self.pool, customer.get(), cart.id).await?;
@@ -184,36 +326,7 @@ impl CartService {
             cart_id: Some(cart.id),
             cart: Some(cart.cart),
             outcome: Some(outcome),
+            warnings,
         })
     }
-}
-
-/// A guest line as an item to add elsewhere. With options, BigCommerce wants every option as a
-/// selection and no variant id; without, the variant id. Custom and gift-certificate lines
-/// cannot be re-added and stay behind.
-fn line_to_add(line: &CartLineItem) -> Option<NewLineItem> {
-    let product_id = ProductId::parse(line.product_id?).ok()?;
-    let quantity = Quantity::parse(i64::try_from(line.quantity).ok()?, u32::MAX).ok()?;
-    let selections: Vec<OptionSelection> = line
-        .options
-        .iter()
-        .filter_map(|option| {
-            let value = match option.option_value_id {
-                Some(id) => OptionValue::ValueId(id),
-                None => OptionValue::Text(option.value.clone()),
-            };
-            OptionSelection::parse(option.option_id?, value).ok()
-        })
-        .collect();
-    let variant_id = if selections.is_empty() {
-        line.variant_id.and_then(|id| VariantId::parse(id).ok())
-    } else {
-        None
-    };
-    Some(NewLineItem {
-        product_id,
-        variant_id,
-        quantity,
-        option_selections: selections,
-    })
 }

@@ -176,8 +176,10 @@ pub async fn bind_cart(pool: &PgPool, session: Uuid, cart: CartId) -> Result<(),
     Ok(())
 }
 
-/// Remembers `cart` as `customer`'s cart, and gives it to the customer's other signed-in
-/// sessions that have none, so every device sees the same cart.
+/// Remembers `cart` as `customer`'s cart, gives it to the customer's other signed-in
+/// sessions that have none (so every device sees the same cart), and takes it from every
+/// session that is not the customer's: a guest cart shared through a recovery link or held by
+/// another browser is the customer's alone from now on.
 #[tracing::instrument(name = "Remember customer cart", skip_all, fields(cart.id = %cart))]
 pub async fn remember_customer_cart(
     pool: &PgPool,
@@ -189,11 +191,27 @@ pub async fn remember_customer_cart(
         WITH remembered AS (
             INSERT INTO customer_carts (customer_id, cart_id) VALUES ($1, $2)
             ON CONFLICT (customer_id) DO UPDATE SET cart_id = EXCLUDED.cart_id
+        ), detached AS (
+            UPDATE sessions SET cart_id = NULL
+            WHERE cart_id = $2 AND customer_id IS DISTINCT FROM $1
         )
         UPDATE sessions SET cart_id = $2
         WHERE customer_id = $1 AND cart_id IS NULL AND expires_at > now()
         "#,
         customer,
+        cart.as_uuid()
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Takes `cart` from the session, if the session still holds it.
+#[tracing::instrument(name = "Unbind cart", skip_all, fields(session.id = %session, cart.id = %cart))]
+pub async fn unbind_cart(pool: &PgPool, session: Uuid, cart: CartId) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE sessions SET cart_id = NULL WHERE id = $1 AND cart_id = $2",
+        session,
         cart.as_uuid()
     )
     .execute(pool)

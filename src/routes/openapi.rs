@@ -26,7 +26,8 @@ use crate::errors;
     components(schemas(
         dto::CartResponse, dto::CheckoutResponse, dto::AddItemsRequest, dto::LineItemRequest,
         dto::OptionSelectionRequest, dto::OptionValueRequest, dto::UpdateQuantityRequest,
-        dto::RecoverRequest, domain::Cart, domain::CartCurrency, domain::CartLineItem,
+        dto::RecoverRequest, dto::RecoverResponse, crate::cart::RecoveryMode,
+        crate::cart::CartWarning, crate::cart::WarningCode, crate::cart::WarnedLine, domain::Cart, domain::CartCurrency, domain::CartLineItem,
         domain::LineItemOption, domain::LineItemType, domain::Coupon, errors::Problem,
         errors::ErrorCode, products::ProductsResponse, catalog::Product,
         catalog::ProductVariant, catalog::TextOption, session::SessionResponse,

@@ -65,6 +65,23 @@ pub struct LoginPage {
     pub flash: Option<FlashView>,
     pub csrf_token: String,
     pub signed_in_as: Option<String>,
+    /// Where to go after signing in (a path on this service), carried through the form.
+    pub redirect_to: Option<String>,
+}
+
+/// `GET /cart/recover?t=…`: the cart an abandoned-cart link names, and the shopper's choice.
+#[derive(Template)]
+#[template(path = "cart/recover.html")]
+pub struct RecoverPage {
+    pub cart: CartView,
+    /// The token, carried into the confirming form.
+    pub token: String,
+    pub csrf_token: String,
+    /// The cart is a customer's: sign in first (this link brings the shopper back).
+    pub sign_in_url: Option<String>,
+    pub already_yours: bool,
+    /// The shopper has a cart with lines: offer merge and switch.
+    pub choose: bool,
 }
 
 impl From<Flash> for FlashView {

@@ -19,4 +19,5 @@ mod pages;
 mod reliability;
 mod session_cache;
 mod sessions;
+mod trust_carts;
 mod webhooks;

@@ -226,7 +226,7 @@ async fn changing_removing_clearing_and_checking_out_through_forms() {
 }
 
 #[tokio::test]
-async fn the_recovery_link_binds_the_cart_or_explains_why_not() {
+async fn the_recovery_link_shows_the_cart_and_a_confirmed_post_restores_it() {
     let app = spawn_app().await;
     // Another shopper's abandoned cart, and the token BigCommerce would e-mail them.
     let other = crate::helpers::client();
@@ -262,11 +262,30 @@ async fn the_recovery_link_binds_the_cart_or_explains_why_not() {
     assert_eq!(malformed.status().as_u16(), 303);
     assert!(cart_page(&app).await.2.contains("not valid"));
 
-    let recovered = app.get(&format!("/cart/recover?t={token}")).await;
-    assert_eq!(recovered.status().as_u16(), 303);
-    assert_eq!(recovered.headers()["location"], "/cart");
+    let landing = app.get(&format!("/cart/recover?t={token}")).await;
+    assert_eq!(landing.status().as_u16(), 200);
+    let landing = landing.text().await.expect("html");
+    assert!(landing.contains("Sandbox Mug"), "{landing}");
+    assert!(landing.contains("Restore this cart"));
+    assert!(
+        app.stored_cart_ids().await.len() == 1,
+        "opening the link bound nothing"
+    );
+
+    let confirmed = post_form(
+        &app,
+        "/cart/recover",
+        &[
+            ("csrf_token", &csrf_token(&landing)),
+            ("t", token),
+            ("mode", "merge"),
+        ],
+    )
+    .await;
+    assert_eq!(confirmed.status().as_u16(), 303);
+    assert_eq!(confirmed.headers()["location"], "/cart");
     let html = cart_page(&app).await.2;
-    assert!(html.contains("We restored your cart."));
+    assert!(html.contains("Your saved cart is here."), "{html}");
     assert!(html.contains("Items (3)"));
 }
 
@@ -378,24 +397,34 @@ async fn a_customers_recovery_link_asks_to_sign_in_and_finishes_after() {
     );
 
     let landing = app.get(&recovery).await;
-    assert_eq!(landing.status().as_u16(), 303);
-    assert_eq!(landing.headers()["location"], "/login");
-    let login_page = app.get("/login").await.text().await.expect("html");
-    assert!(login_page.contains("Sign in to restore your cart."));
+    assert_eq!(landing.status().as_u16(), 200);
+    let landing = landing.text().await.expect("html");
+    assert!(landing.contains("Sign in to restore it"), "{landing}");
+    let encoded: String = url::form_urlencoded::byte_serialize(recovery.as_bytes()).collect();
+    let sign_in = format!("/login?redirect_to={encoded}");
+    assert!(
+        landing.contains(&sign_in.replace('&', "&amp;")),
+        "{landing}"
+    );
 
+    let login_page = app.get(&sign_in).await.text().await.expect("html");
     let token = csrf_token(&login_page);
-    post_form(
+    let signed_in = post_form(
         &app,
         "/login",
         &[
             ("csrf_token", &token),
             ("email", "jane@example.com"),
             ("password", "Sandbox123!"),
+            ("redirect_to", &recovery),
         ],
     )
     .await;
+    assert_eq!(signed_in.status().as_u16(), 303);
+    assert_eq!(signed_in.headers()["location"], recovery.as_str());
+    let back = app.get(&recovery).await.text().await.expect("html");
+    assert!(back.contains("already your cart"), "{back}");
     let html = cart_page(&app).await.2;
-    assert!(html.contains("We restored your cart."), "{html}");
     assert!(html.contains("Items (2)"));
 }
 

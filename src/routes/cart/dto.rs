@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::cart::{CartWarning, RecoveryMode};
 use crate::domain::{
     Cart, InvalidInput, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity, VariantId,
 };
@@ -56,6 +57,19 @@ pub struct UpdateQuantityRequest {
 pub struct RecoverRequest {
     /// The `t` parameter of BigCommerce's abandoned-cart e-mail link.
     pub token: String,
+    /// What happens to a cart the session already has: `merge` (the default; the recovered
+    /// lines are added to it, nothing is lost) or `switch` (the session holds the recovered
+    /// cart instead). Without a cart of its own the session simply gets the recovered one.
+    #[serde(default)]
+    pub mode: RecoveryMode,
+}
+
+/// `POST /api/cart/recover`'s answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RecoverResponse {
+    pub cart: Option<Cart>,
+    /// Lines of the recovered cart that could not be merged, with BigCommerce's reason.
+    pub warnings: Vec<CartWarning>,
 }
 
 /// Every cart answer.

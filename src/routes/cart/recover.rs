@@ -3,20 +3,21 @@
 use actix_web::web::{self, Data};
 use actix_web::HttpResponse;
 
-use super::dto::{CartResponse, RecoverRequest};
+use super::dto::{RecoverRequest, RecoverResponse};
 use super::mutation::Mutation;
 use crate::cart::{CartError, CartService};
 use crate::domain::RecoveryToken;
 use crate::errors::Problem;
 use crate::idempotency::Answer;
 
-/// Bind the cart of an abandoned-cart e-mail link to the session.
+/// Recover the cart of an abandoned-cart e-mail link. With `mode: merge` (the default) its
+/// lines join the session's own cart; with `switch` the session holds it instead.
 #[utoipa::path(
     post, path = "/api/cart/recover", tag = "cart",
     request_body = RecoverRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
     responses(
-        (status = 200, description = "The recovered cart", body = CartResponse),
+        (status = 200, description = "The session's cart after the recovery, and the lines that could not be merged", body = RecoverResponse),
         (status = 400, description = "Malformed JSON or unknown fields (invalid_json)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The cart belongs to a customer (sign_in_required)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown or expired token (recovery_token_unknown)", body = Problem, content_type = "application/problem+json"),
@@ -36,10 +37,14 @@ pub async fn recover_cart(
     carts: Data<CartService>,
 ) -> Result<HttpResponse, CartError> {
     let token = RecoveryToken::parse(&body.token).map_err(|_| CartError::RecoveryTokenUnknown)?;
+    let mode = body.mode;
     mutation
         .run(&*body, |session, cx| async move {
-            let cart = carts.recover(&session, &token, cx).await?;
-            Ok(Answer::ok(CartResponse { cart: Some(cart) }))
+            let recovered = carts.recover(&session, &token, mode, cx).await?;
+            Ok(Answer::ok(RecoverResponse {
+                cart: Some(recovered.cart),
+                warnings: recovered.warnings,
+            }))
         })
         .await
 }

@@ -76,19 +76,7 @@ fn refusal(
     limiter
         .check(crate::client_address::client_key(request), session.id())
         .err()
-        .map(|wait| {
-            let mut response = error_page(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many changes",
-                "Wait a moment, then try again.",
-            );
-            if let Ok(value) = wait.as_secs().max(1).to_string().parse() {
-                response
-                    .headers_mut()
-                    .insert(actix_web::http::header::RETRY_AFTER, value);
-            }
-            response
-        })
+        .map(super::too_many)
 }
 
 /// The line a form's path names; a malformed id cannot be in the cart, so the shopper goes

@@ -1,5 +1,6 @@
-//! `GET /login`, `POST /login`, `POST /logout`: signing in without JavaScript. After a
-//! sign-in, an abandoned-cart link that needed it is finished.
+//! `GET /login`, `POST /login`, `POST /logout`: signing in without JavaScript. A
+//! `redirect_to` (a path on this service, e.g. an abandoned-cart link that needs the customer
+//! signed in) is carried through the form and followed after the sign-in.
 
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Data};
@@ -9,10 +10,10 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 use super::super::cart::correlation_id;
-use super::{back_to_cart, see_other};
-use crate::accounts::{set_pending_recovery, take_pending_recovery, AccountError, Accounts};
+use super::{local_path, see_other, warnings_text};
+use crate::accounts::{AccountError, Accounts};
 use crate::cart::{CartService, SignInCartOutcome};
-use crate::domain::{EmailAddress, RecoveryToken};
+use crate::domain::EmailAddress;
 use crate::session::{set_flash, take_flash, CookieChange, Flash, Sessions, ShopperSession};
 use crate::views::{error_page, render, LoginPage};
 
@@ -24,6 +25,14 @@ pub struct LoginForm {
     email: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    redirect_to: String,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    redirect_to: String,
 }
 
 #[derive(Deserialize)]
@@ -32,12 +41,17 @@ pub struct LogoutForm {
     csrf_token: String,
 }
 
-pub async fn show_login(session: ShopperSession, pool: Data<PgPool>) -> HttpResponse {
+pub async fn show_login(
+    session: ShopperSession,
+    query: web::Query<LoginQuery>,
+    pool: Data<PgPool>,
+) -> HttpResponse {
     let flash = take_flash(&pool, session.id()).await.unwrap_or_default();
     let page = LoginPage {
         flash: flash.map(Into::into),
         csrf_token: session.csrf_token(),
         signed_in_as: session.customer_email().map(str::to_owned),
+        redirect_to: local_path(&query.redirect_to).map(str::to_owned),
     };
     render(&page, StatusCode::OK)
 }
@@ -59,6 +73,7 @@ pub async fn submit_login(
             &pool,
             &session,
             again("Enter the e-mail address of your account."),
+            &form.redirect_to,
         )
         .await;
     };
@@ -75,6 +90,7 @@ pub async fn submit_login(
                 &pool,
                 &session,
                 again("That e-mail address or password is not right."),
+                &form.redirect_to,
             )
             .await
         }
@@ -83,10 +99,11 @@ pub async fn submit_login(
                 "Too many attempts. Try again in {} seconds.",
                 wait.as_secs().max(1)
             );
-            return back_to_login(&pool, &session, Flash::error(text)).await;
+            return back_to_login(&pool, &session, Flash::error(text), &form.redirect_to).await;
         }
         Err(error) => {
-            return back_to_login(&pool, &session, Flash::error(error.problem().title)).await
+            let flash = Flash::error(error.problem().title);
+            return back_to_login(&pool, &session, flash, &form.redirect_to).await;
         }
     };
     request
@@ -99,34 +116,18 @@ pub async fn submit_login(
         _ => "Signed in.",
     }
     .to_owned();
-    // An abandoned-cart link that was waiting for this sign-in.
-    if let Ok(Some(pending)) = take_pending_recovery(&pool, signed_in.session_id).await {
-        if let (Ok(token), Some(new_session)) = (
-            RecoveryToken::parse(&pending),
-            reload(&request, &signed_in).await,
-        ) {
-            message = match carts.recover(&new_session, &token, cx).await {
-                Ok(_) => "Signed in. We restored your cart.".to_owned(),
-                Err(_) => "Signed in, but that cart link is no longer valid.".to_owned(),
-            };
-        }
+    if !signed_in.warnings.is_empty() {
+        message = format!("Signed in. {}", warnings_text(&signed_in.warnings));
     }
-    if let Err(error) = set_flash(&pool, signed_in.session_id, &Flash::success(message)).await {
+    let flash = if signed_in.warnings.is_empty() {
+        Flash::success(message)
+    } else {
+        Flash::error(message)
+    };
+    if let Err(error) = set_flash(&pool, signed_in.session_id, &flash).await {
         tracing::warn!(error = %error, "could not store a flash message");
     }
-    see_other("/cart")
-}
-
-/// The signed-in session just created, as the extractor would load it.
-async fn reload(
-    request: &HttpRequest,
-    signed_in: &crate::accounts::SignedIn,
-) -> Option<ShopperSession> {
-    let sessions = request.app_data::<Data<Sessions>>()?;
-    ShopperSession::load(sessions, signed_in.token.clone())
-        .await
-        .ok()
-        .flatten()
+    see_other(local_path(&form.redirect_to).unwrap_or("/cart"))
 }
 
 pub async fn submit_logout(
@@ -150,25 +151,23 @@ pub async fn submit_logout(
     see_other("/cart")
 }
 
-/// Sends a shopper whose abandoned-cart link needs a sign-in to the login page, remembering
-/// the link to finish afterwards.
-pub async fn ask_to_sign_in(
+/// Back to the form with a message, keeping where the shopper was headed.
+async fn back_to_login(
     pool: &PgPool,
     session: &ShopperSession,
-    token: &RecoveryToken,
+    flash: Flash,
+    redirect_to: &str,
 ) -> HttpResponse {
-    if let Err(error) = set_pending_recovery(pool, session.id(), Some(token.as_str())).await {
-        tracing::warn!(error = %error, "could not remember a recovery link");
-        return back_to_cart(pool, session, Flash::error("Sign in to restore that cart.")).await;
-    }
-    back_to_login(pool, session, Flash::error("Sign in to restore your cart.")).await
-}
-
-async fn back_to_login(pool: &PgPool, session: &ShopperSession, flash: Flash) -> HttpResponse {
     if let Err(error) = set_flash(pool, session.id(), &flash).await {
         tracing::warn!(error = %error, "could not store a flash message");
     }
-    see_other("/login")
+    match local_path(redirect_to) {
+        Some(target) => see_other(&format!(
+            "/login?redirect_to={}",
+            url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>()
+        )),
+        None => see_other("/login"),
+    }
 }
 
 fn expired_form() -> HttpResponse {

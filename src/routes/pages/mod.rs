@@ -12,9 +12,9 @@ use actix_web::web;
 use actix_web::HttpResponse;
 use sqlx::PgPool;
 
-use crate::cart::CartError;
+use crate::cart::{CartError, CartWarning};
 use crate::session::{set_flash, Flash, ShopperSession};
-use crate::views::with_page_headers;
+use crate::views::{error_page, with_page_headers};
 
 /// Registers the pages.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -27,7 +27,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/cart/clear", web::post().to(forms::clear_cart))
         .route("/cart/checkout", web::post().to(forms::checkout))
-        .route("/cart/recover", web::get().to(recover::recover_cart))
+        .route("/cart/recover", web::get().to(recover::show_recovery))
+        .route("/cart/recover", web::post().to(recover::confirm_recovery))
         .route("/login", web::get().to(login::show_login))
         .route("/login", web::post().to(login::submit_login))
         .route("/logout", web::post().to(login::submit_logout))
@@ -65,5 +66,63 @@ fn flash_for(error: &CartError) -> Flash {
         Flash::error(problem.detail)
     } else {
         Flash::error(problem.title)
+    }
+}
+
+/// Warnings about lines, as one sentence per line for a message.
+fn warnings_text(warnings: &[CartWarning]) -> String {
+    warnings
+        .iter()
+        .map(|warning| match &warning.line {
+            Some(line) => format!("{} × {}: {}", line.quantity, line.name, warning.detail),
+            None => warning.detail.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// 429 page for a client over its rate limit.
+fn too_many(wait: std::time::Duration) -> HttpResponse {
+    let mut response = error_page(
+        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+        "Too many requests",
+        "Wait a moment, then try again.",
+    );
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    if let Ok(value) = seconds.max(1).to_string().parse() {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// A `redirect_to` the shopper may be sent to: a path on this service, nothing else (no
+/// scheme, no `//host`, no backslash tricks), so the parameter is no open redirect.
+fn local_path(target: &str) -> Option<&str> {
+    let is_local = target.starts_with('/')
+        && !target.starts_with("//")
+        && !target.contains('\\')
+        && !target.chars().any(char::is_control);
+    is_local.then_some(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_on_this_service_are_redirect_targets() {
+        assert_eq!(
+            local_path("/cart/recover?t=abc"),
+            Some("/cart/recover?t=abc")
+        );
+        for refused in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "cart",
+            "/\ncart",
+        ] {
+            assert_eq!(local_path(refused), None, "{refused}");
+        }
     }
 }

@@ -1,16 +1,22 @@
-//! `GET /cart/recover?t=TOKEN`: where BigCommerce's abandoned-cart e-mail link lands.
-//! Whatever happens, the shopper lands on /cart with a message, never on an error page.
+//! The abandoned-cart link: `GET /cart/recover?t=TOKEN` shows the cart and asks; only the
+//! CSRF-checked `POST /cart/recover` changes anything. A page on another site can make a
+//! browser open the link (SameSite=Lax cookies ride along on a top-level GET), so the GET
+//! must not bind, merge or drop a cart.
 
+use actix_web::http::StatusCode;
 use actix_web::web::{self, Data};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use sqlx::PgPool;
 
 use super::super::cart::correlation_id;
-use super::back_to_cart;
-use crate::cart::{CartError, CartService};
+use super::{back_to_cart, flash_for, warnings_text};
+use crate::cart::{CartError, CartService, RecoveryMode};
+use crate::client_address::client_key;
 use crate::domain::RecoveryToken;
+use crate::rate_limit::MutationLimiter;
 use crate::session::{Flash, ShopperSession};
+use crate::views::{error_page, render, CartView, RecoverPage};
 
 #[derive(Deserialize)]
 pub struct RecoverQuery {
@@ -18,28 +24,107 @@ pub struct RecoverQuery {
     t: String,
 }
 
-pub async fn recover_cart(
+#[derive(Deserialize)]
+pub struct RecoverForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    t: String,
+    #[serde(default)]
+    mode: RecoveryMode,
+}
+
+pub async fn show_recovery(
     request: HttpRequest,
     session: ShopperSession,
     query: web::Query<RecoverQuery>,
     carts: Data<CartService>,
+    limiter: Data<MutationLimiter>,
     pool: Data<PgPool>,
 ) -> HttpResponse {
-    let flash = match RecoveryToken::parse(&query.t) {
-        Err(_) => Flash::error("That cart link is not valid."),
-        Ok(token) => match carts
-            .recover(&session, &token, correlation_id(&request))
-            .await
-        {
-            Ok(_) => Flash::success("Welcome back! We restored your cart."),
-            Err(CartError::RecoveryTokenUnknown) => {
-                Flash::error("That cart link has expired or is no longer valid.")
-            }
-            Err(CartError::SignInRequired) => {
-                return super::login::ask_to_sign_in(&pool, &session, &token).await
-            }
-            Err(error) => super::flash_for(&error),
-        },
+    // Each look-up costs two BigCommerce calls: guessed tokens spend the client's budget.
+    if let Err(wait) = limiter.check(client_key(&request), session.id()) {
+        return super::too_many(wait);
+    }
+    let Ok(token) = RecoveryToken::parse(&query.t) else {
+        return back_to_cart(
+            &pool,
+            &session,
+            Flash::error("That cart link is not valid."),
+        )
+        .await;
+    };
+    let preview = match carts
+        .preview_recovery(&session, &token, correlation_id(&request))
+        .await
+    {
+        Ok(preview) => preview,
+        Err(CartError::RecoveryTokenUnknown) => {
+            let flash = Flash::error("That cart link has expired or is no longer valid.");
+            return back_to_cart(&pool, &session, flash).await;
+        }
+        Err(error) => return back_to_cart(&pool, &session, flash_for(&error)).await,
+    };
+    let sign_in_url = preview.needs_sign_in.then(|| {
+        let back = format!("/cart/recover?t={}", token.as_str());
+        format!(
+            "/login?redirect_to={}",
+            url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
+        )
+    });
+    let page = RecoverPage {
+        cart: CartView::from(&preview.cart),
+        token: token.as_str().to_owned(),
+        csrf_token: session.csrf_token(),
+        sign_in_url,
+        already_yours: preview.already_yours,
+        choose: preview.own_cart_has_lines,
+    };
+    render(&page, StatusCode::OK)
+}
+
+pub async fn confirm_recovery(
+    request: HttpRequest,
+    session: ShopperSession,
+    form: web::Form<RecoverForm>,
+    carts: Data<CartService>,
+    limiter: Data<MutationLimiter>,
+    pool: Data<PgPool>,
+) -> HttpResponse {
+    if !session.verify_csrf_token(&form.csrf_token) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "This form has expired",
+            "Open the link from your e-mail again.",
+        );
+    }
+    if let Err(wait) = limiter.check(client_key(&request), session.id()) {
+        return super::too_many(wait);
+    }
+    let Ok(token) = RecoveryToken::parse(&form.t) else {
+        return back_to_cart(
+            &pool,
+            &session,
+            Flash::error("That cart link is not valid."),
+        )
+        .await;
+    };
+    let flash = match carts
+        .recover(&session, &token, form.mode, correlation_id(&request))
+        .await
+    {
+        Ok(recovered) if recovered.warnings.is_empty() => {
+            Flash::success("Welcome back! Your saved cart is here.")
+        }
+        Ok(recovered) => Flash::error(format!(
+            "Your saved cart is here, with one problem. {}",
+            warnings_text(&recovered.warnings)
+        )),
+        Err(CartError::RecoveryTokenUnknown) => {
+            Flash::error("That cart link has expired or is no longer valid.")
+        }
+        Err(CartError::SignInRequired) => Flash::error("Sign in to restore that cart."),
+        Err(error) => flash_for(&error),
     };
     back_to_cart(&pool, &session, flash).await
 }

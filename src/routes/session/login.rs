@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::CustomerBody;
 use crate::accounts::{AccountError, Accounts};
-use crate::cart::{CartService, SignInCartOutcome};
+use crate::cart::{CartService, CartWarning, SignInCartOutcome};
 use crate::domain::{Cart, EmailAddress};
 use crate::errors::Problem;
 use crate::routes::cart::correlation_id;
@@ -30,6 +30,10 @@ pub struct LoginResponse {
     /// What happened to the carts: the guest cart became the customer's (`cart_assigned`),
     /// was merged into it (`cart_merged`), or the customer's cart came back (`cart_restored`).
     pub cart_outcome: Option<SignInCartOutcome>,
+    /// What did not go as the cart rule says: lines BigCommerce would not move into the
+    /// customer's cart (with its reason; they stay in the guest cart), or a guest cart kept as
+    /// it was. Sign-in succeeds regardless.
+    pub warnings: Vec<CartWarning>,
 }
 
 /// Sign in with BigCommerce credentials. The session token is replaced (a new cookie; the old
@@ -79,5 +83,6 @@ pub async fn login(
             },
             cart: signed_in.cart,
             cart_outcome: signed_in.outcome,
+            warnings: signed_in.warnings,
         }))
 }
