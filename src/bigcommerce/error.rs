@@ -9,12 +9,18 @@ pub enum BigCommerceError {
     /// 404: the resource does not exist (for carts: gone, converted or expired).
     #[error("BigCommerce: not found")]
     NotFound,
-    /// 409: a `version` conflict.
-    #[error("BigCommerce: conflict")]
-    Conflict,
+    /// A 409. The service never sends `version`, so this is not a version conflict but
+    /// BigCommerce's min/max purchase refusal; `title` is its explanation.
+    #[error("BigCommerce refused the request (409): {title}")]
+    Conflict { title: String },
     /// 400/422: BigCommerce refused the request; `title` is its explanation.
     #[error("BigCommerce refused the request ({status}): {title}")]
     Rejected { status: u16, title: String },
+    /// 422 from `PUT /carts/{id}` with a `customer_id`: BigCommerce's guide says a customer
+    /// change can be refused ("A shipping address for this order is incomplete"). It says
+    /// nothing about the credentials; the cart simply could not be given to the customer.
+    #[error("BigCommerce refused to give the cart to the customer: {title}")]
+    CustomerChangeRefused { title: String },
     /// 429, or our own back-off after one: retry after the given time.
     #[error("BigCommerce rate limit reached; retry in {retry_after:?}")]
     RateLimited { retry_after: Duration },
