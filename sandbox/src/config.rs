@@ -77,6 +77,12 @@ pub struct Behaviours {
     pub cart_not_found_title: bool,
     /// Honour `include=redirect_urls` on GET/PUT too (only POST is confirmed).
     pub redirect_urls_on_read: bool,
+    /// Status of a min/max purchase refusal: 409 as BigCommerce's troubleshooting guide lists
+    /// it, or 422 as a captured answer shows.
+    pub purchase_limit_status: u16,
+    /// `PUT /carts/{id}` with another `customer_id` answers 422 "A shipping address for this
+    /// order is incomplete" (BigCommerce's guide says a customer change can).
+    pub refuse_customer_change: bool,
 }
 
 impl Default for Behaviours {
@@ -87,6 +93,8 @@ impl Default for Behaviours {
             missing_cart_write_status: 500,
             cart_not_found_title: false,
             redirect_urls_on_read: true,
+            purchase_limit_status: 409,
+            refuse_customer_change: false,
         }
     }
 }

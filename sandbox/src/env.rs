@@ -142,6 +142,16 @@ pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<SandboxCon
     if let Some(v) = lookup("SANDBOX_CART_NOT_FOUND_TITLE") {
         c.behaviours.cart_not_found_title = parse_bool("SANDBOX_CART_NOT_FOUND_TITLE", &v)?;
     }
+    if let Some(v) = lookup("SANDBOX_PURCHASE_LIMIT_STATUS") {
+        c.behaviours.purchase_limit_status = choice(
+            "SANDBOX_PURCHASE_LIMIT_STATUS",
+            &v,
+            &[("409", 409), ("422", 422)],
+        )?;
+    }
+    if let Some(v) = lookup("SANDBOX_REFUSE_CUSTOMER_CHANGE") {
+        c.behaviours.refuse_customer_change = parse_bool("SANDBOX_REFUSE_CUSTOMER_CHANGE", &v)?;
+    }
     Ok(c)
 }
 

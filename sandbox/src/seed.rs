@@ -37,6 +37,9 @@ pub struct Seed {
     pub products: Vec<ProductSeed>,
     #[serde(default)]
     pub customers: Vec<CustomerSeed>,
+    /// Promotion banners shown with `include=promotions.banners`.
+    #[serde(default)]
+    pub banners: Vec<BannerSeed>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,6 +47,13 @@ pub struct StoreSeed {
     pub name: String,
     #[serde(default = "default_currency")]
     pub currency: String,
+    /// The store's channels; carts and customers name one (BigCommerce's default is 1).
+    #[serde(default = "default_channels")]
+    pub channels: Vec<i64>,
+}
+
+fn default_channels() -> Vec<i64> {
+    vec![1]
 }
 
 fn default_currency() -> String {
@@ -140,21 +150,105 @@ pub struct VariantSeed {
     pub option_values: Vec<i64>,
 }
 
-/// A text modifier (the only modifier type the sandbox models).
+/// The modifier types BigCommerce's catalog has (`product-modifiers_catalog.v3.yml`), except
+/// `file` and the product lists, which no shopper-facing flow of the service can fill in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ModifierType {
+    #[default]
+    Text,
+    MultiLineText,
+    NumbersOnlyText,
+    Date,
+    Checkbox,
+    Dropdown,
+    RadioButtons,
+    Rectangles,
+    Swatch,
+}
+
+impl ModifierType {
+    /// BigCommerce's name of the type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::MultiLineText => "multi_line_text",
+            Self::NumbersOnlyText => "numbers_only_text",
+            Self::Date => "date",
+            Self::Checkbox => "checkbox",
+            Self::Dropdown => "dropdown",
+            Self::RadioButtons => "radio_buttons",
+            Self::Rectangles => "rectangles",
+            Self::Swatch => "swatch",
+        }
+    }
+
+    /// Types whose `option_value` is one of the modifier's value ids.
+    pub fn has_values(self) -> bool {
+        matches!(
+            self,
+            Self::Checkbox | Self::Dropdown | Self::RadioButtons | Self::Rectangles | Self::Swatch
+        )
+    }
+}
+
+/// A product modifier: free text, a number, a date, or a choice among `values`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ModifierSeed {
     pub id: i64,
     pub display_name: String,
+    #[serde(default, rename = "type")]
+    pub kind: ModifierType,
     #[serde(default)]
     pub required: bool,
+    /// Text types: length limits.
     #[serde(default)]
     pub min_length: usize,
     #[serde(default = "default_max_length")]
     pub max_length: usize,
+    /// `numbers_only_text`: the range and whether decimals are refused.
+    #[serde(default)]
+    pub number_min: Option<f64>,
+    #[serde(default)]
+    pub number_max: Option<f64>,
+    #[serde(default)]
+    pub integers_only: bool,
+    /// `date`: the earliest and latest dates allowed (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub date_earliest: Option<String>,
+    #[serde(default)]
+    pub date_latest: Option<String>,
+    /// `checkbox`: the text next to the box.
+    #[serde(default)]
+    pub checkbox_label: Option<String>,
+    /// Choice types: the values (a checkbox has exactly two, one `checked`).
+    #[serde(default)]
+    pub values: Vec<ModifierValueSeed>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ModifierValueSeed {
+    pub id: i64,
+    pub label: String,
+    #[serde(default)]
+    pub is_default: bool,
+    /// `checkbox` only: whether this value is the ticked state.
+    #[serde(default)]
+    pub checked: bool,
 }
 
 fn default_max_length() -> usize {
     255
+}
+
+/// A promotion banner (`promotions.banners` of a cart).
+#[derive(Debug, Clone, Deserialize)]
+pub struct BannerSeed {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub page: Vec<String>,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -164,6 +258,42 @@ pub struct CustomerSeed {
     pub password: String,
     pub first_name: String,
     pub last_name: String,
+    /// Channels the account belongs to (BigCommerce accounts can be limited to channels).
+    #[serde(default = "default_channels")]
+    pub channels: Vec<i64>,
+}
+
+/// Choice modifiers need values; a checkbox needs exactly one checked and one unchecked value;
+/// dates must parse.
+fn check_modifiers(p: &ProductSeed) -> Result<(), SeedError> {
+    let invalid = |m: &ModifierSeed, why: &str| {
+        SeedError::Invalid(format!("modifier {} of product {}: {why}", m.id, p.id))
+    };
+    for m in &p.modifiers {
+        if m.kind.has_values() == m.values.is_empty() {
+            return Err(invalid(m, "choice types need values, the others none"));
+        }
+        if m.kind == ModifierType::Checkbox
+            && (m.values.len() != 2 || m.values.iter().filter(|v| v.checked).count() != 1)
+        {
+            return Err(invalid(
+                m,
+                "a checkbox has one checked and one unchecked value",
+            ));
+        }
+        for date in [&m.date_earliest, &m.date_latest].into_iter().flatten() {
+            if parse_iso_date(date).is_none() {
+                return Err(invalid(m, "dates are YYYY-MM-DD"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD`.
+pub fn parse_iso_date(text: &str) -> Option<time::Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, &format).ok()
 }
 
 /// Reads and checks the seed named by `source`.
@@ -200,6 +330,7 @@ fn check_seed(seed: &Seed) -> Result<(), SeedError> {
             .iter()
             .flat_map(|o| o.values.iter().map(|v| v.id))
             .collect();
+        check_modifiers(p)?;
         for v in &p.variants {
             if !variant_ids.insert(v.id) {
                 return Err(SeedError::Invalid(format!("duplicate variant id {}", v.id)));
@@ -233,7 +364,7 @@ mod tests {
     #[test]
     fn the_embedded_seed_is_valid() {
         let seed = load_seed(&SeedSource::Embedded).expect("embedded seed must load");
-        assert!(seed.products.len() >= 12);
+        assert!(seed.products.len() >= 25);
         assert!(seed.customers.len() >= 2);
     }
 

@@ -1,5 +1,6 @@
 //! Request counters for the BigCommerce API routes (not control plane, pages or images),
-//! keyed by method + stable route template, so tests and benchmarks can count upstream calls.
+//! keyed by method + stable route template (and by User-Agent), so tests and benchmarks can
+//! count upstream calls and see who made them.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,7 +12,12 @@ struct Counters {
     total: u64,
     by_route: HashMap<(&'static str, &'static str), u64>,
     by_status: HashMap<u16, u64>,
+    by_user_agent: HashMap<String, u64>,
 }
+
+/// Distinct User-Agent values kept; more are counted under `(other)`, so a misbehaving
+/// client cannot grow the map without bound.
+const MAX_USER_AGENTS: usize = 32;
 
 /// Counters since start or the last reset.
 #[derive(Debug, Default)]
@@ -20,12 +26,30 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// Counts one answered API request; static keys keep this allocation-free.
-    pub fn record(&self, method: &'static str, template: &'static str, status: u16) {
+    /// Counts one answered API request; static route keys keep this cheap, and a known
+    /// User-Agent costs no allocation.
+    pub fn record(
+        &self,
+        method: &'static str,
+        template: &'static str,
+        status: u16,
+        user_agent: Option<&str>,
+    ) {
         let mut c = self.inner.lock();
         c.total += 1;
         *c.by_route.entry((method, template)).or_default() += 1;
         *c.by_status.entry(status).or_default() += 1;
+        let agent = user_agent.unwrap_or("(none)");
+        if let Some(n) = c.by_user_agent.get_mut(agent) {
+            *n += 1;
+        } else {
+            let key = if c.by_user_agent.len() < MAX_USER_AGENTS {
+                agent
+            } else {
+                "(other)"
+            };
+            *c.by_user_agent.entry(key.to_owned()).or_default() += 1;
+        }
     }
 
     /// `{"total": n, "by_route": {"POST /v3/carts": n}, "by_status": {"201": n}}`.
@@ -41,7 +65,13 @@ impl Stats {
             .iter()
             .map(|(s, n)| (s.to_string(), *n))
             .collect();
-        json!({"total": c.total, "by_route": by_route, "by_status": by_status})
+        let by_user_agent: BTreeMap<&str, u64> = c
+            .by_user_agent
+            .iter()
+            .map(|(agent, n)| (agent.as_str(), *n))
+            .collect();
+        json!({"total": c.total, "by_route": by_route, "by_status": by_status,
+               "by_user_agent": by_user_agent})
     }
 
     pub fn clear(&self) {

@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use url::Url;
 
-use crate::bigcommerce::{BigCommerceClient, BigCommerceError, CorrelationId, RedirectUrls};
+use crate::bigcommerce::{BigCommerceClient, BigCommerceError, CorrelationId};
 use crate::configuration::BigCommerceSettings;
 use crate::domain::CustomerId;
 
@@ -52,20 +52,17 @@ impl CustomerLogin {
         }
     }
 
-    /// The hand-off URLs for `customer`: checkout and embedded checkout go through
-    /// `/login/token/{jwt}` so the shopper arrives signed in; the cart URL is left as is.
-    pub async fn sign_in_urls(
+    /// The hand-off URL for `customer`: it goes through `/login/token/{jwt}`, so the shopper
+    /// arrives at `url` signed in (BigCommerce's guide: a customer's cart is shown only to a
+    /// signed-in shopper).
+    pub async fn sign_in_url(
         &self,
-        urls: RedirectUrls,
+        url: &str,
         customer: CustomerId,
         cx: CorrelationId,
-    ) -> Result<RedirectUrls, BigCommerceError> {
+    ) -> Result<String, BigCommerceError> {
         let now = self.bigcommerce_now(cx).await?;
-        Ok(RedirectUrls {
-            checkout_url: self.login_url(&urls.checkout_url, customer, now)?,
-            embedded_checkout_url: self.login_url(&urls.embedded_checkout_url, customer, now)?,
-            cart_url: urls.cart_url,
-        })
+        self.login_url(url, customer, now)
     }
 
     fn login_url(

@@ -72,11 +72,18 @@ impl AccountError {
 fn clone_kind(error: &BigCommerceError) -> BigCommerceError {
     match error {
         BigCommerceError::NotFound => BigCommerceError::NotFound,
-        BigCommerceError::Conflict => BigCommerceError::Conflict,
+        BigCommerceError::Conflict { title } => BigCommerceError::Conflict {
+            title: title.clone(),
+        },
         BigCommerceError::Rejected { status, title } => BigCommerceError::Rejected {
             status: *status,
             title: title.clone(),
         },
+        BigCommerceError::CustomerChangeRefused { title } => {
+            BigCommerceError::CustomerChangeRefused {
+                title: title.clone(),
+            }
+        }
         BigCommerceError::RateLimited { retry_after } => BigCommerceError::RateLimited {
             retry_after: *retry_after,
         },

@@ -181,7 +181,8 @@ impl BigCommerceClient {
         }
     }
 
-    /// `PUT /carts/{id}`: gives the cart to a customer.
+    /// `PUT /carts/{id}`: gives the cart to a customer. A 422 is
+    /// `BigCommerceError::CustomerChangeRefused`.
     pub async fn assign_cart_to_customer(
         &self,
         cart: CartId,
@@ -196,7 +197,12 @@ impl BigCommerceClient {
             body: Some(json!({"customer_id": customer.get()})),
             idempotent: false,
         };
-        self.cart_answer(call, cx).await
+        match self.cart_answer(call, cx).await {
+            Err(BigCommerceError::Rejected { status: 422, title }) => {
+                Err(BigCommerceError::CustomerChangeRefused { title })
+            }
+            other => other,
+        }
     }
 
     /// `POST /carts/{id}/redirect_urls`: fresh, single-use hand-off URLs.
@@ -210,7 +216,8 @@ impl BigCommerceClient {
             path: format!("v3/carts/{cart}/redirect_urls"),
             endpoint: "POST /v3/carts/{id}/redirect_urls",
             query: &[],
-            body: None,
+            // BigCommerce's own guide sends `{}` here.
+            body: Some(json!({})),
             idempotent: false,
         };
         let envelope: Envelope<RedirectUrls> = self.send(call, cx).await?.json()?;

@@ -23,6 +23,10 @@ const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_millis(1500);
 /// those when the platform itself is shedding load, so back off for longer.
 const HEADERLESS_429_BACKOFF: Duration = Duration::from_secs(2);
 
+/// How the service names itself to BigCommerce, which asks every integration for a
+/// `User-Agent` that identifies it.
+const USER_AGENT: &str = concat!("checkout-bff/", env!("CARGO_PKG_VERSION"));
+
 /// Ties BigCommerce calls to the shopper request that caused them (`X-Correlation-Id`).
 #[derive(Debug, Clone, Copy)]
 pub struct CorrelationId(pub Uuid);
@@ -80,6 +84,7 @@ impl Answer {
 impl BigCommerceClient {
     pub fn new(settings: &BigCommerceSettings, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
             .timeout(Duration::from_millis(settings.timeout_ms))
             .connect_timeout(Duration::from_millis(settings.timeout_ms.min(3000)))
             .pool_max_idle_per_host(64)
@@ -173,12 +178,17 @@ impl BigCommerceClient {
             .request(call.method.clone(), url)
             .header("X-Auth-Token", self.access_token.expose_secret())
             .header("Accept", "application/json")
+            // The spec marks Content-Type required even on bodiless writes such as
+            // `redirect_urls`, and BigCommerce answers 415 without it: send it on every call.
+            .header("Content-Type", "application/json")
             .header("X-Correlation-Id", correlation.0.to_string());
         if !call.query.is_empty() {
             request = request.query(call.query);
         }
         if let Some(body) = &call.body {
-            request = request.json(body);
+            let bytes =
+                serde_json::to_vec(body).map_err(|e| BigCommerceError::Unexpected(e.into()))?;
+            request = request.body(bytes);
         }
         let started = Instant::now();
         let result = request.send().await;
@@ -284,7 +294,11 @@ fn classify(
     }
     match status.as_u16() {
         404 => Err(BigCommerceError::NotFound),
-        409 => Err(BigCommerceError::Conflict),
+        // We never send `version`, so a 409 cannot be a version conflict: it is BigCommerce's
+        // purchase-limit refusal ("You can only purchase a maximum of …").
+        409 => Err(BigCommerceError::Conflict {
+            title: error_title(&body),
+        }),
         429 => {
             metrics.bigcommerce_rate_limited.inc();
             Err(BigCommerceError::RateLimited {

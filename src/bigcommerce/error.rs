@@ -9,12 +9,18 @@ pub enum BigCommerceError {
     /// 404: the resource does not exist (for carts: gone, converted or expired).
     #[error("BigCommerce: not found")]
     NotFound,
-    /// 409: a `version` conflict.
-    #[error("BigCommerce: conflict")]
-    Conflict,
+    /// A 409. The service never sends `version`, so this is not a version conflict but
+    /// BigCommerce's min/max purchase refusal; `title` is its explanation.
+    #[error("BigCommerce refused the request (409): {title}")]
+    Conflict { title: String },
     /// 400/422: BigCommerce refused the request; `title` is its explanation.
     #[error("BigCommerce refused the request ({status}): {title}")]
     Rejected { status: u16, title: String },
+    /// 422 from `PUT /carts/{id}` with a `customer_id`: BigCommerce's guide says a customer
+    /// change can be refused ("A shipping address for this order is incomplete"). It says
+    /// nothing about the credentials; the cart simply could not be given to the customer.
+    #[error("BigCommerce refused to give the cart to the customer: {title}")]
+    CustomerChangeRefused { title: String },
     /// 429, or our own back-off after one: retry after the given time.
     #[error("BigCommerce rate limit reached; retry in {retry_after:?}")]
     RateLimited { retry_after: Duration },
@@ -43,6 +49,17 @@ impl std::fmt::Debug for BigCommerceError {
 }
 
 impl BigCommerceError {
+    /// BigCommerce's explanation when it refused the request (a 4xx about the request itself,
+    /// not about our credentials or its load).
+    pub fn refusal(&self) -> Option<&str> {
+        match self {
+            BigCommerceError::Rejected { title, .. }
+            | BigCommerceError::Conflict { title }
+            | BigCommerceError::CustomerChangeRefused { title } => Some(title),
+            _ => None,
+        }
+    }
+
     /// A 5xx from a change to a stored cart may mean the cart is gone (BigCommerce answers
     /// 500, not 404, when a deleted cart is changed): settle it with one read.
     pub fn may_mean_cart_gone(&self) -> bool {

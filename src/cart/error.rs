@@ -90,13 +90,19 @@ fn upstream_problem(error: &BigCommerceError) -> Problem {
         BigCommerceError::Rejected { title, .. } => {
             Problem::new(rejection_code(title), title.clone())
         }
+        BigCommerceError::CustomerChangeRefused { title } => {
+            Problem::new(ErrorCode::UpstreamRejected, title.clone())
+        }
         BigCommerceError::RateLimited { retry_after } => {
             Problem::from_code(ErrorCode::UpstreamRateLimited)
                 .with_retry_after(seconds(*retry_after))
         }
+        // BigCommerce's purchase-limit refusal (see `BigCommerceError::Conflict`).
+        BigCommerceError::Conflict { title } => {
+            Problem::new(ErrorCode::QuantityLimit, title.clone())
+        }
         BigCommerceError::Timeout => Problem::from_code(ErrorCode::UpstreamTimeout),
         BigCommerceError::NotFound
-        | BigCommerceError::Conflict
         | BigCommerceError::Unavailable { .. }
         | BigCommerceError::Unauthorized { .. }
         | BigCommerceError::Unexpected(_) => Problem::from_code(ErrorCode::UpstreamUnavailable),

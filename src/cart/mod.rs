@@ -1,6 +1,7 @@
 //! The cart service: the rules of session-bound BigCommerce carts.
 
 mod error;
+mod hand_off;
 mod lines;
 mod moving;
 mod recovery;
@@ -10,6 +11,7 @@ mod store;
 mod sweep;
 
 pub use error::{rejection_code, CartError};
+pub use hand_off::{HandOff, HandOffTarget};
 pub use moving::{CartWarning, WarnedLine, WarningCode};
 pub use recovery::{Recovered, RecoveryMode, RecoveryPreview};
 pub use service::CartService;

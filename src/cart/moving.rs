@@ -108,9 +108,10 @@ impl CartService {
                     unmoved,
                 })
             }
-            Err(BigCommerceError::Rejected { .. }) if movable.len() > 1 => {}
-            Err(BigCommerceError::Rejected { title, .. }) => {
-                unmoved.push(CartWarning::line_not_moved(movable[0].0, title));
+            Err(error) if error.refusal().is_some() && movable.len() > 1 => {}
+            Err(error) if error.refusal().is_some() => {
+                let reason = error.refusal().unwrap_or_default().to_owned();
+                unmoved.push(CartWarning::line_not_moved(movable[0].0, reason));
                 return Ok(Moved {
                     cart: None,
                     unmoved,
@@ -127,8 +128,9 @@ impl CartService {
                 .await
             {
                 Ok(after) => cart = Some(after),
-                Err(BigCommerceError::Rejected { title, .. }) => {
-                    unmoved.push(CartWarning::line_not_moved(line, title));
+                Err(error) if error.refusal().is_some() => {
+                    let reason = error.refusal().unwrap_or_default().to_owned();
+                    unmoved.push(CartWarning::line_not_moved(line, reason));
                 }
                 Err(error) => {
                     tracing::warn!(error = %error, "a line could not be moved");

@@ -17,9 +17,7 @@ use sqlx::PgPool;
 use super::store::{self, CartClaim};
 use super::CartError;
 use crate::accounts::CustomerLogin;
-use crate::bigcommerce::{
-    BigCommerceClient, BigCommerceError, CorrelationId, NewCart, RedirectUrls,
-};
+use crate::bigcommerce::{BigCommerceClient, BigCommerceError, CorrelationId, NewCart};
 use crate::configuration::{BigCommerceSettings, CartSettings};
 use crate::domain::{Cart, CartId, CustomerId, NewLineItem};
 use crate::metrics::Metrics;
@@ -274,40 +272,6 @@ impl CartService {
         }
         store::forget_cart(&self.pool, cart).await?;
         Ok(())
-    }
-
-    /// Fresh, single-use hand-off URLs for hosted checkout. The shopper may change the cart
-    /// on BigCommerce's pages, so the snapshot is marked stale.
-    #[tracing::instrument(name = "Check out", skip_all, fields(session.id = %session.id()))]
-    pub async fn checkout(
-        &self,
-        session: &ShopperSession,
-        cx: CorrelationId,
-    ) -> Result<RedirectUrls, CartError> {
-        let Some(cart) = self.session_cart(session).await? else {
-            return Err(CartError::CartEmpty);
-        };
-        match self.bigcommerce.create_redirect_urls(cart, cx).await {
-            Ok(urls) => {
-                store::mark_snapshot_stale(&self.pool, cart).await?;
-                let customer = session
-                    .customer_id()
-                    .and_then(|id| CustomerId::parse(id).ok());
-                match (customer, &self.customer_login) {
-                    (Some(customer), Some(login)) => {
-                        Ok(login.sign_in_urls(urls, customer, cx).await?)
-                    }
-                    _ => Ok(urls),
-                }
-            }
-            Err(error) if error.may_mean_cart_gone() => {
-                match self.settle_gone_cart(cart, cx).await? {
-                    Some(_) => Err(error.into()),
-                    None => Err(CartError::CartEmpty),
-                }
-            }
-            Err(error) => Err(error.into()),
-        }
     }
 
     /// The session's cart, if the session may still reach it. A cart that became a customer's

@@ -24,7 +24,7 @@ use super::moving::{CartWarning, WarningCode};
 use super::service::CartService;
 use super::store;
 use super::CartError;
-use crate::bigcommerce::{BigCommerceError, CorrelationId, NewCart, StoreCart};
+use crate::bigcommerce::{CorrelationId, NewCart, StoreCart};
 use crate::domain::{Cart, CartId, CustomerId, NewLineItem};
 use crate::session::ShopperSession;
 
@@ -160,7 +160,7 @@ impl CartService {
             return Ok(SignedInCart::none());
         }
         tracing::warn!(error = %error, "the guest cart could not be assigned at sign-in");
-        if let BigCommerceError::Rejected { .. } = error {
+        if error.refusal().is_some() {
             if let Some(rebuilt) = self.rebuild_for(guest, customer, cx).await? {
                 return Ok(rebuilt);
             }

@@ -24,7 +24,7 @@ use crate::errors;
         session::get_session, session::login, session::logout,
     ),
     components(schemas(
-        dto::CartResponse, dto::CheckoutResponse, dto::AddItemsRequest, dto::LineItemRequest,
+        dto::CartResponse, dto::CheckoutResponse, crate::cart::HandOffTarget, dto::AddItemsRequest, dto::LineItemRequest,
         dto::OptionSelectionRequest, dto::OptionValueRequest, dto::UpdateQuantityRequest,
         dto::RecoverRequest, dto::RecoverResponse, crate::cart::RecoveryMode,
         crate::cart::CartWarning, crate::cart::WarningCode, crate::cart::WarnedLine, domain::Cart, domain::CartCurrency, domain::CartLineItem,

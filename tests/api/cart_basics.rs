@@ -95,15 +95,12 @@ async fn checkout_mints_fresh_urls_every_time() {
     let first: Value = app.checkout().await.json().await.expect("json");
     let second: Value = app.checkout().await.json().await.expect("json");
 
-    for key in ["checkout_url", "embedded_checkout_url", "cart_url"] {
-        assert!(
-            first[key]
-                .as_str()
-                .is_some_and(|url| url.contains("cart.php")),
-            "{key}"
-        );
-    }
-    assert_ne!(first["checkout_url"], second["checkout_url"]);
+    assert_eq!(first["target"], "checkout");
+    assert!(first["url"]
+        .as_str()
+        .is_some_and(|url| url.contains("cart.php?action=loadInCheckout")));
+    assert_eq!(first["url"], first["checkout_url"]);
+    assert_ne!(first["url"], second["url"]);
     assert_eq!(
         app.sandbox_stats()
             .await

@@ -148,6 +148,15 @@ impl TestApp {
             .expect("request failed")
     }
 
+    /// `POST /api/cart/checkout?target=` (`checkout`, `embedded_checkout` or `cart`).
+    pub async fn checkout_to(&self, target: &str) -> reqwest::Response {
+        self.api_client
+            .post(self.url(&format!("/api/cart/checkout?target={target}")))
+            .send()
+            .await
+            .expect("request failed")
+    }
+
     pub async fn recover(&self, token: &str) -> reqwest::Response {
         self.api_client
             .post(self.url("/api/cart/recover"))

@@ -149,12 +149,17 @@ async fn an_edit_on_the_hosted_cart_page_shows_on_the_next_read_despite_a_long_t
     // before the snapshot is refreshed below.
     app.wait_for_deliveries("store/cart/updated", 1).await;
     let cart = app.stored_cart_id().await;
-    let checkout: Value = app.checkout().await.json().await.expect("checkout body");
+    let checkout: Value = app
+        .checkout_to("cart")
+        .await
+        .json()
+        .await
+        .expect("checkout body");
     // The hand-off marked the snapshot stale; this read refreshes it.
     let refreshed = cart_body(app.get_cart().await).await;
     assert_eq!(refreshed["line_items"][0]["quantity"], 1);
     assert_eq!(app.snapshot_state(cart).await, Some(false));
-    let (browser, html) = open_in_browser(checkout["cart_url"].as_str().expect("url")).await;
+    let (browser, html) = open_in_browser(checkout["url"].as_str().expect("url")).await;
     let item = html
         .split("/cart.php/items/")
         .nth(1)

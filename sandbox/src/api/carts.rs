@@ -12,7 +12,6 @@ use super::Ctx;
 use crate::state::cart_ops::CreateCartInput;
 use crate::state::carts::Cart;
 use crate::state::render::{render_cart, Includes};
-use crate::state::tokens::RedirectKind;
 use crate::state::AppState;
 
 /// Parses a cart id; BigCommerce answers a non-UUID id with 404.
@@ -36,7 +35,8 @@ pub fn cart_envelope(ctx: &Ctx<'_>, cart: &Cart, allow_redirect_urls: bool) -> V
     json!({"data": data, "meta": {}})
 }
 
-/// Three fresh single-use URLs to the sandbox's hosted cart and checkout pages.
+/// Three URLs to the sandbox's hosted cart and checkout pages sharing one fresh single-use
+/// token, as in every answer BigCommerce documents.
 pub fn issue_redirect_urls(
     state: &AppState,
     cart_id: Uuid,
@@ -54,17 +54,17 @@ pub fn issue_redirect_urls(
             format!("&{pair}")
         })
         .collect();
-    let url = |prefix: &str, kind: RedirectKind| {
-        let token = state.tokens.issue_redirect(cart_id, kind, now);
+    let token = state.tokens.issue_redirect(cart_id, now);
+    let url = |prefix: &str| {
         format!(
             "{}/cart.php?{prefix}id={cart_id}&token={token}{extra}",
             state.public_url
         )
     };
     json!({
-        "cart_url": url("action=load&", RedirectKind::Cart),
-        "checkout_url": url("action=loadInCheckout&", RedirectKind::Checkout),
-        "embedded_checkout_url": url("embedded=1&action=loadInCheckout&", RedirectKind::EmbeddedCheckout),
+        "cart_url": url("action=load&"),
+        "checkout_url": url("action=loadInCheckout&"),
+        "embedded_checkout_url": url("embedded=1&action=loadInCheckout&"),
     })
 }
 

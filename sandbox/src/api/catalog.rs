@@ -8,12 +8,17 @@ use super::body::query_param;
 use super::errors::ApiError;
 use super::response::ApiReply;
 use super::Ctx;
-use crate::seed::{Availability, InventoryTracking, ProductSeed, ProductType};
+use crate::seed::{
+    Availability, InventoryTracking, ModifierSeed, ModifierType, ProductSeed, ProductType,
+};
 use crate::state::catalog::ProductExt;
 use crate::state::render::{image_url, money};
 
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 250;
+/// With `options` or `modifiers` included, BigCommerce answers at most 10 products a page
+/// whatever `limit` says (`IncludeParamGetProducts`, `reference/catalog/products_catalog.v3.yml`).
+const LIMIT_WITH_OPTIONS: usize = 10;
 
 #[derive(Debug, Default, Clone, Copy)]
 struct ProductIncludes {
@@ -134,20 +139,52 @@ fn product_json(p: &ProductSeed, inc: ProductIncludes, public_url: &str) -> Valu
         obj.insert("options".to_owned(), Value::Array(options));
     }
     if inc.modifiers {
-        let modifiers: Vec<Value> = p
-            .modifiers
-            .iter()
-            .map(|m| {
-                json!({"id": m.id, "product_id": p.id, "name": m.display_name,
-                   "display_name": m.display_name, "type": "text", "required": m.required,
-                   "config": {"text_characters_limited": true,
-                              "text_min_length": m.min_length, "text_max_length": m.max_length},
-                   "option_values": []})
-            })
-            .collect();
+        let modifiers: Vec<Value> = p.modifiers.iter().map(|m| modifier_json(p, m)).collect();
         obj.insert("modifiers".to_owned(), Value::Array(modifiers));
     }
     v
+}
+
+/// A modifier as the catalog describes it: `config` per type, `option_values` for choices
+/// (`value_data.checked_value` marks a checkbox's ticked value).
+fn modifier_json(p: &ProductSeed, m: &ModifierSeed) -> Value {
+    let config = match m.kind {
+        ModifierType::Text | ModifierType::MultiLineText => json!({
+            "text_characters_limited": true,
+            "text_min_length": m.min_length, "text_max_length": m.max_length}),
+        ModifierType::NumbersOnlyText => json!({
+            "number_limited": m.number_min.is_some() || m.number_max.is_some(),
+            "number_limit_mode": match (m.number_min, m.number_max) {
+                (Some(_), Some(_)) => "range", (Some(_), None) => "lowest", _ => "highest" },
+            "number_lowest_value": m.number_min.unwrap_or(0.0),
+            "number_highest_value": m.number_max.unwrap_or(0.0),
+            "number_integers_only": m.integers_only}),
+        ModifierType::Date => json!({
+            "date_limited": m.date_earliest.is_some() || m.date_latest.is_some(),
+            "date_limit_mode": match (&m.date_earliest, &m.date_latest) {
+                (Some(_), Some(_)) => "range", (None, Some(_)) => "latest", _ => "earliest" },
+            "date_earliest_value": m.date_earliest.as_ref().map(|d| format!("{d}T00:00:00+00:00")),
+            "date_latest_value": m.date_latest.as_ref().map(|d| format!("{d}T00:00:00+00:00"))}),
+        ModifierType::Checkbox => json!({"checkbox_label": m.checkbox_label.clone()
+            .unwrap_or_else(|| m.display_name.clone())}),
+        _ => json!({}),
+    };
+    let values: Vec<Value> = m
+        .values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let value_data = match m.kind {
+                ModifierType::Checkbox => json!({"checked_value": v.checked}),
+                _ => Value::Null,
+            };
+            json!({"id": v.id, "option_id": m.id, "label": v.label, "sort_order": i,
+                   "is_default": v.is_default, "value_data": value_data})
+        })
+        .collect();
+    json!({"id": m.id, "product_id": p.id, "name": m.display_name,
+           "display_name": m.display_name, "type": m.kind.as_str(), "required": m.required,
+           "sort_order": 0, "config": config, "option_values": values})
 }
 
 fn positive(query: &str, name: &str) -> Result<Option<usize>, ApiError> {
@@ -165,15 +202,20 @@ fn positive(query: &str, name: &str) -> Result<Option<usize>, ApiError> {
 /// `GET /v3/catalog/products?page=&limit=&include=&id:in=`.
 pub fn list(ctx: &Ctx<'_>) -> Result<ApiReply, ApiError> {
     let page = positive(ctx.query, "page")?.unwrap_or(1);
+    let inc = ProductIncludes::parse(ctx.query);
+    let cap = if inc.options || inc.modifiers {
+        LIMIT_WITH_OPTIONS
+    } else {
+        MAX_LIMIT
+    };
     let limit = positive(ctx.query, "limit")?
         .unwrap_or(DEFAULT_LIMIT)
-        .min(MAX_LIMIT);
+        .min(cap);
     let ids: Option<Vec<i64>> = query_param(ctx.query, "id:in").map(|raw| {
         raw.split(',')
             .filter_map(|s| s.trim().parse().ok())
             .collect()
     });
-    let inc = ProductIncludes::parse(ctx.query);
     let catalog = ctx.state.catalog();
     let matching: Vec<&ProductSeed> = catalog
         .products()

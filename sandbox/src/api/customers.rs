@@ -1,5 +1,5 @@
 //! `POST /v3/customers/validate-credentials`: `{is_valid, customer_id}` with no envelope;
-//! 422 when `email` or `password` is missing.
+//! 422 when `email` or `password` is missing; `channel_id` (default 1) picks the accounts.
 
 use std::collections::BTreeMap;
 
@@ -10,11 +10,13 @@ use super::body::parse_json;
 use super::errors::ApiError;
 use super::response::ApiReply;
 use super::Ctx;
+use crate::state::cart_ops::CHANNEL_ID;
 
 #[derive(Debug, Deserialize)]
 struct Credentials {
     email: Option<String>,
     password: Option<String>,
+    channel_id: Option<i64>,
 }
 
 pub fn validate_credentials(ctx: &Ctx<'_>) -> Result<ApiReply, ApiError> {
@@ -30,9 +32,17 @@ pub fn validate_credentials(ctx: &Ctx<'_>) -> Result<ApiReply, ApiError> {
         return Err(ApiError::new(422, "JSON data is missing or is invalid").with_errors(errors));
     };
     let catalog = ctx.state.catalog();
+    // An account belongs to channels: valid credentials on another channel are not valid.
+    let channel_id = body.channel_id.unwrap_or(CHANNEL_ID);
+    if !catalog.has_channel(channel_id) {
+        return Err(ApiError::new(
+            422,
+            format!("Channel {channel_id} does not exist."),
+        ));
+    }
     let customer = catalog
         .customer_by_email(&email)
-        .filter(|c| c.password == password);
+        .filter(|c| c.password == password && c.channels.contains(&channel_id));
     Ok(ApiReply::json(
         200,
         json!({"is_valid": customer.is_some(), "customer_id": customer.map(|c| c.id)}),

@@ -90,6 +90,9 @@ pub fn from_cart_error(state: &AppState, error: CartError, write: bool) -> ApiEr
             "The request cannot be processed due to a possible conflict. Please review the changes and try again.",
         ),
         CartError::BadRequest(title) => ApiError::new(400, title),
+        CartError::PurchaseLimit(title) => {
+            ApiError::new(state.config.behaviours.purchase_limit_status, title)
+        }
         CartError::Unprocessable { title, errors } => ApiError {
             status: 422,
             title: Some(title),

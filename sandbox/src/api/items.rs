@@ -9,13 +9,19 @@ use super::carts::{cart_envelope, parse_cart_id};
 use super::errors::{from_cart_error, ApiError};
 use super::response::ApiReply;
 use super::Ctx;
-use crate::state::cart_ops::{ItemChange, UpdateItemInput};
+use crate::state::cart_ops::{ItemChange, NewLines, UpdateItemInput};
 use crate::state::errors::CartError;
+use crate::state::extra_lines::{CustomItemInput, GiftCertificateInput};
 use crate::state::line_items::LineItemInput;
 
 #[derive(Debug, Deserialize, Default)]
 struct AddItemsBody {
-    line_items: Option<Vec<LineItemInput>>,
+    #[serde(default)]
+    line_items: Vec<LineItemInput>,
+    #[serde(default)]
+    custom_items: Vec<CustomItemInput>,
+    #[serde(default)]
+    gift_certificates: Vec<GiftCertificateInput>,
     version: Option<u64>,
 }
 
@@ -38,10 +44,14 @@ fn parse_item_id(raw: &str) -> Result<Uuid, CartError> {
 pub fn add(ctx: &Ctx<'_>, raw_id: &str) -> Result<ApiReply, ApiError> {
     let id = parse_cart_id(ctx.state, raw_id)?;
     let body: AddItemsBody = parse_json(ctx.body)?;
-    let items = body.line_items.unwrap_or_default();
+    let lines = NewLines {
+        line_items: &body.line_items,
+        custom_items: &body.custom_items,
+        gift_certificates: &body.gift_certificates,
+    };
     let cart = ctx
         .state
-        .add_items(id, &items, body.version)
+        .add_items(id, lines, body.version)
         .map_err(|e| from_cart_error(ctx.state, e, true))?;
     Ok(ApiReply::json(201, cart_envelope(ctx, &cart, true)))
 }

@@ -61,10 +61,47 @@ pub async fn api_entry(
             Err(e) => error_response(&e, &limit),
         }
     };
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
     state
         .stats
-        .record(method, template, response.status().as_u16());
+        .record(method, template, response.status().as_u16(), user_agent);
     response
+}
+
+/// The writes whose Content-Type the spec marks required (`reference/carts.v3.yml`, the
+/// `ContentType` parameter), bodiless `redirect_urls` included.
+fn needs_json_content_type(route: Route<'_>) -> bool {
+    matches!(
+        route,
+        Route::CreateCart
+            | Route::UpdateCart(_)
+            | Route::AddItems(_)
+            | Route::UpdateItem(..)
+            | Route::RedirectUrls(_)
+    )
+}
+
+/// BigCommerce lists 415 for a missing or unsupported `Content-Type`.
+fn check_content_type(req: &HttpRequest, route: Route<'_>) -> Result<(), ApiError> {
+    if !needs_json_content_type(route) {
+        return Ok(());
+    }
+    let media_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    match media_type.as_deref() {
+        Some("application/json") => Ok(()),
+        _ => Err(ApiError::new(
+            415,
+            "The Content-Type header must be application/json.",
+        )),
+    }
 }
 
 async fn handle(
@@ -83,6 +120,7 @@ async fn handle(
         Matched::MethodNotAllowed(_) => return Err(ApiError::new(405, "Method Not Allowed")),
         Matched::NotFound => return Err(ApiError::not_found()),
     };
+    check_content_type(req, route)?;
     let body = if req.method() == actix_web::http::Method::GET {
         web::Bytes::new()
     } else {

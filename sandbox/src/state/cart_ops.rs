@@ -8,14 +8,18 @@ use uuid::Uuid;
 use super::carts::{Cart, LineItem};
 use super::catalog::Catalog;
 use super::errors::CartError;
-use super::line_items::{check_limits, check_quantity, resolve_line_item, LineItemInput};
+use super::extra_lines::{
+    resolve_custom_item, resolve_gift_certificate, CustomItem, CustomItemInput, GiftCertificate,
+    GiftCertificateInput,
+};
+use super::line_items::{check_limits, resolve_line_item, LineItemInput, OptionSelectionInput};
 use super::orders::{Order, OrderLine};
 use super::render::{cart_amount, item_name, unit_price};
 use super::AppState;
-use crate::config::{DuplicateAddPolicy, ZeroQuantityPolicy};
+use crate::config::DuplicateAddPolicy;
 use crate::webhooks::events::CartEvent;
 
-/// The only sales channel of the sandbox store.
+/// The default sales channel (BigCommerce's default when `channel_id` is left out).
 pub const CHANNEL_ID: i64 = 1;
 
 /// `POST /carts` body; unknown fields are ignored.
@@ -26,6 +30,25 @@ pub struct CreateCartInput {
     pub currency: Option<CurrencyInput>,
     pub locale: Option<String>,
     pub line_items: Option<Vec<LineItemInput>>,
+    #[serde(default)]
+    pub custom_items: Vec<CustomItemInput>,
+    #[serde(default)]
+    pub gift_certificates: Vec<GiftCertificateInput>,
+}
+
+/// The lines of `POST /carts/{id}/items` (and of a new cart).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewLines<'a> {
+    pub line_items: &'a [LineItemInput],
+    pub custom_items: &'a [CustomItemInput],
+    pub gift_certificates: &'a [GiftCertificateInput],
+}
+
+/// New lines, checked.
+struct Resolved {
+    items: Vec<LineItem>,
+    custom: Vec<CustomItem>,
+    gifts: Vec<GiftCertificate>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -40,6 +63,13 @@ pub struct UpdateItemInput {
     pub product_id: Option<i64>,
     pub variant_id: Option<i64>,
     pub list_price: Option<f64>,
+    /// For products with modifiers: the line's variant options and modifiers (the spec asks
+    /// for these instead of `variant_id`).
+    pub option_selections: Option<Vec<OptionSelectionInput>>,
+    /// Set by the hosted cart page, which changes only the quantity of a line it shows, so
+    /// the options need not be described again.
+    #[serde(skip)]
+    pub same_line: bool,
 }
 
 /// Result of changing or removing a line: the cart, or nothing when it was deleted.
@@ -49,7 +79,7 @@ pub enum ItemChange {
     CartDeleted,
 }
 
-fn unprocessable(title: String) -> CartError {
+pub(super) fn unprocessable(title: String) -> CartError {
     CartError::Unprocessable {
         title,
         errors: None,
@@ -60,7 +90,7 @@ fn missing_line_items() -> CartError {
     unprocessable("Missing line_items in request body".to_owned())
 }
 
-fn check_version(cart: &Cart, version: Option<u64>) -> Result<(), CartError> {
+pub(super) fn check_version(cart: &Cart, version: Option<u64>) -> Result<(), CartError> {
     match version {
         Some(v) if v != cart.version => Err(CartError::VersionConflict),
         _ => Ok(()),
@@ -88,25 +118,60 @@ fn merge_line(
     CartEvent::LineItemCreated { cart_id, item_id }
 }
 
-fn resolve_all(catalog: &Catalog, inputs: &[LineItemInput]) -> Result<Vec<LineItem>, CartError> {
-    if inputs.is_empty() {
+/// An add needs at least one line of some kind ("Missing line_items in request body").
+fn resolve_all(catalog: &Catalog, lines: NewLines<'_>) -> Result<Resolved, CartError> {
+    let empty = lines.line_items.is_empty()
+        && lines.custom_items.is_empty()
+        && lines.gift_certificates.is_empty();
+    if empty {
         return Err(missing_line_items());
     }
-    inputs
+    Ok(Resolved {
+        items: (lines.line_items.iter().enumerate())
+            .map(|(i, input)| resolve_line_item(catalog, input, i))
+            .collect::<Result<_, _>>()?,
+        custom: (lines.custom_items.iter().enumerate())
+            .map(|(i, input)| resolve_custom_item(input, i))
+            .collect::<Result<_, _>>()?,
+        gifts: (lines.gift_certificates.iter().enumerate())
+            .map(|(i, input)| resolve_gift_certificate(input, i))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+/// The new custom items and gift certificates go into `cart`; their `lineItem/created` events.
+fn push_extras(
+    cart: &mut Cart,
+    custom: Vec<CustomItem>,
+    gifts: Vec<GiftCertificate>,
+) -> Vec<CartEvent> {
+    let cart_id = cart.id;
+    let mut events: Vec<CartEvent> = custom
         .iter()
-        .enumerate()
-        .map(|(i, input)| resolve_line_item(catalog, input, i))
-        .collect()
+        .map(|c| CartEvent::LineItemCreated {
+            cart_id,
+            item_id: c.id,
+        })
+        .collect();
+    events.extend(gifts.iter().map(|g| CartEvent::LineItemCreated {
+        cart_id,
+        item_id: g.id,
+    }));
+    cart.custom_items.extend(custom);
+    cart.gift_certificates.extend(gifts);
+    events
 }
 
 impl AppState {
-    fn check_customer(&self, catalog: &Catalog, customer_id: i64) -> Result<(), CartError> {
-        if customer_id != 0 && catalog.customer(customer_id).is_none() {
-            return Err(unprocessable(format!(
-                "Customer with ID {customer_id} does not exist."
-            )));
+    /// The customer's e-mail, which becomes the cart's (`""` for a guest); 422 if unknown.
+    fn customer_email(&self, catalog: &Catalog, customer_id: i64) -> Result<String, CartError> {
+        if customer_id == 0 {
+            return Ok(String::new());
         }
-        Ok(())
+        catalog
+            .customer(customer_id)
+            .map(|c| c.email.clone())
+            .ok_or_else(|| unprocessable(format!("Customer with ID {customer_id} does not exist.")))
     }
 
     /// `POST /carts`.
@@ -114,7 +179,7 @@ impl AppState {
         let catalog = self.catalog();
         let customer_id = input.customer_id.unwrap_or(0);
         let channel_id = input.channel_id.unwrap_or(CHANNEL_ID);
-        if channel_id != CHANNEL_ID {
+        if !catalog.has_channel(channel_id) {
             return Err(unprocessable(format!(
                 "Channel {channel_id} does not exist."
             )));
@@ -126,26 +191,37 @@ impl AppState {
                 "The currency {currency} is not a transactional currency of this channel."
             )));
         }
-        self.check_customer(&catalog, customer_id)?;
+        let email = self.customer_email(&catalog, customer_id)?;
         let id = Uuid::new_v4();
+        let resolved = resolve_all(
+            &catalog,
+            NewLines {
+                line_items: input.line_items.as_deref().unwrap_or(&[]),
+                custom_items: &input.custom_items,
+                gift_certificates: &input.gift_certificates,
+            },
+        )?;
         let mut lines = Vec::new();
-        for item in resolve_all(&catalog, input.line_items.as_deref().unwrap_or(&[]))? {
+        for item in resolved.items {
             merge_line(&mut lines, item, self.config.behaviours.duplicate_add, id);
         }
         check_limits(&catalog, &lines)?;
         let now = self.clock.now();
-        let cart = Cart {
+        let mut cart = Cart {
             id,
             customer_id,
             channel_id,
             currency: catalog.currency.clone(),
             locale: input.locale.clone().unwrap_or_else(|| "en".to_owned()),
-            email: String::new(),
+            email,
             created: now,
             updated: now,
             version: 1,
             items: lines,
+            custom_items: Vec::new(),
+            gift_certificates: Vec::new(),
         };
+        push_extras(&mut cart, resolved.custom, resolved.gifts);
         self.carts.insert(cart.clone());
         self.fire(vec![
             CartEvent::Created { cart_id: id },
@@ -158,11 +234,15 @@ impl AppState {
     pub fn add_items(
         &self,
         id: Uuid,
-        inputs: &[LineItemInput],
+        new_lines: NewLines<'_>,
         version: Option<u64>,
     ) -> Result<Cart, CartError> {
         let catalog = self.catalog();
-        let new_items = resolve_all(&catalog, inputs)?;
+        let Resolved {
+            items: new_items,
+            custom,
+            gifts,
+        } = resolve_all(&catalog, new_lines)?;
         let policy = self.config.behaviours.duplicate_add;
         let now = self.clock.now();
         let (cart, line_events) = self
@@ -170,12 +250,13 @@ impl AppState {
             .update(&id, now, |cart| {
                 check_version(cart, version)?;
                 let mut lines = cart.items.clone();
-                let events: Vec<CartEvent> = new_items
+                let mut events: Vec<CartEvent> = new_items
                     .into_iter()
                     .map(|item| merge_line(&mut lines, item, policy, id))
                     .collect();
                 check_limits(&catalog, &lines)?;
                 cart.items = lines;
+                events.extend(push_extras(cart, custom, gifts));
                 cart.touch(now);
                 Ok(((cart.clone(), events), false))
             })
@@ -186,101 +267,6 @@ impl AppState {
         Ok(cart)
     }
 
-    /// `PUT /carts/{id}/items/{item_id}`: only the quantity (and a price override) change.
-    pub fn update_item(
-        &self,
-        id: Uuid,
-        item_id: Uuid,
-        input: &UpdateItemInput,
-        version: Option<u64>,
-    ) -> Result<ItemChange, CartError> {
-        let quantity = input
-            .quantity
-            .ok_or_else(|| missing("line_item.quantity"))?;
-        let product_id = input
-            .product_id
-            .ok_or_else(|| missing("line_item.product_id"))?;
-        if quantity == 0 && self.config.behaviours.zero_quantity == ZeroQuantityPolicy::Remove {
-            return self.remove_item(id, item_id, version);
-        }
-        let quantity = check_quantity(quantity)?;
-        let catalog = self.catalog();
-        let now = self.clock.now();
-        let cart = self
-            .carts
-            .update(&id, now, |cart| {
-                check_version(cart, version)?;
-                let mut lines = cart.items.clone();
-                let line = lines
-                    .iter_mut()
-                    .find(|l| l.id == item_id)
-                    .ok_or(CartError::ItemNotFound)?;
-                if line.product_id != product_id
-                    || input.variant_id.is_some_and(|v| v != line.variant_id)
-                {
-                    return Err(unprocessable(
-                        "The product or variant of a line item cannot be changed; \
-                         delete the item and add it again."
-                            .to_owned(),
-                    ));
-                }
-                line.quantity = quantity;
-                if let Some(price) = input.list_price.filter(|p| p.is_finite() && *p >= 0.0) {
-                    line.list_price_override = Some(price);
-                }
-                check_limits(&catalog, &lines)?;
-                cart.items = lines;
-                cart.touch(now);
-                Ok((cart.clone(), false))
-            })
-            .ok_or(CartError::CartNotFound)??;
-        self.fire(vec![
-            CartEvent::Updated { cart_id: id },
-            CartEvent::LineItemUpdated {
-                cart_id: id,
-                item_id,
-            },
-        ]);
-        Ok(ItemChange::Cart(Box::new(cart)))
-    }
-
-    /// `DELETE /carts/{id}/items/{item_id}`; removing the last item deletes the cart.
-    pub fn remove_item(
-        &self,
-        id: Uuid,
-        item_id: Uuid,
-        version: Option<u64>,
-    ) -> Result<ItemChange, CartError> {
-        let now = self.clock.now();
-        let change = self
-            .carts
-            .update(&id, now, |cart| {
-                check_version(cart, version)?;
-                let index = cart
-                    .items
-                    .iter()
-                    .position(|l| l.id == item_id)
-                    .ok_or(CartError::ItemNotFound)?;
-                cart.items.remove(index);
-                if cart.items.is_empty() {
-                    return Ok((ItemChange::CartDeleted, true));
-                }
-                cart.touch(now);
-                Ok((ItemChange::Cart(Box::new(cart.clone())), false))
-            })
-            .ok_or(CartError::CartNotFound)??;
-        let line_deleted = CartEvent::LineItemDeleted {
-            cart_id: id,
-            item_id,
-        };
-        let mut events = vec![CartEvent::Updated { cart_id: id }, line_deleted];
-        if matches!(change, ItemChange::CartDeleted) {
-            events.push(CartEvent::Deleted { cart_id: id });
-        }
-        self.fire(events);
-        Ok(change)
-    }
-
     /// `PUT /carts/{id}`: sets the customer.
     pub fn update_cart(
         &self,
@@ -289,13 +275,22 @@ impl AppState {
         version: Option<u64>,
     ) -> Result<Cart, CartError> {
         let customer_id = customer_id.ok_or_else(|| missing("customer_id"))?;
-        self.check_customer(&self.catalog(), customer_id)?;
+        let email = self.customer_email(&self.catalog(), customer_id)?;
+        let refuse = self.config.behaviours.refuse_customer_change;
         let now = self.clock.now();
         let cart = self
             .carts
             .update(&id, now, |cart| {
                 check_version(cart, version)?;
+                // BigCommerce's guide: a customer change invalidates what depends on the
+                // customer and can answer this 422 (reference §1.4); nothing changes then.
+                if refuse && cart.customer_id != customer_id {
+                    return Err(unprocessable(
+                        "A shipping address for this order is incomplete".to_owned(),
+                    ));
+                }
                 cart.customer_id = customer_id;
+                cart.email = email;
                 cart.touch(now);
                 Ok((cart.clone(), false))
             })
@@ -368,7 +363,7 @@ impl AppState {
     }
 }
 
-fn missing(field: &str) -> CartError {
+pub(super) fn missing(field: &str) -> CartError {
     let mut errors = std::collections::BTreeMap::new();
     errors.insert(field.to_owned(), "error.path.missing".to_owned());
     CartError::Unprocessable {

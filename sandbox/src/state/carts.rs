@@ -8,6 +8,8 @@ use parking_lot::Mutex;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::extra_lines::{CustomItem, GiftCertificate};
+
 const SHARDS: usize = 16;
 
 /// One option shown on a line item (`options[]` in BigCommerce's response).
@@ -54,11 +56,44 @@ pub struct Cart {
     pub updated: OffsetDateTime,
     pub version: u64,
     pub items: Vec<LineItem>,
+    pub custom_items: Vec<CustomItem>,
+    pub gift_certificates: Vec<GiftCertificate>,
 }
 
 impl Cart {
     pub fn item_count(&self) -> u64 {
-        self.items.iter().map(|i| u64::from(i.quantity)).sum()
+        let products: u64 = self.items.iter().map(|i| u64::from(i.quantity)).sum();
+        let custom: u64 = self
+            .custom_items
+            .iter()
+            .map(|i| u64::from(i.quantity))
+            .sum();
+        let gifts: u64 = self
+            .gift_certificates
+            .iter()
+            .map(|g| u64::from(g.quantity))
+            .sum();
+        products + custom + gifts
+    }
+
+    /// Lines of every kind.
+    pub fn line_count(&self) -> usize {
+        self.items.len() + self.custom_items.len() + self.gift_certificates.len()
+    }
+
+    /// What the custom items and gift certificates add to the total.
+    pub fn extras_amount(&self) -> f64 {
+        let custom: f64 = self
+            .custom_items
+            .iter()
+            .map(|i| i.list_price * f64::from(i.quantity))
+            .sum();
+        let gifts: f64 = self
+            .gift_certificates
+            .iter()
+            .map(|g| g.amount * f64::from(g.quantity))
+            .sum();
+        custom + gifts
     }
 
     /// Records a successful change: BigCommerce bumps `version` once per change.

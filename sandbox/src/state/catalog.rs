@@ -2,15 +2,19 @@
 
 use std::collections::BTreeMap;
 
-use crate::seed::{CustomerSeed, ModifierSeed, OptionSeed, ProductSeed, Seed, VariantSeed};
+use crate::seed::{
+    BannerSeed, CustomerSeed, ModifierSeed, OptionSeed, ProductSeed, Seed, VariantSeed,
+};
 
 /// Products and customers of the store; replaced as a whole on reset.
 #[derive(Debug)]
 pub struct Catalog {
     pub store_name: String,
     pub currency: String,
+    pub channels: Vec<i64>,
     products: BTreeMap<i64, ProductSeed>,
     customers: Vec<CustomerSeed>,
+    banners: Vec<BannerSeed>,
 }
 
 impl Catalog {
@@ -19,8 +23,10 @@ impl Catalog {
         Self {
             store_name: seed.store.name,
             currency: seed.store.currency,
+            channels: seed.store.channels,
             products: seed.products.into_iter().map(|p| (p.id, p)).collect(),
             customers: seed.customers,
+            banners: seed.banners,
         }
     }
 
@@ -42,6 +48,14 @@ impl Catalog {
         self.customers
             .iter()
             .find(|c| c.email.eq_ignore_ascii_case(email.trim()))
+    }
+
+    pub fn banners(&self) -> &[BannerSeed] {
+        &self.banners
+    }
+
+    pub fn has_channel(&self, channel_id: i64) -> bool {
+        self.channels.contains(&channel_id)
     }
 
     pub fn customers(&self) -> &[CustomerSeed] {

@@ -14,6 +14,10 @@ pub enum CartError {
     /// A bad request that BigCommerce answers with 400 (e.g. a non-transactional currency).
     #[error("{0}")]
     BadRequest(String),
+    /// A product's minimum or maximum per order: 409 in BigCommerce's troubleshooting guide,
+    /// 422 in a captured answer; the status is `behaviours.purchase_limit_status`.
+    #[error("{0}")]
+    PurchaseLimit(String),
     /// BigCommerce's 422 with its title and optional per-field errors.
     #[error("{title}")]
     Unprocessable {

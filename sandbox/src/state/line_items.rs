@@ -1,5 +1,5 @@
 //! Turning a requested line item into a catalog-backed one, with BigCommerce's checks:
-//! product, variant, options, text modifiers, purchasability, stock and purchase limits.
+//! product, variant, options, modifiers, purchasability, stock and purchase limits.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::carts::{LineItem, SelectedOption};
 use super::catalog::{Catalog, ProductExt};
 use super::errors::CartError;
+use super::modifiers::{resolve_modifiers, MissingRequired};
 use crate::seed::{Availability, InventoryTracking, ProductSeed};
 
 /// Largest stock/quantity BigCommerce stores (a signed 32-bit int).
@@ -70,7 +71,11 @@ pub fn resolve_line_item(
         return Err(not_purchasable(product));
     }
     let (variant_id, mut options) = resolve_variant(product, input)?;
-    options.extend(resolve_modifiers(product, &input.option_selections)?);
+    options.extend(resolve_modifiers(
+        product,
+        &input.option_selections,
+        MissingRequired::OnAdd,
+    )?);
     Ok(LineItem {
         id: Uuid::new_v4(),
         product_id,
@@ -103,7 +108,7 @@ fn not_purchasable(product: &ProductSeed) -> CartError {
 
 /// The variant: given by id, picked by option value ids, or the base variant of a product
 /// without options. Returns the variant's option values as display options.
-fn resolve_variant(
+pub fn resolve_variant(
     product: &ProductSeed,
     input: &LineItemInput,
 ) -> Result<(i64, Vec<SelectedOption>), CartError> {
@@ -153,44 +158,6 @@ fn resolve_variant(
     Ok((variant.id, options))
 }
 
-/// Text modifiers: a required one that is absent is "Missing line_items in request body"
-/// (as BigCommerce's guide lists it); empty or badly sized text asks for some text.
-fn resolve_modifiers(
-    product: &ProductSeed,
-    selections: &[OptionSelectionInput],
-) -> Result<Vec<SelectedOption>, CartError> {
-    let mut chosen = Vec::new();
-    for modifier in &product.modifiers {
-        let selection = selections.iter().find(|s| s.option_id == Some(modifier.id));
-        let Some(selection) = selection else {
-            if modifier.required {
-                return Err(unprocessable(
-                    "Missing line_items in request body".to_owned(),
-                ));
-            }
-            continue;
-        };
-        let text = selection.option_value.as_str().map(str::trim).unwrap_or("");
-        let length = text.chars().count();
-        let too_short = length < modifier.min_length.max(usize::from(modifier.required));
-        if too_short || length > modifier.max_length || selection.option_value.is_number() {
-            return Err(unprocessable(format!(
-                "Please create some text for the {} option",
-                modifier.display_name
-            )));
-        }
-        if !text.is_empty() {
-            chosen.push(SelectedOption {
-                name: modifier.display_name.clone(),
-                name_id: modifier.id,
-                value: text.to_owned(),
-                value_id: None,
-            });
-        }
-    }
-    Ok(chosen)
-}
-
 /// Checks purchase limits and stock for the items as they would be after a change.
 pub fn check_limits(catalog: &Catalog, items: &[LineItem]) -> Result<(), CartError> {
     let mut per_product: BTreeMap<i64, u64> = BTreeMap::new();
@@ -205,14 +172,14 @@ pub fn check_limits(catalog: &Catalog, items: &[LineItem]) -> Result<(), CartErr
         };
         let max = u64::from(product.order_quantity_maximum);
         if max > 0 && *total > max {
-            return Err(unprocessable(format!(
+            return Err(CartError::PurchaseLimit(format!(
                 "You can only purchase a maximum of {max} of the {} per order.",
                 product.name
             )));
         }
         let min = u64::from(product.order_quantity_minimum);
         if min > 1 && *total < min {
-            return Err(unprocessable(format!(
+            return Err(CartError::PurchaseLimit(format!(
                 "You must purchase a minimum of {min} of the {} per order.",
                 product.name
             )));

@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 
 use super::carts::{Cart, LineItem};
 use super::catalog::{Catalog, ProductExt};
+use super::extra_lines::{render_custom_item, render_gift_certificate};
 use crate::clock::format_cart_time;
 use crate::seed::{ProductSeed, ProductType};
 
@@ -41,12 +42,12 @@ pub fn item_name(catalog: &Catalog, item: &LineItem) -> String {
 
 /// The cart total (`cart_amount`).
 pub fn cart_amount(catalog: &Catalog, cart: &Cart) -> f64 {
-    money(
-        cart.items
-            .iter()
-            .map(|i| unit_price(catalog, i) * f64::from(i.quantity))
-            .sum(),
-    )
+    let products: f64 = cart
+        .items
+        .iter()
+        .map(|i| unit_price(catalog, i) * f64::from(i.quantity))
+        .sum();
+    money(products + cart.extras_amount())
 }
 
 /// Image URL of a product: the seed's, or the sandbox's own SVG placeholder.
@@ -144,6 +145,7 @@ pub struct Includes {
     pub physical_options: bool,
     pub digital_options: bool,
     pub redirect_urls: bool,
+    pub promotions: bool,
 }
 
 impl Includes {
@@ -155,6 +157,7 @@ impl Includes {
                 "line_items.physical_items.options" => inc.physical_options = true,
                 "line_items.digital_items.options" => inc.digital_options = true,
                 "redirect_urls" => inc.redirect_urls = true,
+                "promotions.banners" => inc.promotions = true,
                 _ => {}
             }
         }
@@ -185,7 +188,7 @@ pub fn render_cart(catalog: &Catalog, cart: &Cart, public_url: &str, inc: Includ
         }
     }
     let amount = cart_amount(catalog, cart);
-    json!({
+    let mut v = json!({
         "id": cart.id,
         "customer_id": cart.customer_id,
         "channel_id": cart.channel_id,
@@ -201,12 +204,23 @@ pub fn render_cart(catalog: &Catalog, cart: &Cart, public_url: &str, inc: Includ
         "line_items": {
             "physical_items": physical,
             "digital_items": digital,
-            "gift_certificates": [],
-            "custom_items": [],
+            "gift_certificates": cart.gift_certificates.iter().map(render_gift_certificate).collect::<Vec<_>>(),
+            "custom_items": cart.custom_items.iter().map(render_custom_item).collect::<Vec<_>>(),
         },
         "created_time": format_cart_time(cart.created),
         "updated_time": format_cart_time(cart.updated),
         "locale": cart.locale,
         "version": cart.version,
-    })
+    });
+    if inc.promotions {
+        // The carts spec types `banners` as one object but describes a list; a list is what
+        // the Checkouts spec and its example show, so the sandbox sends a list.
+        let banners: Vec<Value> = catalog
+            .banners()
+            .iter()
+            .map(|b| json!({"id": b.id, "type": b.kind, "page": b.page, "text": b.text}))
+            .collect();
+        v["promotions"] = json!({"banners": banners});
+    }
+    v
 }

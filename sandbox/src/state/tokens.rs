@@ -18,10 +18,11 @@ pub enum RedirectKind {
     EmbeddedCheckout,
 }
 
+/// One call's token: BigCommerce's documented answers put the same token in all three URLs,
+/// so opening any of them spends the set (reference §1.1).
 #[derive(Debug, Clone)]
 struct RedirectToken {
     cart_id: Uuid,
-    kind: RedirectKind,
     expires_at: i64,
     used: bool,
 }
@@ -35,7 +36,7 @@ pub enum RedirectTokenError {
     AlreadyUsed,
     #[error("this link has expired")]
     Expired,
-    #[error("this link does not belong to this cart or page")]
+    #[error("this link does not belong to this cart")]
     Mismatch,
 }
 
@@ -63,14 +64,13 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    /// A new 64-hex-char single-use token for a redirect URL.
-    pub fn issue_redirect(&self, cart_id: Uuid, kind: RedirectKind, now: i64) -> String {
+    /// A new 64-hex-char single-use token for one set of redirect URLs.
+    pub fn issue_redirect(&self, cart_id: Uuid, now: i64) -> String {
         let token = random_hex(32);
         self.redirect.lock().insert(
             token.clone(),
             RedirectToken {
                 cart_id,
-                kind,
                 expires_at: now + REDIRECT_TOKEN_TTL_SECS,
                 used: false,
             },
@@ -78,17 +78,17 @@ impl Tokens {
         token
     }
 
-    /// Uses a redirect token once; a second use is refused.
+    /// Uses a redirect token once, whichever of its URLs is opened; a second use of any of
+    /// them is refused.
     pub fn consume_redirect(
         &self,
         token: &str,
         cart_id: Uuid,
-        kind: RedirectKind,
         now: i64,
     ) -> Result<(), RedirectTokenError> {
         let mut map = self.redirect.lock();
         let entry = map.get_mut(token).ok_or(RedirectTokenError::Unknown)?;
-        if entry.cart_id != cart_id || entry.kind != kind {
+        if entry.cart_id != cart_id {
             return Err(RedirectTokenError::Mismatch);
         }
         if entry.used {

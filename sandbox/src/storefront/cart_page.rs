@@ -59,7 +59,7 @@ pub async fn cart_php(
     };
     if let Err(e) = state
         .tokens
-        .consume_redirect(token, cart_id, kind, state.clock.unix())
+        .consume_redirect(token, cart_id, state.clock.unix())
     {
         use crate::state::tokens::RedirectTokenError as E;
         let status = match e {
@@ -200,6 +200,7 @@ pub async fn update_item(
         let input = UpdateItemInput {
             quantity: Some(quantity),
             product_id,
+            same_line: true,
             ..UpdateItemInput::default()
         };
         state

@@ -95,7 +95,7 @@ async fn each_failed_check_is_named() {
         "unknown customer",
     ));
     cases.push((
-        with("channel_id", json!(2)),
+        with("channel_id", json!(3)),
         "sandbox-client-secret",
         "unknown channel",
     ));

@@ -5,6 +5,7 @@ mod carts;
 mod catalog_customers;
 mod control;
 mod errors;
+mod fidelity;
 mod helpers;
 mod hooks;
 mod login;

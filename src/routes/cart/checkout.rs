@@ -1,20 +1,37 @@
-//! Handing the shopper to hosted checkout.
+//! Handing the shopper to BigCommerce's hosted checkout (or embedded checkout, or hosted cart).
 
-use actix_web::web::Data;
+use actix_web::web::{Data, Query};
 use actix_web::HttpResponse;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
 use super::dto::CheckoutResponse;
 use super::mutation::Mutation;
-use crate::cart::{CartError, CartService};
+use crate::cart::{CartError, CartService, HandOffTarget};
 use crate::errors::Problem;
 use crate::idempotency::Answer;
 
-/// Fresh hand-off URLs for BigCommerce's hosted checkout (single-use: ask every time).
+/// `?target=`: which hosted page the one URL opens.
+#[derive(Debug, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutQuery {
+    /// `checkout` (the default), `embedded_checkout` or `cart`.
+    #[serde(default)]
+    #[param(inline)]
+    pub target: HandOffTarget,
+}
+
+/// A fresh single-use URL to one of BigCommerce's hosted pages. The URLs BigCommerce mints
+/// together share one token, so only the one asked for is handed out: ask every time.
 #[utoipa::path(
     post, path = "/api/cart/checkout", tag = "cart",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(
+        CheckoutQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe"),
+    ),
     responses(
         (status = 200, description = "Where to send the shopper", body = CheckoutResponse),
+        (status = 400, description = "An unknown target (bad_request)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No cart to check out (cart_empty), or a request with this Idempotency-Key is still in flight (idempotency_key_in_flight)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid Idempotency-Key (invalid_input), or the key was used for another request (idempotency_key_reused)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many changes from this session or address (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
@@ -25,16 +42,14 @@ use crate::idempotency::Answer;
 )]
 pub async fn checkout(
     mutation: Mutation,
+    query: Query<CheckoutQuery>,
     carts: Data<CartService>,
 ) -> Result<HttpResponse, CartError> {
+    let target = query.target;
     mutation
-        .run(&(), |session, cx| async move {
-            let urls = carts.checkout(&session, cx).await?;
-            Ok(Answer::ok(CheckoutResponse {
-                checkout_url: urls.checkout_url,
-                embedded_checkout_url: urls.embedded_checkout_url,
-                cart_url: urls.cart_url,
-            }))
+        .run(&*query, |session, cx| async move {
+            let hand_off = carts.checkout(&session, target, cx).await?;
+            Ok(Answer::ok(CheckoutResponse::from(hand_off)))
         })
         .await
 }

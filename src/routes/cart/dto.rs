@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::cart::{CartWarning, RecoveryMode};
+use crate::cart::{CartWarning, HandOff, HandOffTarget, RecoveryMode};
 use crate::domain::{
     Cart, InvalidInput, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity, VariantId,
 };
@@ -79,13 +79,36 @@ pub struct CartResponse {
     pub cart: Option<Cart>,
 }
 
-/// Where to send the shopper for BigCommerce's hosted pages. Single-use: ask again for
+/// Where to send the shopper for one of BigCommerce's hosted pages. Single-use: ask again for
 /// every hand-off.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CheckoutResponse {
-    pub checkout_url: String,
-    pub embedded_checkout_url: String,
-    pub cart_url: String,
+    pub target: HandOffTarget,
+    /// The URL to open (once).
+    pub url: String,
+    /// The same URL under its earlier name, for `target=checkout` only (deprecated: use `url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout_url: Option<String>,
+    /// The same URL under its earlier name, for `target=embedded_checkout` only (deprecated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedded_checkout_url: Option<String>,
+    /// The same URL under its earlier name, for `target=cart` only (deprecated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cart_url: Option<String>,
+}
+
+impl From<HandOff> for CheckoutResponse {
+    fn from(hand_off: HandOff) -> Self {
+        let named =
+            |target: HandOffTarget| (hand_off.target == target).then(|| hand_off.url.clone());
+        CheckoutResponse {
+            target: hand_off.target,
+            checkout_url: named(HandOffTarget::Checkout),
+            embedded_checkout_url: named(HandOffTarget::EmbeddedCheckout),
+            cart_url: named(HandOffTarget::Cart),
+            url: hand_off.url,
+        }
+    }
 }
 
 impl AddItemsRequest {

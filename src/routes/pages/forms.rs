@@ -9,7 +9,7 @@ use sqlx::PgPool;
 
 use super::super::cart::correlation_id;
 use super::{back_to_cart, flash_for, see_other};
-use crate::cart::CartService;
+use crate::cart::{CartService, HandOffTarget};
 use crate::domain::{
     LineItemId, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity, VariantId,
 };
@@ -238,8 +238,12 @@ pub async fn checkout(
     if let Some(refused) = refusal(&request, &session, &form.csrf_token, &limiter) {
         return refused;
     }
-    match carts.checkout(&session, correlation_id(&request)).await {
-        Ok(urls) => see_other(&urls.checkout_url),
+    let target = HandOffTarget::Checkout;
+    match carts
+        .checkout(&session, target, correlation_id(&request))
+        .await
+    {
+        Ok(hand_off) => see_other(&hand_off.url),
         Err(error) => back_to_cart(&pool, &session, flash_for(&error)).await,
     }
 }
