@@ -76,7 +76,7 @@ pub async fn run(command: Command, settings: &Settings) -> i32 {
 
 async fn execute(command: Command, settings: &Settings) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::new()?);
-    let client = BigCommerceClient::new(&settings.bigcommerce, metrics)?;
+    let client = BigCommerceClient::new(&settings.bigcommerce, &settings.quota, metrics)?;
     let webhooks = &settings.webhooks;
     match command {
         Command::Serve => anyhow::bail!("`serve` is not a one-shot command"),

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::client::{Call, CorrelationId};
 use super::wire::{wire_line_items, Envelope, WireCart};
-use super::{BigCommerceClient, BigCommerceError};
+use super::{BigCommerceClient, BigCommerceError, Priority};
 use crate::domain::{
     Cart, CartId, CustomerId, LineItemId, NewLineItem, ProductId, Quantity, VariantId,
 };
@@ -78,6 +78,17 @@ impl BigCommerceClient {
         cart: CartId,
         cx: CorrelationId,
     ) -> Result<Option<StoreCart>, BigCommerceError> {
+        self.get_cart_as(cart, Priority::Change, cx).await
+    }
+
+    /// `GET /carts/{id}` in a given priority class: a revalidation of a snapshot we could
+    /// serve instead is a `Refresh`, and is shed first.
+    pub async fn get_cart_as(
+        &self,
+        cart: CartId,
+        priority: Priority,
+        cx: CorrelationId,
+    ) -> Result<Option<StoreCart>, BigCommerceError> {
         let call = Call {
             method: Method::GET,
             path: format!("v3/carts/{cart}"),
@@ -86,7 +97,11 @@ impl BigCommerceClient {
             body: None,
             idempotent: true,
         };
-        match self.cart_answer(call, cx).await {
+        let answer = self.send_as(call, priority, cx).await.and_then(|answer| {
+            let envelope: Envelope<WireCart> = answer.json()?;
+            envelope.data.try_into()
+        });
+        match answer {
             Ok(cart) => Ok(Some(cart)),
             Err(BigCommerceError::NotFound) => Ok(None),
             Err(error) => Err(error),

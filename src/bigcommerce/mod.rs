@@ -2,6 +2,7 @@
 //! authentication, timeouts, rate limits and retries.
 
 mod abandoned_carts;
+mod budget;
 mod carts;
 mod catalog;
 mod client;
@@ -10,6 +11,7 @@ mod error;
 mod hooks;
 mod wire;
 
+pub use budget::{Priority, QuotaView};
 pub use carts::{NewCart, RedirectUrls, StoreCart};
 pub use catalog::CatalogProduct;
 pub use client::{BigCommerceClient, CorrelationId};

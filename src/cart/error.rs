@@ -94,6 +94,9 @@ fn upstream_problem(error: &BigCommerceError) -> Problem {
             Problem::from_code(ErrorCode::UpstreamRateLimited)
                 .with_retry_after(seconds(*retry_after))
         }
+        BigCommerceError::Busy { retry_after, .. } => {
+            Problem::from_code(ErrorCode::UpstreamBusy).with_retry_after(seconds(*retry_after))
+        }
         BigCommerceError::Timeout => Problem::from_code(ErrorCode::UpstreamTimeout),
         BigCommerceError::NotFound
         | BigCommerceError::Conflict

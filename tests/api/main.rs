@@ -15,6 +15,7 @@ mod configuration;
 mod health_check;
 mod helpers;
 mod pages;
+mod quota;
 mod reliability;
 mod session_cache;
 mod sessions;

@@ -23,7 +23,9 @@ impl TestApp {
     /// Registers the service's hooks with the sandbox, as `checkout-bff webhooks register`.
     async fn register_webhooks(&self) -> Vec<Registration> {
         let metrics = Arc::new(Metrics::new().expect("metrics"));
-        let client = BigCommerceClient::new(&self.settings.bigcommerce, metrics).expect("client");
+        let client =
+            BigCommerceClient::new(&self.settings.bigcommerce, &self.settings.quota, metrics)
+                .expect("client");
         register_hooks(&client, &self.settings.webhooks, &self.webhook_url())
             .await
             .expect("register hooks")

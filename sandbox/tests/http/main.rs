@@ -8,5 +8,6 @@ mod errors;
 mod helpers;
 mod hooks;
 mod login;
+mod quota_and_callbacks;
 mod storefront;
 mod webhooks;
