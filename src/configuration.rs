@@ -178,6 +178,9 @@ pub struct WebhookSettings {
     pub secret_header: String,
     /// Route that receives the callbacks, e.g. `/webhooks/bigcommerce`.
     pub path: String,
+    /// Register `store/cart/couponApplied` too (a coupon applied on BigCommerce's pages).
+    #[serde(default)]
+    pub coupons_in_use: bool,
 }
 
 /// A configuration that cannot be used; the message names the offending key.

@@ -1,5 +1,6 @@
 //! The cart service: the rules of session-bound BigCommerce carts.
 
+mod echoes;
 mod error;
 mod lines;
 mod service;
@@ -10,5 +11,6 @@ mod sweep;
 pub use error::{rejection_code, CartError};
 pub use service::CartService;
 pub use sign_in::{SignInCartOutcome, SignedInCart};
-pub(crate) use store::{forget_cart, mark_snapshot_stale};
+pub(crate) use store::{forget_cart, note_reported_change};
+pub use store::{EchoKind, ReportedChange, OWN_CHANGE_WINDOW};
 pub use sweep::sweep_orphan_snapshots;

@@ -19,7 +19,7 @@ use super::store::{self, CartClaim};
 use super::CartError;
 use crate::accounts::CustomerLogin;
 use crate::bigcommerce::{
-    BigCommerceClient, BigCommerceError, CorrelationId, NewCart, Priority, RedirectUrls,
+    BigCommerceClient, BigCommerceError, CorrelationId, Echoes, NewCart, Priority, RedirectUrls,
 };
 use crate::configuration::{BigCommerceSettings, CartSettings};
 use crate::domain::{Cart, CartId, CustomerId, NewLineItem, RecoveryToken};
@@ -165,7 +165,9 @@ impl CartService {
                     Joined::Existing(cart) => cart,
                 },
             };
-            match self.bigcommerce.add_line_items(target, items, cx).await {
+            let change = self.bigcommerce.add_line_items(target, items, cx);
+            let echoes = Echoes::of_change(items.len());
+            match self.expecting_echoes(target, echoes, change).await {
                 Ok(cart) => {
                     store::save_snapshot(&self.pool, &cart).await?;
                     return Ok(cart.cart);

@@ -20,3 +20,4 @@ mod reliability;
 mod session_cache;
 mod sessions;
 mod webhooks;
+mod webhooks_fidelity;
