@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::bigcommerce::{BigCommerceClient, CorrelationId, Hook};
 use crate::configuration::Settings;
 use crate::metrics::Metrics;
-use crate::webhooks::{register_hooks, Registration};
+use crate::webhooks::register_hooks;
 
 /// How to call the binary, shown on a usage error.
 pub const USAGE: &str = "usage:
@@ -76,7 +76,7 @@ pub async fn run(command: Command, settings: &Settings) -> i32 {
 
 async fn execute(command: Command, settings: &Settings) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::new()?);
-    let client = BigCommerceClient::new(&settings.bigcommerce, metrics)?;
+    let client = BigCommerceClient::new(&settings.bigcommerce, &settings.quota, metrics)?;
     let webhooks = &settings.webhooks;
     match command {
         Command::Serve => anyhow::bail!("`serve` is not a one-shot command"),
@@ -93,10 +93,7 @@ async fn execute(command: Command, settings: &Settings) -> anyhow::Result<()> {
                 .context("registering the hooks failed")?;
             let rows: Vec<(&str, &Hook)> = registrations
                 .iter()
-                .map(|registration| match registration {
-                    Registration::Created(hook) => ("created", hook),
-                    Registration::Existing(hook) => ("exists", hook),
-                })
+                .map(|registration| (registration.describe(), registration.hook()))
                 .collect();
             print_table(&rows);
         }
@@ -127,13 +124,19 @@ fn print_table(rows: &[(&str, &Hook)]) {
         .max()
         .unwrap_or(0)
         .max("SCOPE".len());
+    let result_width = rows
+        .iter()
+        .map(|(result, _)| result.len())
+        .max()
+        .unwrap_or(0)
+        .max("RESULT".len());
     println!(
-        "{:<8} {:<8} {:<scope_width$} {:<6} {:<7} DESTINATION",
+        "{:<result_width$} {:<8} {:<scope_width$} {:<6} {:<7} DESTINATION",
         "RESULT", "ID", "SCOPE", "ACTIVE", "SECRET"
     );
     for (result, hook) in rows {
         println!(
-            "{:<8} {:<8} {:<scope_width$} {:<6} {:<7} {}",
+            "{:<result_width$} {:<8} {:<scope_width$} {:<6} {:<7} {}",
             result,
             hook.id,
             hook.scope,

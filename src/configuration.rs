@@ -29,6 +29,27 @@ pub struct Settings {
     pub cart: CartSettings,
     pub rate_limits: RateLimitSettings,
     pub webhooks: WebhookSettings,
+    pub quota: QuotaSettings,
+}
+
+/// How the store's API quota is shared out (see `bigcommerce::budget`). Percentages are of
+/// the store's quota per window, as BigCommerce's headers report it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct QuotaSettings {
+    /// Requests per window assumed until BigCommerce's first answer says otherwise.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub assumed_requests_per_window: u32,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub assumed_window_ms: u64,
+    /// Never spent: left for the merchant's other integrations.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub reserve_percent: u8,
+    /// Above the reserve, only checkout hand-offs may spend this much.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub checkout_percent: u8,
+    /// Above that, cart changes may spend this much but refreshes may not.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub change_percent: u8,
 }
 
 /// The cart rules that are a matter of policy.
@@ -36,8 +57,6 @@ pub struct Settings {
 pub struct CartSettings {
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub snapshot_ttl_seconds: u64,
-    #[serde(deserialize_with = "deserialize_number_from_string")]
-    pub low_quota_threshold: u64,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub max_quantity: u32,
     #[serde(deserialize_with = "deserialize_number_from_string")]
@@ -163,6 +182,9 @@ pub struct WebhookSettings {
     pub secret_header: String,
     /// Route that receives the callbacks, e.g. `/webhooks/bigcommerce`.
     pub path: String,
+    /// Register `store/cart/couponApplied` too (a coupon applied on BigCommerce's pages).
+    #[serde(default)]
+    pub coupons_in_use: bool,
 }
 
 /// A configuration that cannot be used; the message names the offending key.
@@ -327,6 +349,22 @@ impl Settings {
             || self.rate_limits.mutations_per_minute_per_ip == 0
         {
             return Err(invalid("rate_limits", "limits must be positive"));
+        }
+        let quota = &self.quota;
+        if quota.assumed_requests_per_window == 0 || quota.assumed_window_ms == 0 {
+            return Err(invalid(
+                "quota.assumed_requests_per_window",
+                "must be positive",
+            ));
+        }
+        let shares = u32::from(quota.reserve_percent)
+            + u32::from(quota.checkout_percent)
+            + u32::from(quota.change_percent);
+        if shares >= 100 {
+            return Err(invalid(
+                "quota.reserve_percent",
+                "reserve, checkout and change percentages must add up to less than 100",
+            ));
         }
         if self.webhooks.secret.expose_secret().is_empty() {
             return Err(invalid("webhooks.secret", "is required"));

@@ -47,6 +47,7 @@ pub enum ErrorCode {
     UpstreamRejected,
     CartBusy,
     UpstreamRateLimited,
+    UpstreamBusy,
     UpstreamUnavailable,
     UpstreamTimeout,
     DatabaseUnavailable,
@@ -81,6 +82,7 @@ impl ErrorCode {
         ErrorCode::UpstreamRejected,
         ErrorCode::CartBusy,
         ErrorCode::UpstreamRateLimited,
+        ErrorCode::UpstreamBusy,
         ErrorCode::UpstreamUnavailable,
         ErrorCode::UpstreamTimeout,
         ErrorCode::DatabaseUnavailable,
@@ -114,6 +116,7 @@ impl ErrorCode {
             ErrorCode::UpstreamRejected => "upstream_rejected",
             ErrorCode::CartBusy => "cart_busy",
             ErrorCode::UpstreamRateLimited => "upstream_rate_limited",
+            ErrorCode::UpstreamBusy => "upstream_busy",
             ErrorCode::UpstreamUnavailable => "upstream_unavailable",
             ErrorCode::UpstreamTimeout => "upstream_timeout",
             ErrorCode::DatabaseUnavailable => "database_unavailable",
@@ -157,6 +160,9 @@ impl ErrorCode {
             ErrorCode::UpstreamRejected => "The store refused the change.",
             ErrorCode::CartBusy => "The cart is being created by another request; try again.",
             ErrorCode::UpstreamRateLimited => "The store is busy; try again shortly.",
+            ErrorCode::UpstreamBusy => {
+                "The store's API budget is spent for now; try again shortly."
+            }
             ErrorCode::UpstreamUnavailable => "The store is unavailable right now.",
             ErrorCode::UpstreamTimeout => "The store did not answer in time.",
             ErrorCode::DatabaseUnavailable => "The service is temporarily unavailable.",
@@ -190,6 +196,7 @@ impl ErrorCode {
             ErrorCode::UpstreamRejected => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::CartBusy => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::UpstreamRateLimited => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::UpstreamBusy => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::UpstreamUnavailable => StatusCode::BAD_GATEWAY,
             ErrorCode::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,

@@ -16,7 +16,7 @@ pub struct Metrics {
     pub bigcommerce_duration: HistogramVec,
     /// 429 answers from BigCommerce.
     pub bigcommerce_rate_limited: IntCounter,
-    /// The last `X-Rate-Limit-Requests-Left` BigCommerce sent.
+    /// Requests left in the store's window: BigCommerce's last count less our calls since.
     pub bigcommerce_requests_left: IntGauge,
     /// Carts this service created in BigCommerce.
     pub carts_created: IntCounter,
@@ -27,7 +27,7 @@ pub struct Metrics {
     /// Session lookups by where they were answered: `hit` (this instance's memory), `miss`.
     pub session_cache_lookups: IntCounterVec,
     /// BigCommerce webhook callbacks, by scope and result (`processed`, `duplicate`,
-    /// `ignored`, `rejected`).
+    /// `already_known` (our own change reported back), `ignored`, `malformed`, `rejected`).
     pub webhook_deliveries: IntCounterVec,
     /// `store/cart/abandoned` events received.
     pub carts_abandoned: IntCounter,
@@ -35,6 +35,14 @@ pub struct Metrics {
     pub cart_snapshots_swept: IntCounter,
     /// Remembered webhook deliveries past their retention, deleted by the sweeper.
     pub webhook_deliveries_swept: IntCounter,
+    /// The store's quota per window, as BigCommerce last reported it.
+    pub bigcommerce_quota: IntGauge,
+    /// Requests of each window never spent, left for the merchant's other apps.
+    pub bigcommerce_quota_reserve: IntGauge,
+    /// Calls admitted to BigCommerce, by priority class (`refresh`, `change`, `checkout`).
+    pub bigcommerce_calls: IntCounterVec,
+    /// Calls not sent because the budget had no room for their class, by class.
+    pub bigcommerce_shed: IntCounterVec,
 }
 
 impl Metrics {
@@ -111,6 +119,36 @@ impl Metrics {
         registry.register(Box::new(carts_abandoned.clone()))?;
         registry.register(Box::new(cart_snapshots_swept.clone()))?;
         registry.register(Box::new(webhook_deliveries_swept.clone()))?;
+        let bigcommerce_quota = IntGauge::new(
+            "bigcommerce_quota_requests_per_window",
+            "The store's Management API quota per rate-limit window",
+        )?;
+        let bigcommerce_quota_reserve = IntGauge::new(
+            "bigcommerce_quota_reserve_requests",
+            "Requests per window this service never spends (left for other apps)",
+        )?;
+        let bigcommerce_calls = IntCounterVec::new(
+            Opts::new(
+                "bigcommerce_calls_by_class_total",
+                "Calls admitted to BigCommerce, by priority class",
+            ),
+            &["class"],
+        )?;
+        let bigcommerce_shed = IntCounterVec::new(
+            Opts::new(
+                "bigcommerce_shed_total",
+                "Calls not sent to BigCommerce to keep the budget, by priority class",
+            ),
+            &["class"],
+        )?;
+        registry.register(Box::new(bigcommerce_quota.clone()))?;
+        registry.register(Box::new(bigcommerce_quota_reserve.clone()))?;
+        registry.register(Box::new(bigcommerce_calls.clone()))?;
+        registry.register(Box::new(bigcommerce_shed.clone()))?;
+        for class in ["refresh", "change", "checkout"] {
+            bigcommerce_calls.with_label_values(&[class]);
+            bigcommerce_shed.with_label_values(&[class]);
+        }
         Ok(Self {
             registry,
             http_requests,
@@ -126,6 +164,10 @@ impl Metrics {
             cart_snapshots_swept,
             webhook_deliveries_swept,
             session_cache_lookups,
+            bigcommerce_quota,
+            bigcommerce_quota_reserve,
+            bigcommerce_calls,
+            bigcommerce_shed,
         })
     }
 

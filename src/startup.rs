@@ -69,7 +69,8 @@ impl Application {
         let pool = get_connection_pool(&settings.database);
         migrate_database(&pool).await?;
         let metrics = Arc::new(Metrics::new()?);
-        let bigcommerce = BigCommerceClient::new(&settings.bigcommerce, metrics.clone())?;
+        let bigcommerce =
+            BigCommerceClient::new(&settings.bigcommerce, &settings.quota, metrics.clone())?;
         let limiter = Arc::new(MutationLimiter::new(&settings.rate_limits));
         let session_cache = Arc::new(
             SessionCache::new(

@@ -63,6 +63,20 @@ impl Default for RateLimitConfig {
     }
 }
 
+/// What a webhook payload's `created_at` holds. BigCommerce's field table calls it the hook's
+/// creation date, its examples read like the event's time, and some documented payloads have
+/// none (bigcommerce-api-2 §1.8), so a client must be right under every reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WebhookCreatedAt {
+    /// The time of the event (sandbox time).
+    #[default]
+    EventTime,
+    /// The `created_at` of the hook the callback is sent to: the same on every callback.
+    HookCreation,
+    /// No `created_at` field at all.
+    Absent,
+}
+
 /// Choices for behaviours the reference marks as unconfirmed.
 #[derive(Debug, Clone)]
 pub struct Behaviours {
@@ -126,6 +140,11 @@ pub struct SandboxConfig {
     pub webhook_retry_delays: Vec<Duration>,
     /// Time allowed for one webhook delivery attempt.
     pub webhook_timeout: Duration,
+    /// Wait before the first attempt of every callback (BigCommerce delivers within seconds,
+    /// not at once), so tests can have a callback arrive after the client's next request.
+    pub webhook_delay: Duration,
+    /// What the payload's `created_at` holds (unconfirmed).
+    pub webhook_created_at: WebhookCreatedAt,
     /// Rate limiter settings (can be changed at runtime via `/__sandbox/faults`).
     pub rate_limit: RateLimitConfig,
     /// Seconds added to the real clock to make sandbox time (`/v2/time`, JWT `iat` checks).
@@ -160,6 +179,8 @@ impl Default for SandboxConfig {
                 .map(|s| Duration::from_secs(*s))
                 .collect(),
             webhook_timeout: Duration::from_secs(10),
+            webhook_delay: Duration::ZERO,
+            webhook_created_at: WebhookCreatedAt::EventTime,
             rate_limit: RateLimitConfig::default(),
             clock_offset_seconds: 0,
             jwt_max_age_seconds: 30,

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::config::{DuplicateAddPolicy, SandboxConfig, SeedSource, ZeroQuantityPolicy};
+use crate::config::{
+    DuplicateAddPolicy, SandboxConfig, SeedSource, WebhookCreatedAt, ZeroQuantityPolicy,
+};
 
 /// Port of the standalone sandbox.
 pub const DEFAULT_PORT: u16 = 8090;
@@ -99,6 +101,20 @@ pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<SandboxCon
     }
     if let Some(v) = lookup("SANDBOX_WEBHOOK_TIMEOUT_MS") {
         c.webhook_timeout = Duration::from_millis(parse("SANDBOX_WEBHOOK_TIMEOUT_MS", &v)?);
+    }
+    if let Some(v) = lookup("SANDBOX_WEBHOOK_DELAY_MS") {
+        c.webhook_delay = Duration::from_millis(parse("SANDBOX_WEBHOOK_DELAY_MS", &v)?);
+    }
+    if let Some(v) = lookup("SANDBOX_WEBHOOK_CREATED_AT") {
+        c.webhook_created_at = choice(
+            "SANDBOX_WEBHOOK_CREATED_AT",
+            &v,
+            &[
+                ("event", WebhookCreatedAt::EventTime),
+                ("hook", WebhookCreatedAt::HookCreation),
+                ("absent", WebhookCreatedAt::Absent),
+            ],
+        )?;
     }
     if let Some(v) = lookup("SANDBOX_RATE_LIMIT_ENFORCE") {
         c.rate_limit.enforce = parse_bool("SANDBOX_RATE_LIMIT_ENFORCE", &v)?;

@@ -42,6 +42,10 @@ pub struct FaultRule {
     /// Replaces BigCommerce's error body for the injected status.
     #[serde(default)]
     pub body: Option<serde_json::Value>,
+    /// Headers set on the injected answer, replacing any the sandbox would send (e.g. a
+    /// `X-Rate-Limit-Time-Reset-Ms` no real store would send, to test a client's limits).
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
     /// Requests this rule hit so far (read-only).
     #[serde(default)]
     pub hits: u64,

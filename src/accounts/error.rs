@@ -87,6 +87,13 @@ fn clone_kind(error: &BigCommerceError) -> BigCommerceError {
         BigCommerceError::RateLimited { retry_after } => BigCommerceError::RateLimited {
             retry_after: *retry_after,
         },
+        BigCommerceError::Busy {
+            priority,
+            retry_after,
+        } => BigCommerceError::Busy {
+            priority: *priority,
+            retry_after: *retry_after,
+        },
         BigCommerceError::Unavailable { status, .. } => BigCommerceError::Unavailable {
             status: *status,
             source: None,

@@ -86,7 +86,8 @@ impl Accounts {
         let customer = self
             .bigcommerce
             .validate_credentials(email, password, self.channel_id, cx)
-            .await?
+            .await
+            .map_err(sign_in_refusal)?
             .ok_or(AccountError::InvalidCredentials)?;
         tracing::Span::current().record("customer.id", customer.get());
         // Two sign-ins of one session at once hand its cart over once: the second waits for
@@ -151,5 +152,16 @@ impl Accounts {
             outcome: cart.outcome,
             warnings: cart.warnings,
         })
+    }
+}
+
+/// BigCommerce limits validate-credentials on its own, more strictly than the store: its 429
+/// means too many sign-in attempts, not a store out of quota (cart calls go on).
+fn sign_in_refusal(error: crate::bigcommerce::BigCommerceError) -> AccountError {
+    match error {
+        crate::bigcommerce::BigCommerceError::RateLimited { retry_after } => {
+            AccountError::TooManyAttempts(retry_after)
+        }
+        other => AccountError::Upstream(other),
     }
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::client::{Call, CorrelationId};
 use super::wire::{wire_line_items, Envelope, WireCart};
-use super::{BigCommerceClient, BigCommerceError};
+use super::{BigCommerceClient, BigCommerceError, Priority};
 use crate::domain::{
     Cart, CartId, CustomerId, LineItemId, NewLineItem, ProductId, Quantity, VariantId,
 };
@@ -26,6 +26,31 @@ pub struct StoreCart {
     /// BigCommerce's optimistic-concurrency counter (0 when it sends none).
     pub version: i64,
     pub cart: Cart,
+    /// The callbacks BigCommerce is expected to send about this answer, when it answers a
+    /// change we made (none for a read).
+    pub echoes: Echoes,
+}
+
+/// How many webhook callbacks one of our own changes is expected to cause, per kind: every
+/// change fires `store/cart/updated`, and each changed line a `store/cart/lineItem/*` (the
+/// lower bound of what BigCommerce documents, so that an echo is never over-counted).
+///
+/// Answers to adds and line changes carry none: the cart service notes their echoes before
+/// sending them (`cart::echoes`), since callbacks can overtake the answer. Creating a cart
+/// (there is no snapshot to note them on yet) and assigning it carry theirs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Echoes {
+    pub updated: i32,
+    pub line_items: i32,
+}
+
+impl Echoes {
+    pub fn of_change(line_items: usize) -> Self {
+        Self {
+            updated: 1,
+            line_items: i32::try_from(line_items).unwrap_or(i32::MAX),
+        }
+    }
 }
 
 /// The single-use hand-off URLs of a cart.
@@ -69,13 +94,24 @@ impl BigCommerceClient {
             body: Some(body),
             idempotent: false,
         };
-        self.cart_answer(call, cx).await
+        self.cart_answer(call, Echoes::of_change(0), cx).await
     }
 
     /// `GET /carts/{id}`; `None` when BigCommerce no longer has the cart.
     pub async fn get_cart(
         &self,
         cart: CartId,
+        cx: CorrelationId,
+    ) -> Result<Option<StoreCart>, BigCommerceError> {
+        self.get_cart_as(cart, Priority::Change, cx).await
+    }
+
+    /// `GET /carts/{id}` in a given priority class: a revalidation of a snapshot we could
+    /// serve instead is a `Refresh`, and is shed first.
+    pub async fn get_cart_as(
+        &self,
+        cart: CartId,
+        priority: Priority,
         cx: CorrelationId,
     ) -> Result<Option<StoreCart>, BigCommerceError> {
         let call = Call {
@@ -86,7 +122,11 @@ impl BigCommerceClient {
             body: None,
             idempotent: true,
         };
-        match self.cart_answer(call, cx).await {
+        let answer = self.send_as(call, priority, cx).await.and_then(|answer| {
+            let envelope: Envelope<WireCart> = answer.json()?;
+            envelope.data.try_into()
+        });
+        match answer {
             Ok(cart) => Ok(Some(cart)),
             Err(BigCommerceError::NotFound) => Ok(None),
             Err(error) => Err(error),
@@ -108,7 +148,7 @@ impl BigCommerceClient {
             body: Some(json!({"line_items": wire_line_items(items)})),
             idempotent: false,
         };
-        self.cart_answer(call, cx).await
+        self.cart_answer(call, Echoes::default(), cx).await
     }
 
     /// `PUT /carts/{id}/items/{item_id}`: a new quantity for a line. BigCommerce wants the
@@ -134,7 +174,7 @@ impl BigCommerceClient {
             body: Some(json!({"line_item": line_item})),
             idempotent: false,
         };
-        self.cart_answer(call, cx).await
+        self.cart_answer(call, Echoes::default(), cx).await
     }
 
     /// `DELETE /carts/{id}/items/{item_id}`; `None` when that was the last line and
@@ -197,7 +237,7 @@ impl BigCommerceClient {
             body: Some(json!({"customer_id": customer.get()})),
             idempotent: false,
         };
-        match self.cart_answer(call, cx).await {
+        match self.cart_answer(call, Echoes::of_change(0), cx).await {
             Err(BigCommerceError::Rejected { status: 422, title }) => {
                 Err(BigCommerceError::CustomerChangeRefused { title })
             }
@@ -224,12 +264,16 @@ impl BigCommerceClient {
         Ok(envelope.data)
     }
 
+    /// The cart a change answered with, and the callbacks that change will cause.
     async fn cart_answer(
         &self,
         call: Call<'_>,
+        echoes: Echoes,
         cx: CorrelationId,
     ) -> Result<StoreCart, BigCommerceError> {
         let envelope: Envelope<WireCart> = self.send(call, cx).await?.json()?;
-        envelope.data.try_into()
+        let mut cart: StoreCart = envelope.data.try_into()?;
+        cart.echoes = echoes;
+        Ok(cart)
     }
 }

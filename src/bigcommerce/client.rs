@@ -1,27 +1,27 @@
 //! The one place that talks HTTP to BigCommerce: authentication, correlation ids, timeouts,
-//! rate-limit bookkeeping, retries where repeating is safe, and error classification.
+//! admission against the store's budget, retries where repeating is safe, and error
+//! classification.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rand::Rng;
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
 use uuid::Uuid;
 
+use super::budget::{jittered, rate_limit_wait, Budget, Permit, Priority, QuotaView, Refusal};
 use super::BigCommerceError;
-use crate::configuration::BigCommerceSettings;
+use crate::configuration::{BigCommerceSettings, QuotaSettings};
 use crate::metrics::Metrics;
 
 /// A 429 that asks us to wait at most this long is waited out once; longer waits are
 /// reported to the shopper as 503 with Retry-After.
 const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_millis(1500);
-/// How long to back off after a 429 that carries no rate-limit headers: BigCommerce sends
-/// those when the platform itself is shedding load, so back off for longer.
-const HEADERLESS_429_BACKOFF: Duration = Duration::from_secs(2);
+/// How often a call waiting for the store's first answer asks the budget again.
+const LEARNING_POLL: Duration = Duration::from_millis(10);
 
 /// How the service names itself to BigCommerce, which asks every integration for a
 /// `User-Agent` that identifies it.
@@ -39,17 +39,8 @@ pub struct BigCommerceClient {
     store_url: Url,
     access_token: SecretString,
     metrics: Arc<Metrics>,
-    quota: Arc<Mutex<QuotaState>>,
-}
-
-/// What BigCommerce's rate-limit headers last told us.
-#[derive(Debug, Default)]
-struct QuotaState {
-    requests_left: Option<u64>,
-    window_resets_at: Option<Instant>,
-    /// After a 429 we send nothing until then: hammering through 429s is what BigCommerce
-    /// calls abusive, and it only burns the store's quota.
-    blocked_until: Option<Instant>,
+    /// Shared by every clone: one budget per store and process.
+    budget: Arc<Budget>,
 }
 
 /// One request to make.
@@ -82,7 +73,11 @@ impl Answer {
 }
 
 impl BigCommerceClient {
-    pub fn new(settings: &BigCommerceSettings, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
+    pub fn new(
+        settings: &BigCommerceSettings,
+        quota: &QuotaSettings,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .timeout(Duration::from_millis(settings.timeout_ms))
@@ -98,46 +93,59 @@ impl BigCommerceClient {
             http,
             store_url,
             access_token: settings.access_token.clone(),
+            budget: Arc::new(Budget::new(quota.clone(), Arc::clone(&metrics))),
             metrics,
-            quota: Arc::default(),
         })
     }
 
-    /// Whether BigCommerce's quota for this window is nearly spent (fewer than `threshold`
-    /// requests left), so reads should prefer what we already know.
-    pub fn quota_is_low(&self, threshold: u64) -> bool {
-        let Ok(quota) = self.quota.lock() else {
-            return false;
-        };
-        let now = Instant::now();
-        if quota.blocked_until.is_some_and(|until| until > now) {
-            return true;
-        }
-        let window_open = quota.window_resets_at.is_some_and(|at| at > now);
-        window_open && quota.requests_left.is_some_and(|left| left < threshold)
+    /// The store's quota, window and what is left, as far as this instance knows.
+    pub fn quota(&self) -> QuotaView {
+        self.budget.view()
     }
 
-    /// Sends `call`, retrying only where it is safe, and classifies the answer.
+    /// Sends `call` in the priority class of its endpoint.
     pub(super) async fn send(
         &self,
         call: Call<'_>,
         correlation: CorrelationId,
     ) -> Result<Answer, BigCommerceError> {
+        let priority = Priority::of_endpoint(call.endpoint);
+        self.send_as(call, priority, correlation).await
+    }
+
+    /// Sends `call` once the budget admits it in `priority`, retrying only where it is safe,
+    /// and classifies the answer.
+    pub(super) async fn send_as(
+        &self,
+        call: Call<'_>,
+        priority: Priority,
+        correlation: CorrelationId,
+    ) -> Result<Answer, BigCommerceError> {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            // Honour a 429 that any caller received: wait it out when it is short, otherwise
-            // answer at once without spending a call.
-            if let Some(wait) = self.blocked_for() {
-                if wait > MAX_RATE_LIMIT_WAIT {
-                    return Err(BigCommerceError::RateLimited { retry_after: wait });
+            let permit = match self.budget.admit(call.endpoint, priority) {
+                Ok(permit) => permit,
+                // Honour a 429 that any caller received: wait it out once when it is short,
+                // otherwise answer at once without spending a call.
+                Err(Refusal::RateLimited(wait)) if wait <= MAX_RATE_LIMIT_WAIT && attempt < 3 => {
+                    tokio::time::sleep(wait).await;
+                    continue;
                 }
-                tokio::time::sleep(wait).await;
-            }
-            let outcome = self.send_once(&call, correlation).await;
+                Err(Refusal::Learning) => {
+                    tokio::time::sleep(LEARNING_POLL).await;
+                    attempt -= 1;
+                    continue;
+                }
+                Err(refusal) => {
+                    tracing::debug!(upstream.endpoint = call.endpoint, ?refusal, "call not sent");
+                    return Err(refusal.into_error(priority));
+                }
+            };
+            let outcome = self.send_once(&call, permit, correlation).await;
             let retry = match &outcome {
                 // A 429 was not processed, so any method may be repeated once (the wait
-                // happens at the top of the loop).
+                // happens at admission).
                 Err(BigCommerceError::RateLimited { retry_after }) => {
                     *retry_after <= MAX_RATE_LIMIT_WAIT
                 }
@@ -167,6 +175,7 @@ impl BigCommerceClient {
     async fn send_once(
         &self,
         call: &Call<'_>,
+        permit: Permit<'_>,
         correlation: CorrelationId,
     ) -> Result<Answer, BigCommerceError> {
         let url = self
@@ -203,6 +212,7 @@ impl BigCommerceClient {
         let response = match result {
             Ok(response) => response,
             Err(error) => {
+                permit.settle_unanswered();
                 self.count(call.endpoint, "error");
                 return Err(if error.is_timeout() {
                     BigCommerceError::Timeout
@@ -219,7 +229,7 @@ impl BigCommerceClient {
         let status = response.status();
         span.record("upstream.status", status.as_u16());
         self.count(call.endpoint, status.as_str());
-        self.remember_quota(response.headers(), status);
+        permit.settle(status, response.headers());
         let headers = response.headers().clone();
         let body = match response.bytes().await {
             Ok(body) => body,
@@ -240,47 +250,6 @@ impl BigCommerceClient {
             .with_label_values(&[endpoint, status])
             .inc();
     }
-
-    /// If a recent 429 told us to hold off, how much longer.
-    fn blocked_for(&self) -> Option<Duration> {
-        let quota = self.quota.lock().ok()?;
-        let until = quota.blocked_until?;
-        until.checked_duration_since(Instant::now())
-    }
-
-    fn remember_quota(&self, headers: &HeaderMap, status: StatusCode) {
-        let left = header_u64(headers, "x-rate-limit-requests-left");
-        let reset = header_u64(headers, "x-rate-limit-time-reset-ms").map(Duration::from_millis);
-        let Ok(mut quota) = self.quota.lock() else {
-            return;
-        };
-        let now = Instant::now();
-        if let Some(left) = left {
-            quota.requests_left = Some(left);
-            self.metrics
-                .bigcommerce_requests_left
-                .set(i64::try_from(left).unwrap_or(i64::MAX));
-        }
-        if let Some(reset) = reset {
-            quota.window_resets_at = Some(now + reset);
-        }
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            let wait = rate_limit_wait(headers);
-            quota.blocked_until = Some(now + wait);
-        }
-    }
-}
-
-/// How long a 429 asks us to wait: its reset header, else X-Retry-After, else our own
-/// jittered back-off (BigCommerce sends a bare 429 when the platform is shedding load).
-fn rate_limit_wait(headers: &HeaderMap) -> Duration {
-    if let Some(ms) = header_u64(headers, "x-rate-limit-time-reset-ms") {
-        return Duration::from_millis(ms);
-    }
-    if let Some(seconds) = header_u64(headers, "x-retry-after") {
-        return Duration::from_secs(seconds);
-    }
-    jittered(HEADERLESS_429_BACKOFF)
 }
 
 fn classify(
@@ -330,17 +299,4 @@ fn error_title(body: &[u8]) -> String {
         .and_then(|body| body.title)
         .filter(|title| !title.trim().is_empty())
         .unwrap_or_else(|| "BigCommerce refused the request.".to_owned())
-}
-
-fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
-    headers
-        .get(name)
-        .and_then(|value: &HeaderValue| value.to_str().ok())
-        .and_then(|value| value.trim().parse().ok())
-}
-
-/// `base` plus up to 100% random jitter, so many waiting clients do not retry in lockstep.
-fn jittered(base: Duration) -> Duration {
-    let jitter = rand::rng().random_range(0..=base.as_millis() as u64);
-    base + Duration::from_millis(jitter)
 }

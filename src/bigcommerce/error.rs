@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::Priority;
 use crate::errors::error_chain_fmt;
 
 #[derive(thiserror::Error)]
@@ -24,6 +25,13 @@ pub enum BigCommerceError {
     /// 429, or our own back-off after one: retry after the given time.
     #[error("BigCommerce rate limit reached; retry in {retry_after:?}")]
     RateLimited { retry_after: Duration },
+    /// Not sent: the store's budget has no room for calls of this class until the window
+    /// turns (see `budget`).
+    #[error("the store's API budget has no room for {priority:?} calls; retry in {retry_after:?}")]
+    Busy {
+        priority: Priority,
+        retry_after: Duration,
+    },
     /// 5xx or a broken connection.
     #[error("BigCommerce is unavailable (status {status:?})")]
     Unavailable {
@@ -58,6 +66,56 @@ impl BigCommerceError {
             | BigCommerceError::CustomerChangeRefused { title } => Some(title),
             _ => None,
         }
+    }
+
+    /// The same classification without the source (which cannot be cloned), for handing one
+    /// outcome to several waiters.
+    pub fn clone_kind(&self) -> Self {
+        match self {
+            BigCommerceError::NotFound => BigCommerceError::NotFound,
+            BigCommerceError::Conflict { title } => BigCommerceError::Conflict {
+                title: title.clone(),
+            },
+            BigCommerceError::CustomerChangeRefused { title } => {
+                BigCommerceError::CustomerChangeRefused {
+                    title: title.clone(),
+                }
+            }
+            BigCommerceError::Rejected { status, title } => BigCommerceError::Rejected {
+                status: *status,
+                title: title.clone(),
+            },
+            BigCommerceError::RateLimited { retry_after } => BigCommerceError::RateLimited {
+                retry_after: *retry_after,
+            },
+            BigCommerceError::Busy {
+                priority,
+                retry_after,
+            } => BigCommerceError::Busy {
+                priority: *priority,
+                retry_after: *retry_after,
+            },
+            BigCommerceError::Unavailable { status, .. } => BigCommerceError::Unavailable {
+                status: *status,
+                source: None,
+            },
+            BigCommerceError::Timeout => BigCommerceError::Timeout,
+            BigCommerceError::Unauthorized { status } => {
+                BigCommerceError::Unauthorized { status: *status }
+            }
+            BigCommerceError::Unexpected(error) => {
+                BigCommerceError::Unexpected(anyhow::anyhow!("{error:#}"))
+            }
+        }
+    }
+
+    /// Whether the call was not made, or refused by the store's quota: BigCommerce is busy,
+    /// not broken, and what we last saw of a cart beats an error page.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            BigCommerceError::RateLimited { .. } | BigCommerceError::Busy { .. }
+        )
     }
 
     /// A 5xx from a change to a stored cart may mean the cart is gone (BigCommerce answers

@@ -1,4 +1,5 @@
-//! The Webhooks API (`/v3/hooks`): listing the store's hooks and creating one.
+//! The Webhooks API (`/v3/hooks`): listing the store's hooks, creating one, and repairing one
+//! (`PUT /v3/hooks/{id}`: reactivating it, or setting its secret header again).
 //!
 //! A hook's `headers` carry our shared secret, so they never leave this module: callers see
 //! only whether a hook carries the header and value they expect.
@@ -147,5 +148,39 @@ impl BigCommerceClient {
         };
         let envelope: Envelope<WireHook> = self.send(call, cx).await?.json()?;
         Ok(envelope.data.into_hook(new.secret_header, new.secret))
+    }
+}
+
+/// What a repair of an existing hook sets again.
+pub struct HookRepair<'a> {
+    pub id: i64,
+    /// The custom header BigCommerce sends back on every callback, and its secret value.
+    pub secret_header: &'a str,
+    pub secret: &'a SecretString,
+}
+
+impl BigCommerceClient {
+    /// `PUT /v3/hooks/{id}`: active again, sending `repair.secret` in `repair.secret_header`.
+    /// BigCommerce deactivates a hook after about 48 hours of failed deliveries, and only
+    /// this brings it back.
+    pub async fn repair_hook(
+        &self,
+        repair: &HookRepair<'_>,
+        cx: CorrelationId,
+    ) -> Result<Hook, BigCommerceError> {
+        let call = Call {
+            method: Method::PUT,
+            path: format!("v3/hooks/{}", repair.id),
+            endpoint: "PUT /v3/hooks/{id}",
+            query: &[],
+            body: Some(json!({
+                "is_active": true,
+                "headers": {repair.secret_header: repair.secret.expose_secret()},
+            })),
+            // Setting the same fields twice changes nothing more.
+            idempotent: true,
+        };
+        let envelope: Envelope<WireHook> = self.send(call, cx).await?.json()?;
+        Ok(envelope.data.into_hook(repair.secret_header, repair.secret))
     }
 }

@@ -2,6 +2,7 @@
 //! authentication, timeouts, rate limits and retries.
 
 mod abandoned_carts;
+mod budget;
 mod carts;
 mod catalog;
 mod client;
@@ -10,8 +11,9 @@ mod error;
 mod hooks;
 mod wire;
 
-pub use carts::{NewCart, RedirectUrls, StoreCart};
+pub use budget::{Priority, QuotaView};
+pub use carts::{Echoes, NewCart, RedirectUrls, StoreCart};
 pub use catalog::CatalogProduct;
 pub use client::{BigCommerceClient, CorrelationId};
 pub use error::BigCommerceError;
-pub use hooks::{Hook, NewHook};
+pub use hooks::{Hook, HookRepair, NewHook};

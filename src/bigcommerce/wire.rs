@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_aux::field_attributes::deserialize_number_from_string;
 use serde_json::json;
 
-use super::carts::StoreCart;
+use super::carts::{Echoes, StoreCart};
 use super::BigCommerceError;
 use crate::domain::{
     Cart, CartCurrency, CartId, CartLineItem, Coupon, LineItemOption, LineItemType, NewLineItem,
@@ -249,6 +249,7 @@ impl TryFrom<WireCart> for StoreCart {
             customer_id: wire.customer_id,
             version: wire.version.unwrap_or(0),
             cart,
+            echoes: Echoes::default(),
         })
     }
 }

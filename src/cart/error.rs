@@ -101,6 +101,9 @@ fn upstream_problem(error: &BigCommerceError) -> Problem {
         BigCommerceError::Conflict { title } => {
             Problem::new(ErrorCode::QuantityLimit, title.clone())
         }
+        BigCommerceError::Busy { retry_after, .. } => {
+            Problem::from_code(ErrorCode::UpstreamBusy).with_retry_after(seconds(*retry_after))
+        }
         BigCommerceError::Timeout => Problem::from_code(ErrorCode::UpstreamTimeout),
         BigCommerceError::NotFound
         | BigCommerceError::Unavailable { .. }

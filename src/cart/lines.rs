@@ -4,7 +4,7 @@
 use super::service::CartService;
 use super::store;
 use super::CartError;
-use crate::bigcommerce::{BigCommerceError, CorrelationId};
+use crate::bigcommerce::{BigCommerceError, CorrelationId, Echoes};
 use crate::domain::{Cart, CartId, LineItemId, ProductId, Quantity, VariantId};
 use crate::session::ShopperSession;
 
@@ -31,9 +31,11 @@ impl CartService {
         let quantity = Quantity::parse(i64::from(quantity), self.settings.max_quantity)?;
         let line = self.locate_line(session, item, cx).await?;
         let product = line.product.ok_or(CartError::LineNotEditable)?;
+        let change =
+            self.bigcommerce
+                .update_line_item(line.cart, item, product, line.variant, quantity, cx);
         let result = self
-            .bigcommerce
-            .update_line_item(line.cart, item, product, line.variant, quantity, cx)
+            .expecting_echoes(line.cart, Echoes::of_change(1), change)
             .await;
         match result {
             Ok(cart) => {
@@ -55,7 +57,11 @@ impl CartService {
         cx: CorrelationId,
     ) -> Result<Option<Cart>, CartError> {
         let line = self.locate_line(session, item, cx).await?;
-        match self.bigcommerce.delete_line_item(line.cart, item, cx).await {
+        let change = self.bigcommerce.delete_line_item(line.cart, item, cx);
+        match self
+            .expecting_echoes(line.cart, Echoes::of_change(1), change)
+            .await
+        {
             Ok(Some(cart)) => {
                 store::save_snapshot(&self.pool, &cart).await?;
                 Ok(Some(cart.cart))

@@ -1,5 +1,6 @@
 //! The cart service: the rules of session-bound BigCommerce carts.
 
+mod echoes;
 mod error;
 mod hand_off;
 mod lines;
@@ -16,5 +17,6 @@ pub use moving::{CartWarning, WarnedLine, WarningCode};
 pub use recovery::{Recovered, RecoveryMode, RecoveryPreview};
 pub use service::CartService;
 pub use sign_in::{SignInCartOutcome, SignedInCart};
-pub(crate) use store::{forget_cart, mark_snapshot_stale};
+pub(crate) use store::{forget_cart, note_reported_change};
+pub use store::{EchoKind, ReportedChange, OWN_CHANGE_WINDOW};
 pub use sweep::sweep_orphan_snapshots;

@@ -3,7 +3,8 @@
 //! - The session's first add creates the BigCommerce cart, once, however many adds race.
 //! - A mutation costs one BigCommerce call: the cart BigCommerce returns is the answer and
 //!   the new snapshot; there is no read before or after.
-//! - Reads are served from the snapshot while it is fresh (or while the store's quota is low).
+//! - Reads are served from the snapshot while it is fresh, or when the store's budget has no
+//!   room to revalidate it.
 //! - A cart gone upstream is forgotten, never resurrected; a 5xx on a change to a stored cart
 //!   is settled with one read, never by blindly creating a second cart.
 //! - No database connection is held across a BigCommerce call: every query below is a single
@@ -17,7 +18,9 @@ use sqlx::PgPool;
 use super::store::{self, CartClaim};
 use super::CartError;
 use crate::accounts::CustomerLogin;
-use crate::bigcommerce::{BigCommerceClient, BigCommerceError, CorrelationId, NewCart};
+use crate::bigcommerce::{
+    BigCommerceClient, BigCommerceError, CorrelationId, Echoes, NewCart, Priority,
+};
 use crate::configuration::{BigCommerceSettings, CartSettings};
 use crate::domain::{Cart, CartId, CustomerId, NewLineItem};
 use crate::metrics::Metrics;
@@ -96,10 +99,7 @@ impl CartService {
         };
         let snapshot = session.snapshot();
         if let Some(snapshot) = snapshot {
-            let quota_low = self
-                .bigcommerce
-                .quota_is_low(self.settings.low_quota_threshold);
-            if snapshot.is_fresh(self.settings.snapshot_ttl()) || quota_low {
+            if snapshot.is_fresh(self.settings.snapshot_ttl()) {
                 self.metrics
                     .cart_snapshot_reads
                     .with_label_values(&["hit"])
@@ -111,7 +111,13 @@ impl CartService {
             .cart_snapshot_reads
             .with_label_values(&["miss"])
             .inc();
-        match self.bigcommerce.get_cart(cart_id, cx).await {
+        // Revalidating a snapshot we could serve is the first thing shed when the store's
+        // budget runs low; a read with nothing to fall back on is worth a change's place.
+        let priority = match snapshot {
+            Some(_) => Priority::Refresh,
+            None => Priority::Change,
+        };
+        match self.bigcommerce.get_cart_as(cart_id, priority, cx).await {
             Ok(Some(cart)) => {
                 store::save_snapshot(&self.pool, &cart).await?;
                 if !may_hold(session, cart.customer_id) {
@@ -127,9 +133,14 @@ impl CartService {
             // BigCommerce is busy or down: what we last saw beats an error page.
             Err(
                 error @ (BigCommerceError::RateLimited { .. }
+                | BigCommerceError::Busy { .. }
                 | BigCommerceError::Unavailable { .. }
                 | BigCommerceError::Timeout),
             ) => match snapshot {
+                Some(snapshot) if error.is_busy() => {
+                    tracing::debug!(error = %error, "serving the snapshot to spare the budget");
+                    Ok(Some(snapshot.cart.clone()))
+                }
                 Some(snapshot) => {
                     tracing::warn!(error = %error, "serving a stale cart snapshot");
                     Ok(Some(snapshot.cart.clone()))
@@ -158,7 +169,9 @@ impl CartService {
                     Joined::Existing(cart) => cart,
                 },
             };
-            match self.bigcommerce.add_line_items(target, items, cx).await {
+            let change = self.bigcommerce.add_line_items(target, items, cx);
+            let echoes = Echoes::of_change(items.len());
+            match self.expecting_echoes(target, echoes, change).await {
                 Ok(cart) => {
                     store::save_snapshot(&self.pool, &cart).await?;
                     return Ok(cart.cart);

@@ -8,7 +8,10 @@ use sqlx::types::Json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::bigcommerce::StoreCart;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::bigcommerce::{Echoes, StoreCart};
 use crate::domain::CartId;
 
 fn interval(duration: Duration) -> PgInterval {
@@ -19,29 +22,158 @@ fn interval(duration: Duration) -> PgInterval {
     }
 }
 
-/// Saves what BigCommerce just returned, unless a newer version is already stored.
+/// How long after one of our own changes a callback may still be its echo. Callbacks arrive
+/// within seconds; this bounds how long a change made elsewhere could be taken for one of
+/// ours when BigCommerce sent fewer callbacks than expected (README, "Webhooks").
+pub const OWN_CHANGE_WINDOW: Duration = Duration::from_secs(10);
+
+/// Saves what BigCommerce just returned, unless a newer version is already stored. An answer
+/// to our own change also records that change and the callbacks it will cause.
 #[tracing::instrument(name = "Save cart snapshot", skip_all, fields(cart.id = %cart.id))]
 pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<(), sqlx::Error> {
+    let own_change = cart.echoes != Echoes::default();
+    let updated_at = OffsetDateTime::parse(&cart.cart.updated_time, &Rfc3339)
+        .ok()
+        .map(OffsetDateTime::unix_timestamp);
     sqlx::query!(
         r#"
-        INSERT INTO cart_snapshots (cart_id, customer_id, version, body, fetched_at, stale)
-        VALUES ($1, $2, $3, $4, now(), false)
+        INSERT INTO cart_snapshots (cart_id, customer_id, version, body, fetched_at, stale,
+                                    own_change_at, own_updated_echoes, own_line_echoes,
+                                    upstream_updated_at)
+        VALUES ($1, $2, $3, $4, now(), false, CASE WHEN $5 THEN now() END, $6, $7, $8)
         ON CONFLICT (cart_id) DO UPDATE
         SET customer_id = EXCLUDED.customer_id,
             version = EXCLUDED.version,
             body = EXCLUDED.body,
             fetched_at = now(),
-            stale = false
+            stale = false,
+            upstream_updated_at = EXCLUDED.upstream_updated_at,
+            own_change_at = COALESCE(EXCLUDED.own_change_at, cart_snapshots.own_change_at),
+            -- Echoes still expected from an earlier change of ours add up, unless that change
+            -- is too old for them to be echoes any more.
+            own_updated_echoes = EXCLUDED.own_updated_echoes + CASE
+                WHEN cart_snapshots.own_change_at > now() - $9::interval
+                THEN cart_snapshots.own_updated_echoes ELSE 0 END,
+            own_line_echoes = EXCLUDED.own_line_echoes + CASE
+                WHEN cart_snapshots.own_change_at > now() - $9::interval
+                THEN cart_snapshots.own_line_echoes ELSE 0 END
         WHERE cart_snapshots.version <= EXCLUDED.version
         "#,
         cart.id.as_uuid(),
         cart.customer_id,
         cart.version,
         Json(&cart.cart) as _,
+        own_change,
+        cart.echoes.updated,
+        cart.echoes.line_items,
+        updated_at,
+        interval(OWN_CHANGE_WINDOW),
     )
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// Before one of our changes to `cart` is sent (`sign` 1), or after it failed (`sign` -1):
+/// the callbacks it causes are expected, and the change counts as ours from now.
+#[tracing::instrument(name = "Expect cart callbacks", skip_all, fields(cart.id = %cart))]
+pub async fn expect_echoes(
+    pool: &PgPool,
+    cart: CartId,
+    echoes: Echoes,
+    sign: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        UPDATE cart_snapshots
+        SET own_updated_echoes = GREATEST(0, $2 + CASE
+                WHEN own_change_at > now() - $4::interval THEN own_updated_echoes ELSE 0 END),
+            own_line_echoes = GREATEST(0, $3 + CASE
+                WHEN own_change_at > now() - $4::interval THEN own_line_echoes ELSE 0 END),
+            own_change_at = CASE WHEN $5 THEN now() ELSE own_change_at END
+        WHERE cart_id = $1
+        "#,
+        cart.as_uuid(),
+        echoes.updated * sign,
+        echoes.line_items * sign,
+        interval(OWN_CHANGE_WINDOW),
+        sign > 0,
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// What a callback says about a cart, as far as telling our own changes from others goes.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportedChange {
+    pub cart: CartId,
+    /// Which of our expected echoes it could be: `None` for scopes our changes never cause.
+    pub echo: Option<EchoKind>,
+    /// The payload's `created_at`, if any (event time or hook creation time: unconfirmed).
+    pub created_at: Option<i64>,
+}
+
+/// The two kinds of callback our own changes cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EchoKind {
+    Updated,
+    LineItem,
+}
+
+/// A callback reports a change: unless it is the echo of a change we made and already hold,
+/// the snapshot is marked stale. Returns `Some(true)` for an echo (nothing marked), `Some(false)`
+/// when the snapshot was marked stale, `None` when there is no snapshot.
+///
+/// It is an echo when all of these hold: the snapshot answers our own change made within
+/// `OWN_CHANGE_WINDOW`; that change still expects a callback of this kind; and `created_at`
+/// does not prove the event newer than the snapshot (if it is the event's time, a later
+/// second than the cart's `updated_time` plus one is a change we do not hold). Each echo
+/// spends one expected callback, so a change made elsewhere is an extra callback and marks
+/// the snapshot stale even when it overtakes our own echo.
+#[tracing::instrument(name = "Note reported cart change", skip_all, fields(cart.id = %change.cart))]
+pub async fn note_reported_change(
+    pool: &PgPool,
+    change: ReportedChange,
+) -> Result<Option<bool>, sqlx::Error> {
+    let (updated, line) = match change.echo {
+        Some(EchoKind::Updated) => (true, false),
+        Some(EchoKind::LineItem) => (false, true),
+        None => (false, false),
+    };
+    sqlx::query_scalar!(
+        r#"
+        WITH target AS (
+            SELECT cart_id,
+                   COALESCE(own_change_at > now() - $5::interval, false)
+                   AND ($4::bigint IS NULL OR upstream_updated_at IS NULL
+                        OR $4 <= upstream_updated_at + 1)
+                   AND (($2 AND own_updated_echoes > 0) OR ($3 AND own_line_echoes > 0))
+                   AS known
+            FROM cart_snapshots
+            WHERE cart_id = $1
+            FOR UPDATE
+        ), noted AS (
+            UPDATE cart_snapshots s
+            SET stale = s.stale OR NOT t.known,
+                own_updated_echoes = s.own_updated_echoes
+                    - CASE WHEN t.known AND $2 THEN 1 ELSE 0 END,
+                own_line_echoes = s.own_line_echoes
+                    - CASE WHEN t.known AND $3 THEN 1 ELSE 0 END
+            FROM target t
+            WHERE s.cart_id = t.cart_id
+            RETURNING t.known
+        )
+        SELECT known AS "known!" FROM noted
+        "#,
+        change.cart.as_uuid(),
+        updated,
+        line,
+        change.created_at,
+        interval(OWN_CHANGE_WINDOW),
+    )
+    .fetch_optional(pool)
+    .await
 }
 
 /// The cart may change where we cannot see it: the next read asks BigCommerce.

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::WebhookError;
+use crate::cart::EchoKind;
 use crate::domain::CartId;
 
 /// What a callback asks of us.
@@ -27,8 +28,9 @@ pub struct Delivery {
     pub scope: &'static str,
     /// BigCommerce's `hash`: the SHA-1 of `data`, the same on every retry.
     pub hash: String,
-    /// When the event happened (Unix seconds), the same on every retry.
-    pub created_at: i64,
+    /// The payload's `created_at` (Unix seconds), when it has one. Whether it is the event's
+    /// time or the hook's creation time is unconfirmed, so it is only ever used as a hint.
+    pub created_at: Option<i64>,
     pub action: CartAction,
 }
 
@@ -49,7 +51,8 @@ const ACTIONS: [(&str, ToAction); 8] = [
 struct Payload {
     scope: String,
     hash: String,
-    created_at: i64,
+    #[serde(default)]
+    created_at: Option<i64>,
     #[serde(default)]
     data: Value,
 }
@@ -75,6 +78,15 @@ impl Delivery {
             created_at: payload.created_at,
             action,
         })
+    }
+
+    /// Which kind of our own changes' callbacks this could be an echo of.
+    pub fn echo(&self) -> Option<EchoKind> {
+        match self.scope {
+            "store/cart/updated" => Some(EchoKind::Updated),
+            scope if scope.starts_with("store/cart/lineItem/") => Some(EchoKind::LineItem),
+            _ => None,
+        }
     }
 }
 
@@ -138,6 +150,15 @@ mod tests {
             };
             assert_eq!(got, expected, "{scope}");
         }
+    }
+
+    #[test]
+    fn a_payload_without_created_at_is_read() {
+        let mut body = payload("store/cart/updated", json!({"type": "cart", "id": CART}));
+        body.as_object_mut().expect("object").remove("created_at");
+        let delivery = parse(body).expect("parses");
+        assert_eq!(delivery.created_at, None);
+        assert!(matches!(delivery.action, CartAction::MarkStale(_)));
     }
 
     #[test]

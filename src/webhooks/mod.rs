@@ -3,7 +3,8 @@
 //!
 //! - `receive`: the callback route. It authenticates the shared secret header, reads a small
 //!   body, acts on the cart id alone (no BigCommerce call), and answers 200 at once.
-//! - `register`: the `checkout-bff webhooks register|list` logic, which subscribes the store.
+//! - `register`: the `checkout-bff webhooks register|list` logic, which subscribes the store
+//!   and repairs deactivated hooks and stale secrets.
 //! - `store`: the record of deliveries already processed, for deduplication, and its sweep.
 
 mod auth;
@@ -16,5 +17,5 @@ mod store;
 pub use error::WebhookError;
 pub use event::{CartAction, Delivery};
 pub use receive::configure;
-pub use register::{register_hooks, Registration, SCOPES};
+pub use register::{register_hooks, scopes, Registration, COUPON_SCOPE, SCOPES};
 pub use store::sweep_old_deliveries;

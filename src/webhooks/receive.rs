@@ -1,13 +1,19 @@
 //! `POST {webhooks.path}`: BigCommerce's callbacks.
 //!
-//! The secret header is checked before the body is read. The work is two single-row
-//! statements and never a BigCommerce call, so it is done before answering: a failure then
-//! answers 503 and BigCommerce retries, instead of a 200 for work that was lost.
+//! The secret header is checked before the body is read. The work is one or two single-row
+//! statements and never a BigCommerce call, so it is done before answering: a database failure
+//! then answers 503 and BigCommerce retries, instead of a 200 for work that was lost.
 //!
-//! Deduplication without a transaction: the actions are idempotent (forgetting a cart twice,
-//! or marking it stale twice, changes nothing more), so a delivery is acted on first and
-//! recorded after. A retry of a recorded delivery is skipped; two copies racing may both act,
-//! but only the one that records it is counted as processed.
+//! A callback that authenticates but cannot be read (not JSON, too large, no cart id) is
+//! acknowledged with 200 and counted as `malformed`: a retry would be just as unreadable, and
+//! every failed delivery brings BigCommerce closer to deactivating the hook.
+//!
+//! A change report (`updated`, `lineItem/*`, `couponApplied`) is not deduplicated: it only
+//! decides whether the snapshot is stale, and that is settled by `note_reported_change`, which
+//! tells the echoes of our own changes from changes made elsewhere. Forgetting a cart and
+//! counting an abandonment are deduplicated on (scope, hash) without a transaction: the
+//! actions are idempotent, so a delivery is acted on first and recorded after; two copies
+//! racing may both act, but only the one that records it is counted as processed.
 
 use std::sync::Arc;
 
@@ -20,7 +26,7 @@ use sqlx::PgPool;
 use super::auth::secret_matches;
 use super::store::{delivery_seen, record_delivery};
 use super::{CartAction, Delivery, WebhookError};
-use crate::cart::{forget_cart, mark_snapshot_stale};
+use crate::cart::{forget_cart, note_reported_change, ReportedChange};
 use crate::configuration::WebhookSettings;
 use crate::metrics::Metrics;
 
@@ -75,15 +81,34 @@ async fn receive(
     let body = read_body(payload).await;
     let delivery = match body.and_then(|body| Delivery::parse(&body)) {
         Ok(delivery) => delivery,
-        Err(error) => {
+        Err(error @ WebhookError::Payload(_)) => {
             count("unknown", "rejected");
             return Err(error);
+        }
+        Err(error) => {
+            tracing::warn!(error = %error, "acknowledged a callback that cannot be read");
+            count("unknown", "malformed");
+            return Ok(HttpResponse::Ok().finish());
         }
     };
     let span = tracing::Span::current();
     span.record("webhook.scope", delivery.scope);
     if delivery.action == CartAction::Ignore {
         count(delivery.scope, "ignored");
+        return Ok(HttpResponse::Ok().finish());
+    }
+    if let CartAction::MarkStale(cart) = delivery.action {
+        span.record("cart.id", tracing::field::display(cart));
+        let change = ReportedChange {
+            cart,
+            echo: delivery.echo(),
+            created_at: delivery.created_at,
+        };
+        let result = match note_reported_change(&pool, change).await? {
+            Some(true) => "already_known",
+            Some(false) | None => "processed",
+        };
+        count(delivery.scope, result);
         return Ok(HttpResponse::Ok().finish());
     }
     if delivery_seen(&pool, &delivery).await? {
@@ -95,11 +120,7 @@ async fn receive(
             span.record("cart.id", tracing::field::display(cart));
             forget_cart(&pool, cart).await?;
         }
-        CartAction::MarkStale(cart) => {
-            span.record("cart.id", tracing::field::display(cart));
-            mark_snapshot_stale(&pool, cart).await?;
-        }
-        CartAction::Abandoned(_) | CartAction::Ignore => {}
+        CartAction::MarkStale(_) | CartAction::Abandoned(_) | CartAction::Ignore => {}
     }
     if record_delivery(&pool, &delivery).await? {
         count(delivery.scope, "processed");

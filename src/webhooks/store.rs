@@ -1,5 +1,6 @@
-//! The record of callbacks already processed, keyed on (hash, scope, created_at), and its
-//! sweep. Each function is one short statement on the pool.
+//! The record of callbacks already processed, keyed on what every payload carries (hash and
+//! scope; `created_at` may be missing or the same for every event), and its sweep. Each
+//! function is one short statement on the pool.
 
 use sqlx::PgPool;
 
@@ -16,12 +17,11 @@ pub(super) async fn delivery_seen(pool: &PgPool, delivery: &Delivery) -> Result<
         r#"
         SELECT EXISTS (
             SELECT 1 FROM webhook_deliveries
-            WHERE hash = $1 AND scope = $2 AND event_created_at = $3
+            WHERE hash = $1 AND scope = $2
         ) AS "seen!"
         "#,
         delivery.hash,
         delivery.scope,
-        delivery.created_at,
     )
     .fetch_one(pool)
     .await
@@ -54,8 +54,8 @@ async fn delete_old_deliveries(pool: &PgPool, batch_size: i64) -> Result<u64, sq
     let result = sqlx::query!(
         r#"
         DELETE FROM webhook_deliveries
-        WHERE (hash, scope, event_created_at) IN (
-            SELECT hash, scope, event_created_at FROM webhook_deliveries
+        WHERE (hash, scope) IN (
+            SELECT hash, scope FROM webhook_deliveries
             WHERE received_at < now() - $2::text::interval
             ORDER BY received_at
             LIMIT $1

@@ -190,6 +190,7 @@ async fn the_document_lists_every_cart_operation_and_no_client_supplied_cart_or_
         "quantity_limit",
         "option_required",
         "upstream_rate_limited",
+        "upstream_busy",
         "upstream_unavailable",
         "upstream_timeout",
         "too_many_requests",

@@ -130,7 +130,9 @@ async fn a_refused_customer_change_is_recognisable_by_the_caller() {
     app.add_item(101, None, 1).await;
     let cart = CartId::new(app.stored_cart_id().await);
     let metrics = std::sync::Arc::new(Metrics::new().expect("metrics"));
-    let bigcommerce = BigCommerceClient::new(&app.settings.bigcommerce, metrics).expect("client");
+    let bigcommerce =
+        BigCommerceClient::new(&app.settings.bigcommerce, &app.settings.quota, metrics)
+            .expect("client");
     let customer = CustomerId::parse(1).expect("customer");
     let cx = CorrelationId(uuid::Uuid::new_v4());
 

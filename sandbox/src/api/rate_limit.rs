@@ -43,6 +43,20 @@ struct Window {
     config: RateLimitConfig,
     start: Instant,
     count: u32,
+    /// The most requests any window held since the limiter was configured: the quota less
+    /// this is what the busiest window left for everybody else.
+    peak: u32,
+    /// Windows started since the limiter was configured.
+    windows: u64,
+}
+
+/// How full the windows got, for `/__sandbox/stats`.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct RateLimitUsage {
+    pub quota: u32,
+    pub window_ms: u64,
+    pub windows: u64,
+    pub peak_window_requests: u32,
 }
 
 /// The store's limiter.
@@ -58,6 +72,8 @@ impl RateLimiter {
                 config,
                 start: Instant::now(),
                 count: 0,
+                peak: 0,
+                windows: 1,
             }),
         }
     }
@@ -72,7 +88,19 @@ impl RateLimiter {
             config,
             start: Instant::now(),
             count: 0,
+            peak: 0,
+            windows: 1,
         };
+    }
+
+    pub fn usage(&self) -> RateLimitUsage {
+        let w = self.inner.lock();
+        RateLimitUsage {
+            quota: w.config.quota,
+            window_ms: w.config.window_ms,
+            windows: w.windows,
+            peak_window_requests: w.peak,
+        }
     }
 
     /// Counts a request in the current window.
@@ -83,8 +111,10 @@ impl RateLimiter {
         if now.duration_since(w.start) >= window {
             w.start = now;
             w.count = 0;
+            w.windows += 1;
         }
         w.count = w.count.saturating_add(1);
+        w.peak = w.peak.max(w.count);
         let elapsed = now.duration_since(w.start);
         let reset_ms = u64::try_from(window.saturating_sub(elapsed).as_millis()).unwrap_or(0);
         RateLimitSnapshot {

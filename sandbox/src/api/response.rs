@@ -78,6 +78,9 @@ pub fn fault_response(rule: &FaultRule, limit: &RateLimitSnapshot) -> HttpRespon
             limit.apply(&mut b);
         }
     }
+    for (name, value) in &rule.headers {
+        b.insert_header((name.as_str(), value.as_str()));
+    }
     if rule.drop_connection {
         return b.body(DroppedBody);
     }

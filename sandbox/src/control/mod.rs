@@ -66,7 +66,9 @@ async fn reset(state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn stats(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(state.stats.snapshot())
+    let mut stats = state.stats.snapshot();
+    stats["rate_limit"] = serde_json::json!(state.rate_limiter.usage());
+    HttpResponse::Ok().json(stats)
 }
 
 async fn clock(state: web::Data<AppState>) -> HttpResponse {

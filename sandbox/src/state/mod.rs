@@ -20,7 +20,7 @@ use parking_lot::RwLock;
 
 use crate::api::rate_limit::RateLimiter;
 use crate::clock::Clock;
-use crate::config::SandboxConfig;
+use crate::config::{SandboxConfig, WebhookCreatedAt};
 use crate::faults::Faults;
 use crate::seed::{load_seed, SeedError};
 use crate::stats::Stats;
@@ -103,25 +103,26 @@ impl AppState {
     pub fn fire(&self, events: Vec<CartEvent>) {
         for event in events {
             let scope = event.scope();
-            let hooks = self.hooks.active_for(scope);
-            if hooks.is_empty() {
-                continue;
-            }
-            let payload = build_payload(
-                scope,
-                &self.config.store_id,
-                &self.config.store_hash,
-                &event.data(),
-                self.clock.unix(),
-            );
-            let hash = payload["hash"].as_str().unwrap_or_default().to_owned();
-            let body = serde_json::to_vec(&payload).unwrap_or_default();
-            for hook in hooks {
+            let now = self.clock.unix();
+            for hook in self.hooks.active_for(scope) {
+                let created_at = match self.config.webhook_created_at {
+                    WebhookCreatedAt::EventTime => Some(now),
+                    WebhookCreatedAt::HookCreation => Some(hook.created_at),
+                    WebhookCreatedAt::Absent => None,
+                };
+                let payload = build_payload(
+                    scope,
+                    &self.config.store_id,
+                    &self.config.store_hash,
+                    &event.data(),
+                    created_at,
+                );
+                let hash = payload["hash"].as_str().unwrap_or_default().to_owned();
                 self.dispatcher.enqueue(Job {
                     hook,
                     scope,
-                    hash: hash.clone(),
-                    body: body.clone(),
+                    hash,
+                    body: serde_json::to_vec(&payload).unwrap_or_default(),
                     generation: self.dispatcher.generation(),
                 });
             }

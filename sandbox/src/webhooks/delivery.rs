@@ -110,6 +110,9 @@ pub async fn run_worker(state: Arc<AppState>, mut rx: mpsc::UnboundedReceiver<Jo
 async fn deliver(state: Arc<AppState>, client: reqwest::Client, job: Job) {
     let headers = custom_headers(&job.hook);
     let delays: Vec<Duration> = state.config.webhook_retry_delays.clone();
+    if !state.config.webhook_delay.is_zero() {
+        tokio::time::sleep(state.config.webhook_delay).await;
+    }
     let mut attempt = 0;
     loop {
         attempt += 1;

@@ -8,22 +8,26 @@ use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 
 /// The store-level callback body of §5.3; `hash` is the SHA-1 of the serialized `data`,
-/// so duplicate deliveries of one event carry the same hash.
+/// so duplicate deliveries of one event carry the same hash. `created_at` is left out when
+/// `None` (some documented payloads have none).
 pub fn build_payload(
     scope: &str,
     store_id: &str,
     store_hash: &str,
     data: &Value,
-    now: i64,
+    created_at: Option<i64>,
 ) -> Value {
     let data_json = serde_json::to_string(data).unwrap_or_default();
     let hash = hex::encode(Sha1::digest(data_json.as_bytes()));
-    json!({
+    let mut payload = json!({
         "scope": scope,
         "store_id": store_id,
         "data": data,
         "hash": hash,
-        "created_at": now,
         "producer": format!("stores/{store_hash}"),
-    })
+    });
+    if let Some(created_at) = created_at {
+        payload["created_at"] = json!(created_at);
+    }
+    payload
 }

@@ -9,5 +9,6 @@ mod fidelity;
 mod helpers;
 mod hooks;
 mod login;
+mod quota_and_callbacks;
 mod storefront;
 mod webhooks;

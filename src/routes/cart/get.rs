@@ -15,7 +15,7 @@ use crate::session::ShopperSession;
     responses(
         (status = 200, description = "The cart, or null before the first add", body = CartResponse),
         (status = 502, description = "BigCommerce is unavailable and no snapshot exists (upstream_unavailable)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "BigCommerce's rate limit and no snapshot exists (upstream_rate_limited), or the database is unavailable (database_unavailable)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "BigCommerce's rate limit (upstream_rate_limited) or the store's API budget (upstream_busy) and no snapshot exists, or the database is unavailable (database_unavailable)", body = Problem, content_type = "application/problem+json"),
         (status = 504, description = "BigCommerce did not answer in time and no snapshot exists (upstream_timeout)", body = Problem, content_type = "application/problem+json"),
     )
 )]
