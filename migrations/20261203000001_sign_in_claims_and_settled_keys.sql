@@ -10,9 +10,7 @@ ALTER TABLE sessions DROP COLUMN pending_recovery_token;
 -- An Idempotency-Key whose first attempt ended without a known outcome (BigCommerce timed out,
 -- the connection broke, the process died) stays pinned until that outcome is settled.
 -- `settle_plan` says how to tell whether the change landed (which cart, what it held before,
--- what the change adds or removes), `success_status` what to answer when it did, and
--- `outcome_unknown_since` when the first attempt lost track of it.
+-- what the change adds), and `outcome_unknown_since` when the first attempt lost track of it.
 ALTER TABLE idempotency_keys
     ADD COLUMN settle_plan jsonb,
-    ADD COLUMN success_status smallint,
     ADD COLUMN outcome_unknown_since timestamptz;

@@ -63,6 +63,8 @@ pub struct CartSettings {
     pub max_line_items_per_request: usize,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub idempotency_key_ttl_hours: u64,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub idempotency_settle_seconds: u64,
 }
 
 /// Per-client limits on cart mutations, so no one client can drain the store's API quota.
@@ -87,6 +89,11 @@ pub struct RateLimitSettings {
 impl CartSettings {
     pub fn snapshot_ttl(&self) -> Duration {
         Duration::from_secs(self.snapshot_ttl_seconds)
+    }
+
+    /// How long after a change's outcome was lost it may still land (see `idempotency`).
+    pub fn idempotency_settle_window(&self) -> Duration {
+        Duration::from_secs(self.idempotency_settle_seconds)
     }
 
     pub fn idempotency_key_ttl(&self) -> Duration {

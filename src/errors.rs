@@ -41,6 +41,7 @@ pub enum ErrorCode {
     WebhookUnauthorized,
     IdempotencyKeyReused,
     IdempotencyKeyInFlight,
+    IdempotencyOutcomePending,
     ProductUnavailable,
     QuantityLimit,
     OptionRequired,
@@ -76,6 +77,7 @@ impl ErrorCode {
         ErrorCode::WebhookUnauthorized,
         ErrorCode::IdempotencyKeyReused,
         ErrorCode::IdempotencyKeyInFlight,
+        ErrorCode::IdempotencyOutcomePending,
         ErrorCode::ProductUnavailable,
         ErrorCode::QuantityLimit,
         ErrorCode::OptionRequired,
@@ -110,6 +112,7 @@ impl ErrorCode {
             ErrorCode::WebhookUnauthorized => "webhook_unauthorized",
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorCode::IdempotencyKeyInFlight => "idempotency_key_in_flight",
+            ErrorCode::IdempotencyOutcomePending => "idempotency_outcome_pending",
             ErrorCode::ProductUnavailable => "product_unavailable",
             ErrorCode::QuantityLimit => "quantity_limit",
             ErrorCode::OptionRequired => "option_required",
@@ -154,6 +157,10 @@ impl ErrorCode {
             ErrorCode::IdempotencyKeyInFlight => {
                 "A request with this Idempotency-Key is still being processed."
             }
+            ErrorCode::IdempotencyOutcomePending => {
+                "The outcome of the first request with this Idempotency-Key is still being \
+                 settled; retry after the given time."
+            }
             ErrorCode::ProductUnavailable => "That product cannot be bought right now.",
             ErrorCode::QuantityLimit => "That quantity is more or less than the store allows.",
             ErrorCode::OptionRequired => "That product needs an option chosen.",
@@ -190,6 +197,7 @@ impl ErrorCode {
             ErrorCode::WebhookUnauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::IdempotencyKeyInFlight => StatusCode::CONFLICT,
+            ErrorCode::IdempotencyOutcomePending => StatusCode::CONFLICT,
             ErrorCode::ProductUnavailable => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::QuantityLimit => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::OptionRequired => StatusCode::UNPROCESSABLE_ENTITY,

@@ -46,6 +46,11 @@ pub struct FaultRule {
     /// `X-Rate-Limit-Time-Reset-Ms` no real store would send, to test a client's limits).
     #[serde(default)]
     pub headers: std::collections::BTreeMap<String, String>,
+    /// Carry the request out first, then delay and break or replace its answer: BigCommerce
+    /// applied the change, but the caller never learnt it (a timeout, a reset, a 5xx from a
+    /// gateway after the change).
+    #[serde(default)]
+    pub applied: bool,
     /// Requests this rule hit so far (read-only).
     #[serde(default)]
     pub hits: u64,
@@ -56,6 +61,8 @@ pub struct FaultRule {
 pub struct FaultDecision {
     pub delay: Duration,
     pub inject: Option<FaultRule>,
+    /// A hit rule asked for the request to be carried out before the delay and the fault.
+    pub apply_first: bool,
 }
 
 /// The current fault settings.
@@ -115,6 +122,7 @@ impl Faults {
         let mut decision = FaultDecision {
             delay: Duration::from_millis(s.latency_ms + jitter),
             inject: None,
+            apply_first: false,
         };
         for rule in s.rules.iter_mut() {
             if rule.count == Some(0) || !route_matches(&rule.route, method, path) {
@@ -131,6 +139,7 @@ impl Faults {
                 *count -= 1;
             }
             decision.delay += Duration::from_millis(rule.latency_ms);
+            decision.apply_first |= rule.applied;
             if rule.status.is_some() {
                 decision.inject = Some(rule.clone());
             }

@@ -83,6 +83,16 @@ impl CartError {
     pub fn is_transient(&self) -> bool {
         self.problem().status >= 500
     }
+
+    /// Whether the failure certainly left the cart as it was: the call was never sent, or
+    /// BigCommerce's rate limit turned it away unprocessed.
+    pub fn changed_nothing(&self) -> bool {
+        match self {
+            CartError::Upstream(error) => error.is_busy(),
+            CartError::CartBusy | CartError::TooManyRequests(_) => true,
+            _ => false,
+        }
+    }
 }
 
 fn upstream_problem(error: &BigCommerceError) -> Problem {

@@ -127,6 +127,7 @@ impl CartService {
                 Ok(Some(cart.cart))
             }
             Ok(None) => {
+                session.mark_changed();
                 store::forget_cart(&self.pool, cart_id).await?;
                 Ok(None)
             }

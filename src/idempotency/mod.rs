@@ -2,8 +2,17 @@
 //! response, with no second BigCommerce call — also while the first is still in flight.
 //!
 //! Two short statements around the operation, never a transaction across it: *reserve*
-//! (insert the key, or find it), run, *complete* (store the response). A transient failure
-//! (5xx) releases the key so the retry can try again; a definite answer (2xx, 4xx) is kept.
+//! (insert the key, or find it), run, *complete* (store the response). A definite answer (2xx,
+//! 4xx) is kept. A failure that certainly changed nothing (the store's quota, a shed call)
+//! releases the key so the retry can try again.
+//!
+//! A change that is not safe to repeat (adding lines) comes with a `Settle`: a plan, stored
+//! with the key before the change runs, and a check that reads whether it landed. When the
+//! outcome is unknown (BigCommerce timed out, the connection broke, a 5xx, the answer could not
+//! be stored, the process died), the key stays pinned and is settled, never run again blindly:
+//! landed, the retry gets the success; not landed, it gets `409 idempotency_outcome_pending`
+//! until the settle window has passed (a change BigCommerce is still applying lands within it),
+//! and only then runs again.
 
 mod persistence;
 
@@ -20,12 +29,29 @@ use uuid::Uuid;
 use crate::cart::CartError;
 use crate::domain::IdempotencyKey;
 use crate::errors::{ErrorCode, Problem, PROBLEM_JSON};
-use persistence::{complete, release, reserve, Reservation};
+use persistence::{complete, mark_unknown, release, reserve, take_over, Intent, Reservation};
 
 pub use persistence::delete_expired_idempotency_keys;
 
 /// How long a duplicate waits for the first request with its key to finish.
 const IN_FLIGHT_WAIT: Duration = Duration::from_secs(30);
+/// An attempt still without an answer after this long has died or lost it (no request lives
+/// this long: every BigCommerce call has a timeout well below it).
+const IN_FLIGHT_LEASE: Duration = Duration::from_secs(60);
+
+/// How to settle a change whose outcome got lost.
+pub struct Settle<C> {
+    /// What `check` needs (stored with the key before the change runs).
+    pub plan: serde_json::Value,
+    /// Reads whether the change landed: `Some(answer)` when it did.
+    pub check: C,
+    /// How long after the outcome was lost a change may still land.
+    pub window: Duration,
+}
+
+/// No settle: for changes that are safe to repeat.
+pub type Repeatable = Settle<fn(serde_json::Value) -> NoCheck>;
+pub type NoCheck = std::future::Ready<Result<Option<Answer>, CartError>>;
 
 /// The request an idempotency key stands for: method, path and the parsed body.
 pub fn fingerprint(method: &str, path: &str, body: &impl Serialize) -> [u8; 32] {
@@ -67,48 +93,104 @@ impl Answer {
     }
 }
 
-/// Runs `operation` at most once per (session, key); without a key, simply runs it.
-pub async fn run_idempotent<F, Fut>(
+/// Runs `operation` at most once per (session, key); without a key, simply runs it. With a
+/// `settle`, an unknown outcome is settled rather than repeated.
+pub async fn run_idempotent<F, Fut, C, CFut>(
     pool: &PgPool,
     session: Uuid,
     key: Option<IdempotencyKey>,
     fingerprint: [u8; 32],
     ttl: Duration,
+    settle: Option<Settle<C>>,
     operation: F,
 ) -> Result<HttpResponse, CartError>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Answer, CartError>>,
+    C: Fn(serde_json::Value) -> CFut,
+    CFut: Future<Output = Result<Option<Answer>, CartError>>,
 {
     let Some(key) = key else {
         return operation()
             .await
             .map(|answer| json_response(answer.status, &answer.body));
     };
-    match reserve(pool, session, &key, &fingerprint, ttl, IN_FLIGHT_WAIT).await? {
-        Reservation::Replay { status, body } => return Ok(replay(status, body)),
-        Reservation::Reused => {
-            return Ok(Problem::from_code(ErrorCode::IdempotencyKeyReused).to_response())
+    let intent = Intent {
+        fingerprint: &fingerprint,
+        ttl,
+        plan: settle.as_ref().map(|settle| &settle.plan),
+    };
+    loop {
+        match reserve(
+            pool,
+            session,
+            &key,
+            &intent,
+            IN_FLIGHT_WAIT,
+            IN_FLIGHT_LEASE,
+        )
+        .await?
+        {
+            Reservation::Replay { status, body } => return Ok(replay(status, body)),
+            Reservation::Reused => {
+                return Ok(Problem::from_code(ErrorCode::IdempotencyKeyReused).to_response())
+            }
+            Reservation::StillInFlight => {
+                return Ok(Problem::from_code(ErrorCode::IdempotencyKeyInFlight)
+                    .with_retry_after(1)
+                    .to_response())
+            }
+            Reservation::Proceed => break,
+            Reservation::Unsettled {
+                plan,
+                created_at,
+                unknown_for,
+                ..
+            } => {
+                if let (Some(plan), Some(settle)) = (plan, settle.as_ref()) {
+                    if let Some(answer) = (settle.check)(plan).await? {
+                        return store_answer(pool, session, &key, answer).await;
+                    }
+                    if let Some(left) = settle.window.checked_sub(unknown_for) {
+                        let seconds = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+                        return Ok(Problem::from_code(ErrorCode::IdempotencyOutcomePending)
+                            .with_retry_after(seconds.max(1))
+                            .to_response());
+                    }
+                }
+                // Not landed (or safe to repeat): run it again, unless another retry does.
+                if take_over(pool, session, &key, created_at).await? {
+                    break;
+                }
+            }
         }
-        Reservation::StillInFlight => {
-            return Ok(Problem::from_code(ErrorCode::IdempotencyKeyInFlight)
-                .with_retry_after(1)
-                .to_response())
-        }
-        Reservation::Proceed => {}
     }
     match operation().await {
-        Ok(answer) => {
-            let body = serde_json::to_vec(&answer.body).unwrap_or_default();
-            complete(pool, session, &key, answer.status.as_u16(), &body).await?;
-            Ok(replay(answer.status.as_u16(), body))
-        }
-        Err(error) if error.is_transient() => {
+        Ok(answer) => store_answer(pool, session, &key, answer).await,
+        Err(error) if error.changed_nothing() => {
             if let Err(release_error) = release(pool, session, &key).await {
                 tracing::warn!(error = %release_error, "could not release an idempotency key");
             }
             Err(error)
         }
+        Err(error) if error.is_transient() => match settle {
+            // The change may have landed: pin the key, and look once.
+            Some(settle) => {
+                if let Err(mark_error) = mark_unknown(pool, session, &key).await {
+                    tracing::warn!(error = %mark_error, "could not pin an idempotency key");
+                }
+                match (settle.check)(settle.plan).await {
+                    Ok(Some(answer)) => store_answer(pool, session, &key, answer).await,
+                    Ok(None) | Err(_) => Err(error),
+                }
+            }
+            None => {
+                if let Err(release_error) = release(pool, session, &key).await {
+                    tracing::warn!(error = %release_error, "could not release an idempotency key");
+                }
+                Err(error)
+            }
+        },
         Err(error) => {
             let problem = error.problem();
             let body = serde_json::to_vec(&problem).unwrap_or_default();
@@ -116,6 +198,19 @@ where
             Err(error)
         }
     }
+}
+
+/// Stores a success under the key and answers with it. If storing fails, the key stays in
+/// flight and a retry settles it after the lease.
+async fn store_answer(
+    pool: &PgPool,
+    session: Uuid,
+    key: &IdempotencyKey,
+    answer: Answer,
+) -> Result<HttpResponse, CartError> {
+    let body = serde_json::to_vec(&answer.body).unwrap_or_default();
+    complete(pool, session, key, answer.status.as_u16(), &body).await?;
+    Ok(replay(answer.status.as_u16(), body))
 }
 
 fn json_response(status: StatusCode, body: &serde_json::Value) -> HttpResponse {

@@ -16,6 +16,7 @@ mod configuration;
 mod fidelity;
 mod health_check;
 mod helpers;
+mod idempotency_settle;
 mod pages;
 mod quota;
 mod reliability;

@@ -150,9 +150,17 @@ async fn a_change_on_the_hosted_cart_page_reaches_the_next_read() {
         let why = format!("created_at {reading:?}");
         assert_eq!(app.add_item(101, None, 1).await.status().as_u16(), 201);
         app.wait_for_all_deliveries(1).await;
-        let checkout: Value = app.checkout().await.json().await.expect("checkout body");
+        let checkout: Value = app
+            .api_client
+            .post(app.url("/api/cart/checkout?target=cart"))
+            .send()
+            .await
+            .expect("hand-off")
+            .json()
+            .await
+            .expect("checkout body");
         app.read_costing(1, &why).await;
-        let (browser, html) = open_in_browser(checkout["cart_url"].as_str().expect("url")).await;
+        let (browser, html) = open_in_browser(checkout["url"].as_str().expect("url")).await;
         let item = html
             .split("/cart.php/items/")
             .nth(1)

@@ -48,6 +48,28 @@ pub async fn api_entry(
     };
     let limit = state.rate_limiter.hit();
     let decision = state.faults.decide(method, sub);
+    if decision.apply_first && !limit.limited {
+        // The change happens; what the caller hears about it is the fault.
+        let user_agent = req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let reply = match handle(&req, payload, &state, store_hash, matched).await {
+            Ok(reply) => reply.into_response(&limit),
+            Err(e) => error_response(&e, &limit),
+        };
+        tokio::time::sleep(decision.delay).await;
+        let response = match decision.inject {
+            Some(rule) => fault_response(&rule, &limit),
+            None => reply,
+        };
+        let status = response.status().as_u16();
+        state
+            .stats
+            .record(method, template, status, user_agent.as_deref());
+        return response;
+    }
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }

@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use super::dto::{AddItemsRequest, CartResponse, UpdateQuantityRequest};
 use super::mutation::Mutation;
 use crate::cart::{CartError, CartService};
-use crate::domain::LineItemId;
+use crate::domain::{Cart, LineItemId};
 use crate::errors::Problem;
 use crate::idempotency::Answer;
 
@@ -35,12 +35,18 @@ pub async fn add_items(
 ) -> Result<HttpResponse, CartError> {
     let settings = carts.settings();
     let items = body.parse(settings.max_quantity, settings.max_line_items_per_request)?;
+    // Adding twice adds twice: a lost outcome is settled by reading the cart.
+    let check = carts.check_for_add(&mutation.session, &items);
     mutation
-        .run(&*body, |session, cx| async move {
+        .run_settled(&*body, check, added, |session, cx| async move {
             let cart = carts.add_items(&session, &items, cx).await?;
-            Ok(Answer::created(CartResponse { cart: Some(cart) }))
+            Ok(added(cart))
         })
         .await
+}
+
+fn added(cart: Cart) -> Answer {
+    Answer::created(CartResponse { cart: Some(cart) })
 }
 
 /// Change a line's quantity; 0 removes it.

@@ -14,9 +14,11 @@ use tracing_actix_web::RequestId;
 use uuid::Uuid;
 
 use crate::bigcommerce::CorrelationId;
+use crate::cart::OutcomeCheck;
 use crate::cart::{CartError, CartService};
+use crate::domain::Cart;
 use crate::domain::IdempotencyKey;
-use crate::idempotency::{fingerprint, run_idempotent, Answer};
+use crate::idempotency::{fingerprint, run_idempotent, Answer, Repeatable, Settle};
 use crate::rate_limit::MutationLimiter;
 use crate::session::ShopperSession;
 
@@ -29,7 +31,8 @@ pub struct Mutation {
 
 impl Mutation {
     /// Runs `operation` at most once per Idempotency-Key: a retry of the same method, path and
-    /// `body` replays the stored answer; without a key it simply runs.
+    /// `body` replays the stored answer; without a key it simply runs. For changes that are
+    /// safe to repeat.
     pub async fn run<F, Fut>(
         self,
         body: &impl Serialize,
@@ -38,6 +41,60 @@ impl Mutation {
     where
         F: FnOnce(ShopperSession, CorrelationId) -> Fut,
         Fut: Future<Output = Result<Answer, CartError>>,
+    {
+        self.run_with(body, None::<Repeatable>, operation).await
+    }
+
+    /// Like `run`, for a change that must not be repeated (adding lines): when its outcome is
+    /// lost, `check` (made from the session before the change) settles it, and a landed change
+    /// is answered with `answer_for` of the cart.
+    pub async fn run_settled<F, Fut>(
+        self,
+        body: &impl Serialize,
+        check: Option<OutcomeCheck>,
+        answer_for: fn(Cart) -> Answer,
+        operation: F,
+    ) -> Result<HttpResponse, CartError>
+    where
+        F: FnOnce(ShopperSession, CorrelationId) -> Fut,
+        Fut: Future<Output = Result<Answer, CartError>>,
+    {
+        let carts = self.request.app_data::<Data<CartService>>().cloned();
+        let settle = match (check, carts) {
+            (Some(check), Some(carts)) => {
+                let window = carts.settings().idempotency_settle_window();
+                let cx = self.correlation;
+                let plan =
+                    serde_json::to_value(&check).map_err(|e| CartError::Unexpected(e.into()))?;
+                Some(Settle {
+                    plan,
+                    check: move |plan: serde_json::Value| {
+                        let carts = carts.clone();
+                        async move {
+                            let check: OutcomeCheck = serde_json::from_value(plan)
+                                .map_err(|e| CartError::Unexpected(e.into()))?;
+                            Ok(carts.settle(&check, cx).await?.map(answer_for))
+                        }
+                    },
+                    window,
+                })
+            }
+            _ => None,
+        };
+        self.run_with(body, settle, operation).await
+    }
+
+    async fn run_with<F, Fut, C, CFut>(
+        self,
+        body: &impl Serialize,
+        settle: Option<Settle<C>>,
+        operation: F,
+    ) -> Result<HttpResponse, CartError>
+    where
+        F: FnOnce(ShopperSession, CorrelationId) -> Fut,
+        Fut: Future<Output = Result<Answer, CartError>>,
+        C: Fn(serde_json::Value) -> CFut,
+        CFut: Future<Output = Result<Option<Answer>, CartError>>,
     {
         let pool = self
             .request
@@ -58,9 +115,15 @@ impl Mutation {
             ..
         } = self;
         let session_id = session.id();
-        run_idempotent(&pool, session_id, idempotency_key, print, ttl, || {
-            operation(session, correlation)
-        })
+        run_idempotent(
+            &pool,
+            session_id,
+            idempotency_key,
+            print,
+            ttl,
+            settle,
+            || operation(session, correlation),
+        )
         .await
     }
 }

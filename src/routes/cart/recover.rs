@@ -5,8 +5,8 @@ use actix_web::HttpResponse;
 
 use super::dto::{RecoverRequest, RecoverResponse};
 use super::mutation::Mutation;
-use crate::cart::{CartError, CartService};
-use crate::domain::RecoveryToken;
+use crate::cart::{CartError, CartService, RecoveryMode};
+use crate::domain::{Cart, RecoveryToken};
 use crate::errors::Problem;
 use crate::idempotency::Answer;
 
@@ -38,8 +38,13 @@ pub async fn recover_cart(
 ) -> Result<HttpResponse, CartError> {
     let token = RecoveryToken::parse(&body.token).map_err(|_| CartError::RecoveryTokenUnknown)?;
     let mode = body.mode;
+    // A merge adds lines: a lost outcome is settled by reading the carts, never repeated.
+    let check = match mode {
+        RecoveryMode::Merge => carts.check_for_recovery(&mutation.session, &token),
+        RecoveryMode::Switch => None,
+    };
     mutation
-        .run(&*body, |session, cx| async move {
+        .run_settled(&*body, check, recovered, |session, cx| async move {
             let recovered = carts.recover(&session, &token, mode, cx).await?;
             Ok(Answer::ok(RecoverResponse {
                 cart: Some(recovered.cart),
@@ -47,4 +52,11 @@ pub async fn recover_cart(
             }))
         })
         .await
+}
+
+fn recovered(cart: Cart) -> Answer {
+    Answer::ok(RecoverResponse {
+        cart: Some(cart),
+        warnings: Vec::new(),
+    })
 }
