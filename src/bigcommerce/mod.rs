@@ -10,8 +10,8 @@ mod error;
 mod hooks;
 mod wire;
 
-pub use carts::{NewCart, RedirectUrls, StoreCart};
-pub use catalog::CatalogProduct;
+pub use carts::{LineNamedBy, LinePurchase, NewCart, RedirectUrls, StoreCart};
+pub use catalog::{CatalogModifier, CatalogModifierValue, CatalogProduct};
 pub use client::{BigCommerceClient, CorrelationId};
 pub use error::BigCommerceError;
 pub use hooks::{Hook, NewHook};

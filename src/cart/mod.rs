@@ -3,6 +3,7 @@
 mod error;
 mod hand_off;
 mod lines;
+mod selections;
 mod service;
 mod sign_in;
 mod store;

@@ -18,6 +18,7 @@ use super::store::{self, CartClaim};
 use super::CartError;
 use crate::accounts::CustomerLogin;
 use crate::bigcommerce::{BigCommerceClient, BigCommerceError, CorrelationId, NewCart};
+use crate::catalog::Catalog;
 use crate::configuration::{BigCommerceSettings, CartSettings};
 use crate::domain::{Cart, CartId, CustomerId, NewLineItem, RecoveryToken};
 use crate::metrics::Metrics;
@@ -37,6 +38,8 @@ pub struct CartService {
     store: StoreSettings,
     pub(super) metrics: Arc<Metrics>,
     pub(super) customer_login: Option<Arc<CustomerLogin>>,
+    /// Which products have modifiers, for quantity changes of their lines.
+    pub(super) catalog: Option<Arc<Catalog>>,
 }
 
 /// What new carts are created with.
@@ -66,7 +69,14 @@ impl CartService {
             },
             metrics,
             customer_login: None,
+            catalog: None,
         }
+    }
+
+    /// Quantity changes of lines with modifiers describe them as the catalog says.
+    pub fn with_catalog(mut self, catalog: Arc<Catalog>) -> Self {
+        self.catalog = Some(catalog);
+        self
     }
 
     /// Signed-in shoppers' checkout URLs go through Customer Login.

@@ -25,11 +25,11 @@ use crate::errors;
     ),
     components(schemas(
         dto::CartResponse, dto::CheckoutResponse, crate::cart::HandOffTarget, dto::AddItemsRequest, dto::LineItemRequest,
-        dto::OptionSelectionRequest, dto::OptionValueRequest, dto::UpdateQuantityRequest,
+        dto::OptionSelectionRequest, dto::OptionValueRequest, dto::DateValueRequest, dto::UpdateQuantityRequest,
         dto::RecoverRequest, domain::Cart, domain::CartCurrency, domain::CartLineItem,
         domain::LineItemOption, domain::LineItemType, domain::Coupon, errors::Problem,
         errors::ErrorCode, products::ProductsResponse, catalog::Product,
-        catalog::ProductVariant, catalog::TextOption, session::SessionResponse,
+        catalog::ProductVariant, catalog::TextOption, catalog::ProductModifier, catalog::ModifierValue, session::SessionResponse,
         session::LoginRequest, session::LoginResponse, session::CustomerBody,
         crate::cart::SignInCartOutcome,
     )),

@@ -5,7 +5,9 @@ mod cart_page;
 mod error_page;
 mod money;
 
-pub use cart_page::{CartPage, CartView, FlashView, LineView, LoginPage, ProductView};
+pub use cart_page::{
+    CartPage, CartView, Control, FlashView, LineView, LoginPage, ModifierView, ProductView,
+};
 pub use error_page::ErrorPage;
 pub use money::format_money;
 
