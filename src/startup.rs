@@ -51,7 +51,7 @@ struct Dependencies {
     metrics: Arc<Metrics>,
     limiter: Arc<MutationLimiter>,
     carts: CartService,
-    catalog: Catalog,
+    catalog: Arc<Catalog>,
     accounts: Accounts,
     session_cache: Arc<SessionCache>,
 }
@@ -80,7 +80,7 @@ impl Application {
             )
             .with_metrics(metrics.session_cache_lookups.clone()),
         );
-        let catalog = Catalog::new(bigcommerce.clone());
+        let catalog = Arc::new(Catalog::new(bigcommerce.clone()));
         let customer_login = Arc::new(CustomerLogin::new(
             bigcommerce.clone(),
             &settings.bigcommerce,
@@ -100,7 +100,8 @@ impl Application {
             &settings.bigcommerce,
             metrics.clone(),
         )
-        .with_customer_login(customer_login);
+        .with_customer_login(customer_login)
+        .with_catalog(catalog.clone());
         let dependencies = Dependencies {
             pool: pool.clone(),
             metrics: metrics.clone(),
@@ -193,7 +194,7 @@ fn run(
         vec![settings.webhooks.path.clone()],
     ));
     let carts = Data::new(dependencies.carts);
-    let catalog = Data::new(dependencies.catalog);
+    let catalog = Data::from(dependencies.catalog);
     let accounts = Data::new(dependencies.accounts);
     let json_limit = app_settings.max_json_body_bytes;
     let webhook_settings = settings.webhooks.clone();

@@ -80,11 +80,7 @@ function renderProducts(products) {
       for (const v of variants) select.append(el("option", { value: v.id, text: v.label }));
       form.append(select);
     }
-    const texts = product.text_options.map((option) => {
-      const input = el("input", { name: `option-${option.option_id}`, "aria-label": option.name, placeholder: option.name });
-      form.append(input);
-      return { option, input };
-    });
+    const modifiers = product.modifiers.map((modifier) => renderModifier(product, modifier, form)).filter(Boolean);
     const quantity = el("input", { type: "number", min: "1", value: "1", "aria-label": `${product.name} quantity` });
     const button = el("button", { type: "submit", text: available ? "Add to cart" : "Unavailable" });
     if (!available) button.disabled = true;
@@ -94,12 +90,75 @@ function renderProducts(products) {
       const item = { product_id: product.id, quantity: Number(quantity.value) };
       const variantId = select ? Number(select.value) : variants.length === 1 ? variants[0].id : undefined;
       if (variantId !== undefined) item.variant_id = variantId;
-      const selections = texts.filter((t) => t.input.value !== "")
-        .map((t) => ({ option_id: t.option.option_id, option_value: t.input.value }));
+      const selections = modifiers.map((read) => read()).filter(Boolean);
       if (selections.length) item.option_selections = selections;
       run(() => api("POST", "/api/cart/items", { line_items: [item] }), `Added ${item.quantity} × ${product.name}`);
     });
     list.append(el("li", {}, form));
+  }
+}
+
+// One form control per modifier; returns a function that reads the shopper's choice as an
+// option selection (or null when left empty). Value ids for the choice types, text for the
+// text types, {"date": "YYYY-MM-DD"} for dates.
+function renderModifier(product, modifier, form) {
+  const id = `m-${product.id}-${modifier.option_id}`;
+  const label = el("label", { for: id, text: modifier.name });
+  const selection = (value) => ({ option_id: modifier.option_id, option_value: value });
+  const required = modifier.required ? { required: "" } : {};
+  switch (modifier.type) {
+    case "dropdown": case "rectangles": case "swatch": {
+      const select = el("select", { id, ...required });
+      if (!modifier.required) select.append(el("option", { value: "", text: "None" }));
+      for (const v of modifier.values) {
+        const option = el("option", { value: v.id, text: v.label });
+        if (v.is_default) option.selected = true;
+        select.append(option);
+      }
+      form.append(label, select);
+      return () => (select.value ? selection(Number(select.value)) : null);
+    }
+    case "radio_buttons": {
+      const set = el("fieldset", { class: "choices" }, el("legend", { text: modifier.name }));
+      const radios = modifier.values.map((v) => {
+        const radio = el("input", { type: "radio", name: id, value: v.id, ...required });
+        if (v.is_default) radio.checked = true;
+        set.append(el("label", {}, radio, ` ${v.label}`));
+        return radio;
+      });
+      form.append(set);
+      return () => {
+        const chosen = radios.find((radio) => radio.checked);
+        return chosen ? selection(Number(chosen.value)) : null;
+      };
+    }
+    case "checkbox": {
+      const ticked = modifier.values.find((v) => v.checked);
+      if (!ticked) return null;
+      const box = el("input", { type: "checkbox", id, ...required });
+      form.append(el("label", { class: "checkbox", for: id }, box, ` ${modifier.checkbox_label || modifier.name}`));
+      return () => (box.checked ? selection(ticked.id) : null);
+    }
+    case "date": {
+      const input = el("input", { id, type: "date", ...required });
+      if (modifier.date_earliest) input.min = modifier.date_earliest;
+      if (modifier.date_latest) input.max = modifier.date_latest;
+      form.append(label, input);
+      return () => (input.value ? selection({ date: input.value }) : null);
+    }
+    case "text": case "multi_line_text": case "numbers_only_text": {
+      const input = modifier.type === "multi_line_text"
+        ? el("textarea", { id, rows: "2", ...required })
+        : el("input", { id, type: modifier.type === "numbers_only_text" ? "number" : "text", ...required });
+      if (modifier.max_length) input.maxLength = modifier.max_length;
+      if (modifier.number_min !== undefined) input.min = modifier.number_min;
+      if (modifier.number_max !== undefined) input.max = modifier.number_max;
+      if (modifier.type === "numbers_only_text") input.step = modifier.integers_only ? "1" : "any";
+      form.append(label, input);
+      return () => (input.value !== "" ? selection(input.value) : null);
+    }
+    default:
+      return null; // file uploads and product lists cannot be filled in here
   }
 }
 
@@ -132,9 +191,10 @@ function renderCart(cart) {
 
 $("checkout").addEventListener("click", () =>
   run(async () => {
-    // Checkout URLs are single-use: ask for a fresh one on every click.
-    const urls = await api("POST", "/api/cart/checkout");
-    location.assign(urls.checkout_url);
+    // A hand-off URL is single-use (and spends the others BigCommerce minted with it): ask
+    // for a fresh one, for the one page wanted, on every click.
+    const handOff = await api("POST", "/api/cart/checkout?target=checkout");
+    location.assign(handOff.url);
   }));
 
 $("clear").addEventListener("click", () =>

@@ -7,7 +7,7 @@
 //!
 //! Checks: nothing panics; whatever `AddItemsRequest::parse` accepts has 1..=max_items lines,
 //! every quantity in 1..=max_quantity, positive product, variant, option and option-value ids
-//! that fit BigCommerce's i32, at most 20 option selections, short control-free option text,
+//! that fit BigCommerce's i32, at most 20 option selections, short option text free of control characters but line breaks, dates as YYYY-MM-DD,
 //! and carries the request's values unchanged; a body that passes under some limits passes
 //! under larger ones; a decoded body re-encodes to JSON that decodes to the same thing;
 //! `UpdateQuantityRequest::parse` gives 0 (remove) only for 0, else a quantity in bounds;
@@ -119,8 +119,13 @@ fn check_line(item: &NewLineItem, line: &LineItemRequest, max_quantity: u32) {
             }
             (OptionValue::Text(text), OptionValueRequest::Text(asked)) => {
                 assert!(text.chars().count() <= MAX_OPTION_TEXT);
-                assert!(!text.chars().any(char::is_control));
+                assert!(!text
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\r'));
                 assert_eq!(text, asked);
+            }
+            (OptionValue::Date(date), OptionValueRequest::Date(asked)) => {
+                assert_eq!(date.to_string(), asked.date.trim());
             }
             (got, asked) => panic!("option value {got:?} parsed from {asked:?}"),
         }

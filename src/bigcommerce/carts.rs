@@ -5,10 +5,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::client::{Call, CorrelationId};
-use super::wire::{wire_line_items, Envelope, WireCart};
+use super::wire::{wire_line_items, wire_selections, Envelope, WireCart};
 use super::{BigCommerceClient, BigCommerceError, Priority};
 use crate::domain::{
-    Cart, CartId, CustomerId, LineItemId, NewLineItem, ProductId, Quantity, VariantId,
+    Cart, CartId, CustomerId, LineItemId, NewLineItem, OptionSelection, ProductId, Quantity,
+    VariantId,
 };
 
 /// Asks for line-item options in every cart BigCommerce returns (they are left out otherwise).
@@ -59,6 +60,22 @@ pub struct RedirectUrls {
     pub cart_url: String,
     pub checkout_url: String,
     pub embedded_checkout_url: String,
+}
+
+/// What a line is, as a quantity change must repeat it.
+#[derive(Debug, Clone)]
+pub struct LinePurchase {
+    pub product: ProductId,
+    pub named_by: LineNamedBy,
+}
+
+/// How BigCommerce is told which purchase a line is.
+#[derive(Debug, Clone)]
+pub enum LineNamedBy {
+    /// A product without modifiers: its variant.
+    Variant(Option<VariantId>),
+    /// A product with modifiers: every variant option and modifier of the line.
+    Selections(Vec<OptionSelection>),
 }
 
 /// What a new cart is created with.
@@ -152,19 +169,23 @@ impl BigCommerceClient {
     }
 
     /// `PUT /carts/{id}/items/{item_id}`: a new quantity for a line. BigCommerce wants the
-    /// line's product (and variant) alongside the quantity.
+    /// line's product alongside the quantity, and either its variant or, for a product with
+    /// modifiers, every option of the line as `option_selections` (and no `variant_id`).
     pub async fn update_line_item(
         &self,
         cart: CartId,
         item: LineItemId,
-        product: ProductId,
-        variant: Option<VariantId>,
+        line: &LinePurchase,
         quantity: Quantity,
         cx: CorrelationId,
     ) -> Result<StoreCart, BigCommerceError> {
-        let mut line_item = json!({"product_id": product.get(), "quantity": quantity.get()});
-        if let Some(variant) = variant {
-            line_item["variant_id"] = json!(variant.get());
+        let mut line_item = json!({"product_id": line.product.get(), "quantity": quantity.get()});
+        match &line.named_by {
+            LineNamedBy::Variant(Some(variant)) => line_item["variant_id"] = json!(variant.get()),
+            LineNamedBy::Variant(None) => {}
+            LineNamedBy::Selections(selections) => {
+                line_item["option_selections"] = json!(wire_selections(selections));
+            }
         }
         let call = Call {
             method: Method::PUT,

@@ -12,8 +12,8 @@ mod hooks;
 mod wire;
 
 pub use budget::{Priority, QuotaView};
-pub use carts::{Echoes, NewCart, RedirectUrls, StoreCart};
-pub use catalog::CatalogProduct;
+pub use carts::{Echoes, LineNamedBy, LinePurchase, NewCart, RedirectUrls, StoreCart};
+pub use catalog::{CatalogModifier, CatalogModifierValue, CatalogProduct};
 pub use client::{BigCommerceClient, CorrelationId};
 pub use error::BigCommerceError;
 pub use hooks::{Hook, HookRepair, NewHook};

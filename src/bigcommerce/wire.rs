@@ -9,8 +9,33 @@ use super::carts::{Echoes, StoreCart};
 use super::BigCommerceError;
 use crate::domain::{
     Cart, CartCurrency, CartId, CartLineItem, Coupon, LineItemOption, LineItemType, NewLineItem,
-    OptionValue,
+    OptionSelection, OptionValue,
 };
+
+/// The spec's date form, `{"day":"01","month":"02","year":"2020"}` (a Unix timestamp would
+/// carry a time zone question a calendar date does not).
+fn wire_date(date: time::Date) -> serde_json::Value {
+    json!({
+        "day": format!("{:02}", date.day()),
+        "month": format!("{:02}", u8::from(date.month())),
+        "year": format!("{:04}", date.year()),
+    })
+}
+
+/// Option selections as BigCommerce takes them.
+pub(super) fn wire_selections(selections: &[OptionSelection]) -> Vec<WireOptionSelection> {
+    selections
+        .iter()
+        .map(|selection| WireOptionSelection {
+            option_id: selection.option_id,
+            option_value: match &selection.option_value {
+                OptionValue::ValueId(id) => json!(id),
+                OptionValue::Text(text) => json!(text),
+                OptionValue::Date(date) => wire_date(*date),
+            },
+        })
+        .collect()
+}
 
 pub(super) fn wire_line_items(items: &[NewLineItem]) -> Vec<WireNewLineItem> {
     items
@@ -19,17 +44,7 @@ pub(super) fn wire_line_items(items: &[NewLineItem]) -> Vec<WireNewLineItem> {
             product_id: item.product_id.get(),
             variant_id: item.variant_id.map(|id| id.get()),
             quantity: item.quantity.get(),
-            option_selections: item
-                .option_selections
-                .iter()
-                .map(|selection| WireOptionSelection {
-                    option_id: selection.option_id,
-                    option_value: match &selection.option_value {
-                        OptionValue::ValueId(id) => json!(id),
-                        OptionValue::Text(text) => json!(text),
-                    },
-                })
-                .collect(),
+            option_selections: wire_selections(&item.option_selections),
         })
         .collect()
 }
@@ -45,7 +60,7 @@ pub(super) struct WireNewLineItem {
 }
 
 #[derive(Serialize)]
-struct WireOptionSelection {
+pub(super) struct WireOptionSelection {
     option_id: i64,
     option_value: serde_json::Value,
 }

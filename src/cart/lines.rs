@@ -1,18 +1,18 @@
 //! Changing and removing a line: find it (cheaply), change it with one BigCommerce call, and
 //! settle a failure that may mean the cart is gone with one read.
 
+use super::selections::line_named_by;
 use super::service::CartService;
 use super::store;
 use super::CartError;
-use crate::bigcommerce::{BigCommerceError, CorrelationId, Echoes};
-use crate::domain::{Cart, CartId, LineItemId, ProductId, Quantity, VariantId};
+use crate::bigcommerce::{BigCommerceError, CorrelationId, Echoes, LinePurchase};
+use crate::domain::{Cart, CartId, CartLineItem, LineItemId, ProductId, Quantity};
 use crate::session::ShopperSession;
 
-/// A line located in the session's cart, with what a quantity change needs to name it.
+/// A line located in the session's cart.
 struct LocatedLine {
     cart: CartId,
-    product: Option<ProductId>,
-    variant: Option<VariantId>,
+    line: CartLineItem,
 }
 
 impl CartService {
@@ -30,10 +30,10 @@ impl CartService {
         }
         let quantity = Quantity::parse(i64::from(quantity), self.settings.max_quantity)?;
         let line = self.locate_line(session, item, cx).await?;
-        let product = line.product.ok_or(CartError::LineNotEditable)?;
-        let change =
-            self.bigcommerce
-                .update_line_item(line.cart, item, product, line.variant, quantity, cx);
+        let purchase = self.line_purchase(&line.line, cx).await?;
+        let change = self
+            .bigcommerce
+            .update_line_item(line.cart, item, &purchase, quantity, cx);
         let result = self
             .expecting_echoes(line.cart, Echoes::of_change(1), change)
             .await;
@@ -110,10 +110,28 @@ impl CartService {
             },
         };
         let line = found.ok_or(CartError::ItemNotFound)?;
-        Ok(LocatedLine {
-            cart,
-            product: line.product_id.and_then(|id| ProductId::parse(id).ok()),
-            variant: line.variant_id.and_then(|id| VariantId::parse(id).ok()),
+        Ok(LocatedLine { cart, line })
+    }
+
+    /// How a quantity change names `line`. Only a line with options can be of a product with
+    /// modifiers worth describing, so only then is the (cached) catalog consulted.
+    async fn line_purchase(
+        &self,
+        line: &CartLineItem,
+        cx: CorrelationId,
+    ) -> Result<LinePurchase, CartError> {
+        let product = line
+            .product_id
+            .and_then(|id| ProductId::parse(id).ok())
+            .ok_or(CartError::LineNotEditable)?;
+        let modifiers = match (&self.catalog, line.options.is_empty()) {
+            (_, true) => Some(Vec::new()),
+            (Some(catalog), false) => catalog.modifiers_of(product.get(), cx).await,
+            (None, false) => None,
+        };
+        Ok(LinePurchase {
+            product,
+            named_by: line_named_by(line, modifiers.as_deref()),
         })
     }
 

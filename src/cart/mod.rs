@@ -6,6 +6,7 @@ mod hand_off;
 mod lines;
 mod moving;
 mod recovery;
+mod selections;
 mod service;
 mod settle;
 mod sign_in;

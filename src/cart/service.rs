@@ -21,6 +21,7 @@ use crate::accounts::CustomerLogin;
 use crate::bigcommerce::{
     BigCommerceClient, BigCommerceError, CorrelationId, Echoes, NewCart, Priority,
 };
+use crate::catalog::Catalog;
 use crate::configuration::{BigCommerceSettings, CartSettings};
 use crate::domain::{Cart, CartId, CustomerId, NewLineItem};
 use crate::metrics::Metrics;
@@ -40,6 +41,8 @@ pub struct CartService {
     pub(super) store: StoreSettings,
     pub(super) metrics: Arc<Metrics>,
     pub(super) customer_login: Option<Arc<CustomerLogin>>,
+    /// Which products have modifiers, for quantity changes of their lines.
+    pub(super) catalog: Option<Arc<Catalog>>,
 }
 
 /// What new carts are created with.
@@ -69,7 +72,14 @@ impl CartService {
             },
             metrics,
             customer_login: None,
+            catalog: None,
         }
+    }
+
+    /// Quantity changes of lines with modifiers describe them as the catalog says.
+    pub fn with_catalog(mut self, catalog: Arc<Catalog>) -> Self {
+        self.catalog = Some(catalog);
+        self
     }
 
     /// Signed-in shoppers' checkout URLs go through Customer Login.

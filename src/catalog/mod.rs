@@ -10,6 +10,9 @@ use utoipa::ToSchema;
 
 use crate::bigcommerce::{BigCommerceClient, BigCommerceError, CatalogProduct, CorrelationId};
 
+mod modifiers;
+pub use modifiers::{ModifierValue, ProductModifier};
+
 /// How long a product list is reused before asking BigCommerce again.
 const CATALOG_TTL: Duration = Duration::from_secs(60);
 
@@ -33,7 +36,9 @@ pub struct Product {
     pub order_quantity_maximum: i64,
     /// Variants to choose from; products with one variant have exactly one.
     pub variants: Vec<ProductVariant>,
-    /// Text fields the shopper fills in (send them as `option_selections`).
+    /// What the shopper chooses or fills in, of every type (send as `option_selections`).
+    pub modifiers: Vec<ProductModifier>,
+    /// The `text` modifiers only (deprecated: use `modifiers`).
     pub text_options: Vec<TextOption>,
 }
 
@@ -68,7 +73,29 @@ impl Catalog {
         }
     }
 
-    /// The products, from the cache while it is fresh. Concurrent misses wait for one call.
+    /// The modifiers of `product_id`, from the cached list even when it is past its TTL
+    /// (a product's modifiers rarely change, prices and stock do); the list is read from
+    /// BigCommerce only when it lacks the product. `None` when the catalog does not list it
+    /// (hidden, or BigCommerce unavailable with nothing cached).
+    pub async fn modifiers_of(
+        &self,
+        product_id: i64,
+        cx: CorrelationId,
+    ) -> Option<Vec<ProductModifier>> {
+        let find = |products: &[Product]| {
+            products
+                .iter()
+                .find(|product| product.id == product_id)
+                .map(|product| product.modifiers.clone())
+        };
+        let cached = self.cached.lock().await.as_ref().map(|(_, p)| p.clone());
+        if let Some(found) = cached.as_deref().and_then(|p| find(p)) {
+            return Some(found);
+        }
+        find(&self.products(cx).await.ok()?)
+    }
+
+    /// The products, from the cache while it is fresh. Concurrent misses wait for one refresh.
     pub async fn products(&self, cx: CorrelationId) -> Result<Arc<Vec<Product>>, BigCommerceError> {
         let mut cached = self.cached.lock().await;
         if let Some((at, products)) = cached.as_ref() {
@@ -145,13 +172,18 @@ impl From<CatalogProduct> for Product {
             variants,
             text_options: product
                 .modifiers
-                .into_iter()
+                .iter()
                 .filter(|modifier| modifier.modifier_type == "text")
                 .map(|modifier| TextOption {
                     option_id: modifier.id,
-                    name: modifier.display_name,
+                    name: modifier.display_name.clone(),
                     required: modifier.required,
                 })
+                .collect(),
+            modifiers: product
+                .modifiers
+                .into_iter()
+                .map(ProductModifier::from)
                 .collect(),
         }
     }

@@ -13,7 +13,9 @@ pub use cart::{Cart, CartCurrency, CartLineItem, Coupon, LineItemOption, LineIte
 pub use email_address::EmailAddress;
 pub use idempotency_key::IdempotencyKey;
 pub use ids::{CartId, CustomerId, LineItemId, ProductId, VariantId};
-pub use new_line_item::{NewLineItem, OptionSelection, OptionValue, MAX_OPTION_SELECTIONS};
+pub use new_line_item::{
+    NewLineItem, OptionSelection, OptionValue, MAX_OPTION_SELECTIONS, MAX_OPTION_TEXT,
+};
 pub use quantity::Quantity;
 pub use recovery_token::RecoveryToken;
 

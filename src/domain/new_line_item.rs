@@ -12,7 +12,8 @@ pub struct NewLineItem {
     pub option_selections: Vec<OptionSelection>,
 }
 
-/// One chosen option: a value id for multiple-choice options, text for text modifiers.
+/// One chosen option: a value id for multiple-choice options, text for text (and number)
+/// modifiers, a date for date modifiers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OptionSelection {
     pub option_id: i64,
@@ -23,6 +24,17 @@ pub struct OptionSelection {
 pub enum OptionValue {
     ValueId(i64),
     Text(String),
+    Date(time::Date),
+}
+
+impl OptionValue {
+    /// A date modifier's value from `YYYY-MM-DD` (what an HTML date input sends).
+    pub fn parse_date(text: &str) -> Result<Self, InvalidInput> {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        time::Date::parse(text.trim(), &format)
+            .map(OptionValue::Date)
+            .map_err(|_| InvalidInput::new("a date option_value must be YYYY-MM-DD"))
+    }
 }
 
 /// Longest text a shopper may enter in a text modifier.
@@ -46,9 +58,14 @@ impl OptionSelection {
                     "option_value text must be at most {MAX_OPTION_TEXT} characters"
                 )))
             }
-            OptionValue::Text(text) if text.chars().any(char::is_control) => {
+            // Line breaks are what a multi-line text modifier is for; nothing else invisible.
+            OptionValue::Text(text)
+                if text
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\r') =>
+            {
                 return Err(InvalidInput::new(
-                    "option_value text must not contain control characters",
+                    "option_value text must not contain control characters other than line breaks",
                 ))
             }
             _ => {}
@@ -70,6 +87,7 @@ impl NewLineItem {
                 let value = match &selection.option_value {
                     OptionValue::ValueId(id) => id.to_string(),
                     OptionValue::Text(text) => text.clone(),
+                    OptionValue::Date(date) => date.to_string(),
                 };
                 (selection.option_id, value)
             })
@@ -94,5 +112,9 @@ mod tests {
         assert!(OptionSelection::parse(1, OptionValue::Text("x".repeat(256))).is_err());
         assert!(OptionSelection::parse(1, OptionValue::Text("a\u{0}b".into())).is_err());
         assert!(OptionSelection::parse(1, OptionValue::Text("Hello".into())).is_ok());
+        assert!(OptionSelection::parse(1, OptionValue::Text("Two\nlines".into())).is_ok());
+        assert!(OptionValue::parse_date("2026-12-24").is_ok());
+        assert!(OptionValue::parse_date("2026-02-30").is_err());
+        assert!(OptionValue::parse_date("24/12/2026").is_err());
     }
 }

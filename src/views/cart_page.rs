@@ -3,7 +3,8 @@
 use askama::Template;
 
 use super::money::format_money;
-use crate::catalog::Product;
+use crate::catalog::{Product, ProductModifier};
+use crate::domain::MAX_OPTION_TEXT;
 use crate::domain::{Cart, CartLineItem};
 use crate::session::{Flash, FlashLevel};
 
@@ -54,8 +55,41 @@ pub struct ProductView {
     pub price: String,
     pub available: bool,
     pub variants: Vec<(i64, String)>,
-    /// Text the shopper types (e.g. an engraving): option id, label, required.
-    pub text_options: Vec<(i64, String, bool)>,
+    /// What the shopper chooses or types, one form control each.
+    pub modifiers: Vec<ModifierView>,
+}
+
+/// One modifier's form control. Field names say how the value is sent: `choice_{id}` a value
+/// id, `date_{id}` a date, `option_{id}` text.
+pub struct ModifierView {
+    pub id: i64,
+    pub label: String,
+    pub required: bool,
+    pub control: Control,
+}
+
+pub enum Control {
+    /// dropdown, rectangles, swatch: value id, label, preselected.
+    Select(Vec<(i64, String, bool)>),
+    /// radio_buttons.
+    Radios(Vec<(i64, String, bool)>),
+    /// checkbox: the ticked value's id and the text next to the box.
+    Checkbox { value: i64, text: String },
+    /// date, with optional bounds (`YYYY-MM-DD`).
+    Date {
+        min: Option<String>,
+        max: Option<String>,
+    },
+    /// text (one line).
+    Text { max_length: u64 },
+    /// multi_line_text.
+    TextArea { max_length: u64 },
+    /// numbers_only_text.
+    Number {
+        min: Option<f64>,
+        max: Option<f64>,
+        step: &'static str,
+    },
 }
 
 /// `GET /login`.
@@ -158,11 +192,51 @@ impl ProductView {
                     (variant.id, label)
                 })
                 .collect(),
-            text_options: product
-                .text_options
-                .iter()
-                .map(|option| (option.option_id, option.name.clone(), option.required))
-                .collect(),
+            modifiers: product.modifiers.iter().filter_map(modifier_view).collect(),
         }
     }
+}
+
+/// The control for `modifier`; `None` for types a form cannot fill in (file, product lists).
+fn modifier_view(modifier: &ProductModifier) -> Option<ModifierView> {
+    let choices = || {
+        modifier
+            .values
+            .iter()
+            .map(|value| (value.id, value.label.clone(), value.is_default))
+            .collect()
+    };
+    let max_length = modifier
+        .max_length
+        .unwrap_or(MAX_OPTION_TEXT as u64)
+        .min(MAX_OPTION_TEXT as u64);
+    let control = match modifier.modifier_type.as_str() {
+        "dropdown" | "rectangles" | "swatch" => Control::Select(choices()),
+        "radio_buttons" => Control::Radios(choices()),
+        "checkbox" => Control::Checkbox {
+            value: modifier.checked_value()?,
+            text: modifier
+                .checkbox_label
+                .clone()
+                .unwrap_or_else(|| modifier.name.clone()),
+        },
+        "date" => Control::Date {
+            min: modifier.date_earliest.clone(),
+            max: modifier.date_latest.clone(),
+        },
+        "text" => Control::Text { max_length },
+        "multi_line_text" => Control::TextArea { max_length },
+        "numbers_only_text" => Control::Number {
+            min: modifier.number_min,
+            max: modifier.number_max,
+            step: if modifier.integers_only { "1" } else { "any" },
+        },
+        _ => return None,
+    };
+    Some(ModifierView {
+        id: modifier.option_id,
+        label: modifier.name.clone(),
+        required: modifier.required,
+        control,
+    })
 }

@@ -5,7 +5,10 @@ mod cart_page;
 mod error_page;
 mod money;
 
-pub use cart_page::{CartPage, CartView, FlashView, LineView, LoginPage, ProductView, RecoverPage};
+pub use cart_page::{
+    CartPage, CartView, Control, FlashView, LineView, LoginPage, ModifierView, ProductView,
+    RecoverPage,
+};
 pub use error_page::ErrorPage;
 pub use money::format_money;
 
@@ -39,7 +42,7 @@ pub fn with_page_headers(
         .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
         .insert_header((
             "Permissions-Policy",
             "camera=(), microphone=(), geolocation=()",

@@ -152,3 +152,257 @@ async fn a_refused_customer_change_is_recognisable_by_the_caller() {
         ),
     }
 }
+
+#[tokio::test]
+async fn the_product_list_is_the_whole_catalog_read_page_by_page() {
+    // Arrange: 25 products; with modifiers included BigCommerce pages at 10.
+    let app = spawn_app().await;
+
+    // Act
+    let body: Value = app.get("/api/products").await.json().await.expect("json");
+    let again: Value = app.get("/api/products").await.json().await.expect("json");
+
+    // Assert
+    let products = body["products"].as_array().expect("products");
+    assert_eq!(products.len(), 25, "{body}");
+    assert_eq!(again, body);
+    // Three pages, read once for both requests (the list is cached for a minute).
+    let stats = app.sandbox_stats().await;
+    assert_eq!(stats.calls("GET /v3/catalog/products"), 3);
+}
+
+#[tokio::test]
+async fn the_product_list_describes_every_modifier_type_with_its_values() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let body: Value = app.get("/api/products").await.json().await.expect("json");
+
+    // Assert
+    let products = body["products"].as_array().expect("products");
+    let product = |id: i64| {
+        products
+            .iter()
+            .find(|p| p["id"] == id)
+            .unwrap_or_else(|| panic!("product {id} listed"))
+    };
+    let mut types: Vec<&str> = products
+        .iter()
+        .flat_map(|p| p["modifiers"].as_array().expect("modifiers"))
+        .map(|m| m["type"].as_str().expect("type"))
+        .collect();
+    types.sort_unstable();
+    types.dedup();
+    assert_eq!(
+        types,
+        [
+            "checkbox",
+            "date",
+            "dropdown",
+            "multi_line_text",
+            "numbers_only_text",
+            "radio_buttons",
+            "rectangles",
+            "swatch",
+            "text"
+        ]
+    );
+    let ribbon = &product(121)["modifiers"][0];
+    assert_eq!(ribbon["option_id"], 402);
+    assert_eq!(ribbon["required"], true);
+    assert_eq!(
+        ribbon["values"][1],
+        serde_json::json!({"id": 502, "label": "Gold", "is_default": false})
+    );
+    let card = &product(121)["modifiers"][1];
+    assert_eq!(card["values"][0]["checked"], true);
+    assert_eq!(card["checkbox_label"], "Add a greeting card");
+    let date = &product(122)["modifiers"][0];
+    assert_eq!(date["date_earliest"], "2026-01-01");
+    let size = &product(124)["modifiers"][1];
+    assert_eq!(
+        (size["number_min"].as_f64(), size["integers_only"].as_bool()),
+        (Some(35.0), Some(true))
+    );
+}
+
+#[tokio::test]
+async fn every_modifier_type_can_be_added_through_the_api() {
+    // Arrange
+    let app = spawn_app().await;
+    let line = |product: i64, selections: Value| serde_json::json!({"line_items": [{"product_id": product, "quantity": 1, "option_selections": selections}]});
+    let cases = [
+        (
+            121,
+            serde_json::json!([{"option_id": 402, "option_value": 502}, {"option_id": 403, "option_value": 504}]),
+            vec!["Gold", "Yes"],
+        ),
+        (
+            122,
+            serde_json::json!([{"option_id": 404, "option_value": {"date": "2026-12-24"}}, {"option_id": 405, "option_value": "Hooray"}]),
+            vec!["2026-12-24", "Hooray"],
+        ),
+        (
+            123,
+            serde_json::json!([{"option_id": 406, "option_value": 507}, {"option_id": 407, "option_value": 510}]),
+            vec!["Gloss", "Oak"],
+        ),
+        (
+            124,
+            serde_json::json!([{"option_id": 408, "option_value": 512}, {"option_id": 409, "option_value": "42"}]),
+            vec!["Blue", "42"],
+        ),
+        (
+            125,
+            serde_json::json!([{"option_id": 410, "option_value": "Happy\nbirthday"}]),
+            vec!["Happy\nbirthday"],
+        ),
+        (
+            133,
+            serde_json::json!([{"option_id": 204, "option_value": 332}, {"option_id": 419, "option_value": "ZOE"}]),
+            vec!["L/XL", "ZOE"],
+        ),
+    ];
+    for (product, selections, shown) in cases {
+        // Act
+        let response = app.post_items(&line(product, selections)).await;
+
+        // Assert
+        let status = response.status().as_u16();
+        let cart = cart_body(response).await;
+        assert_eq!(status, 201, "{product}: {cart}");
+        let line = cart["line_items"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .find(|l| l["product_id"] == product)
+            .expect("the line");
+        let values: Vec<&str> = line["options"]
+            .as_array()
+            .expect("options")
+            .iter()
+            .map(|o| o["value"].as_str().expect("value"))
+            .collect();
+        assert_eq!(values, shown, "{product}");
+    }
+    let (status, refused) = problem(
+        app.post_items(&line(
+            122,
+            serde_json::json!([{"option_id": 404, "option_value": {"date": "24.12.2026"}}]),
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (422, Some("invalid_input"))
+    );
+}
+
+#[tokio::test]
+async fn the_quantity_of_a_line_with_modifiers_changes_with_its_option_selections() {
+    // Arrange: BigCommerce refuses a bare variant_id for a product with modifiers.
+    let app = spawn_app().await;
+    let lines = [
+        serde_json::json!({"product_id": 120, "quantity": 1, "option_selections": [{"option_id": 401, "option_value": "Ada"}]}),
+        serde_json::json!({"product_id": 122, "quantity": 1, "option_selections": [{"option_id": 404, "option_value": {"date": "2026-12-24"}}]}),
+        serde_json::json!({"product_id": 121, "quantity": 1, "option_selections": [{"option_id": 402, "option_value": 501}]}),
+        serde_json::json!({"product_id": 133, "quantity": 1, "option_selections": [{"option_id": 204, "option_value": 331}, {"option_id": 419, "option_value": "AB"}]}),
+        serde_json::json!({"product_id": 110, "variant_id": 1103, "quantity": 1}),
+    ];
+    let cart = cart_body(
+        app.post_items(&serde_json::json!({"line_items": lines}))
+            .await,
+    )
+    .await;
+    let before = app.sandbox_stats().await;
+
+    for product in [120, 122, 121, 133, 110] {
+        // Act
+        let response = app.patch_item(&line_id(&cart, product), 2).await;
+
+        // Assert
+        let status = response.status().as_u16();
+        let changed = cart_body(response).await;
+        assert_eq!(status, 200, "{product}: {changed}");
+        let line = changed["line_items"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .find(|l| l["product_id"] == product)
+            .expect("the line");
+        assert_eq!(line["quantity"], 2, "{product}");
+    }
+    // One PUT each, plus one catalog refresh (three pages) for the lines with options.
+    let calls = app.sandbox_stats().await.since(&before);
+    assert_eq!(calls.calls("PUT /v3/carts/{cart_id}/items/{item_id}"), 5);
+    assert_eq!(calls.calls("GET /v3/catalog/products"), 3);
+}
+
+#[tokio::test]
+async fn the_cart_page_adds_every_modifier_type_from_its_form() {
+    // Arrange
+    let app = spawn_app().await;
+    let html = app.get("/cart").await.text().await.expect("html");
+    for control in [
+        "name=\"choice_402\"",
+        "type=\"checkbox\" name=\"choice_403\" value=\"504\"",
+        "type=\"date\" name=\"date_404\" min=\"2026-01-01\" max=\"2030-12-31\" required",
+        "type=\"radio\" name=\"choice_407\" value=\"510\"",
+        "<textarea id=\"modifier-125-410\" name=\"option_410\"",
+        "type=\"number\" name=\"option_409\" step=\"1\" min=\"35\" max=\"48\" required",
+    ] {
+        assert!(html.contains(control), "{control} in the page");
+    }
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("csrf") + marker.len();
+    let token = html[start..start + 64].to_owned();
+    let forms: [&[(&str, &str)]; 3] = [
+        &[
+            ("product_id", "121"),
+            ("variant_id", "1211"),
+            ("choice_402", "503"),
+            ("choice_403", "504"),
+        ],
+        &[
+            ("product_id", "122"),
+            ("variant_id", "1221"),
+            ("date_404", "2027-05-01"),
+            ("option_405", ""),
+        ],
+        &[
+            ("product_id", "124"),
+            ("variant_id", "1241"),
+            ("choice_408", "511"),
+            ("option_409", "39"),
+        ],
+    ];
+    for form in forms {
+        let mut fields = vec![("csrf_token", token.as_str()), ("quantity", "1")];
+        fields.extend_from_slice(form);
+
+        // Act
+        let response = app
+            .api_client
+            .post(app.url("/cart/items"))
+            .form(&fields)
+            .send()
+            .await
+            .expect("form post");
+
+        // Assert
+        assert_eq!(response.status().as_u16(), 303);
+        let page = app.get("/cart").await.text().await.expect("html");
+        assert!(page.contains("Added 1 ×"), "{form:?}: {page}");
+    }
+    let cart = cart_body(app.get_cart().await).await;
+    let values: Vec<String> = cart["line_items"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .flat_map(|l| l["options"].as_array().expect("options").clone())
+        .map(|o| o["value"].as_str().expect("value").to_owned())
+        .collect();
+    assert_eq!(values, ["Silver", "Yes", "2027-05-01", "Red", "39"]);
+}

@@ -150,6 +150,105 @@ test("the example storefront shops through the JSON API from its own origin", as
   await context.close();
 });
 
+test("every modifier type is added from the cart page's forms", async () => {
+  const { context, page, errors } = await newPage();
+  await page.goto(`${BFF}/cart`);
+
+  // A dropdown and a checkbox.
+  const box = page.locator("li.product", { hasText: "Gift Box" });
+  await box.getByLabel("Ribbon").selectOption({ label: "Gold" });
+  await box.getByLabel("Add a greeting card").check();
+  await box.getByRole("button", { name: /Add to cart/ }).click();
+  await page.getByRole("status").filter({ hasText: "Added 1 × Gift Box" }).waitFor();
+
+  // A date and an optional text.
+  const cake = page.locator("li.product", { hasText: "Celebration Cake" });
+  await cake.getByLabel("Delivery date").fill("2027-03-14");
+  await cake.getByLabel("Message on the cake").fill("Happy birthday");
+  await cake.getByRole("button", { name: /Add to cart/ }).click();
+  await page.getByRole("status").filter({ hasText: "Added 1 × Celebration Cake" }).waitFor();
+
+  // Rectangles (a select) and radio buttons.
+  const poster = page.locator("li.product", { hasText: "Art Poster" });
+  await poster.getByLabel("Finish").selectOption({ label: "Gloss" });
+  await poster.getByLabel("Oak").check();
+  await poster.getByRole("button", { name: /Add to cart/ }).click();
+  await page.getByRole("status").filter({ hasText: "Added 1 × Art Poster" }).waitFor();
+
+  // A swatch, a number and a multi-line text.
+  const socks = page.locator("li.product", { hasText: "Knitted Socks" });
+  await socks.getByLabel("Colour").selectOption({ label: "Blue" });
+  await socks.getByLabel("Shoe size").fill("41");
+  await socks.getByRole("button", { name: /Add to cart/ }).click();
+  await page.getByRole("status").filter({ hasText: "Added 1 × Knitted Socks" }).waitFor();
+  const board = page.locator("li.product", { hasText: "Letter Board" });
+  await board.getByLabel("Your text").fill("Hello\nthere");
+  await board.getByRole("button", { name: /Add to cart/ }).click();
+  await page.getByRole("status").filter({ hasText: "Added 1 × Letter Board" }).waitFor();
+
+  const lines = await page.locator("ul.lines").innerText();
+  for (const shown of ["Gold", "Yes", "2027-03-14", "Happy birthday", "Gloss", "Oak", "Blue", "41", "Hello"]) {
+    assert.match(lines, new RegExp(shown), shown);
+  }
+  // A line with modifiers changes quantity (its option_selections go along).
+  const cakeLine = page.locator("li.line", { hasText: "Celebration Cake" });
+  await cakeLine.getByLabel("Quantity").fill("2");
+  await cakeLine.getByRole("button", { name: "Update" }).click();
+  await page.getByRole("status").filter({ hasText: "Quantity changed to 2." }).waitFor();
+  await screenshot(page, "cart-modifiers");
+
+  assert.deepEqual(errors, [], "no errors in the browser console");
+  await context.close();
+});
+
+test("the example storefront adds products with modifiers", async () => {
+  const { context, page, errors } = await newPage();
+  await page.goto(STOREFRONT);
+  await page.waitForSelector("body[data-ready=true]");
+
+  const poster = page.locator("form.product", { hasText: "Art Poster" });
+  await poster.getByLabel("Finish").selectOption({ label: "Matte" });
+  await poster.getByLabel("Black").check();
+  await poster.getByRole("button", { name: "Add to cart" }).click();
+  await page.locator("li.line", { hasText: "Art Poster" }).waitFor();
+
+  const cake = page.locator("form.product", { hasText: "Celebration Cake" });
+  await cake.getByLabel("Delivery date").fill("2027-06-01");
+  await cake.getByRole("button", { name: "Add to cart" }).click();
+  await page.locator("li.line", { hasText: "Celebration Cake" }).waitFor();
+
+  const box = page.locator("form.product", { hasText: "Gift Box" });
+  await box.getByLabel("Ribbon").selectOption({ label: "Silver" });
+  await box.getByLabel("Add a greeting card").check();
+  await box.getByRole("button", { name: "Add to cart" }).click();
+  await page.locator("li.line", { hasText: "Gift Box" }).waitFor();
+
+  const socks = page.locator("form.product", { hasText: "Knitted Socks" });
+  await socks.getByLabel("Colour").selectOption({ label: "Red" });
+  await socks.getByLabel("Shoe size").fill("44");
+  await socks.getByRole("button", { name: "Add to cart" }).click();
+  await page.locator("li.line", { hasText: "Knitted Socks" }).waitFor();
+
+  const board = page.locator("form.product", { hasText: "Letter Board" });
+  await board.getByLabel("Your text").fill("Hi");
+  await board.getByRole("button", { name: "Add to cart" }).click();
+  await page.locator("li.line", { hasText: "Letter Board" }).waitFor();
+
+  const lines = await page.locator("#cart-lines").innerText();
+  for (const shown of ["Matte", "Black", "2027-06-01", "Silver", "Yes", "Red", "44", "Hi"]) {
+    assert.match(lines, new RegExp(shown), shown);
+  }
+  // The quantity of a line with modifiers changes too.
+  const cakeLine = page.locator("li.line", { hasText: "Celebration Cake" });
+  await cakeLine.getByLabel(/quantity/).fill("3");
+  await cakeLine.getByLabel(/quantity/).dispatchEvent("change");
+  await page.locator("#status", { hasText: "Quantity updated" }).waitFor();
+  await screenshot(page, "storefront-modifiers");
+
+  assert.deepEqual(errors, [], "no errors in the browser console");
+  await context.close();
+});
+
 test("a storefront on an origin that is not allowed gets no cart", async () => {
   const { context, page } = await newPage();
 

@@ -148,6 +148,25 @@ pub fn lines_table(state: &AppState, cart: &Cart, editable: bool) -> String {
             price = money(&cart.currency, unit_price(&catalog, item)),
         ));
     }
+    // Custom items and gift certificates: shown, never editable here (they cannot be updated).
+    let extras = cart
+        .custom_items
+        .iter()
+        .map(|c| (c.name.clone(), c.list_price, c.quantity))
+        .chain(cart.gift_certificates.iter().map(|g| {
+            (
+                format!("Gift certificate: {}", g.name),
+                g.amount,
+                g.quantity,
+            )
+        }));
+    for (name, price, quantity) in extras {
+        rows.push_str(&format!(
+            "<tr><td></td><td>{}</td><td>{}</td><td>{quantity}</td></tr>",
+            escape(&name),
+            money(&cart.currency, price),
+        ));
+    }
     format!("<table><thead><tr><th></th><th>Item</th><th>Price</th><th>Quantity</th></tr></thead><tbody>{rows}</tbody></table>")
 }
 

@@ -23,7 +23,7 @@ pub struct LineItemRequest {
     #[serde(default)]
     pub variant_id: Option<i64>,
     pub quantity: i64,
-    /// Option choices, for products with modifiers (e.g. a text field).
+    /// Option choices, for products with modifiers (see `modifiers` in `GET /api/products`).
     #[serde(default)]
     pub option_selections: Vec<OptionSelectionRequest>,
 }
@@ -32,7 +32,8 @@ pub struct LineItemRequest {
 #[serde(deny_unknown_fields)]
 pub struct OptionSelectionRequest {
     pub option_id: i64,
-    /// An option value id, or the text of a text modifier.
+    /// A value id (dropdown, radio buttons, rectangles, swatch, checkbox), a string (text,
+    /// multi-line text, numbers-only text), or `{"date": "YYYY-MM-DD"}` (date).
     pub option_value: OptionValueRequest,
 }
 
@@ -41,6 +42,15 @@ pub struct OptionSelectionRequest {
 pub enum OptionValueRequest {
     ValueId(i64),
     Text(String),
+    Date(DateValueRequest),
+}
+
+/// A date modifier's value.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DateValueRequest {
+    /// `YYYY-MM-DD`.
+    pub date: String,
 }
 
 /// `PATCH /api/cart/items/{item_id}`
@@ -153,6 +163,7 @@ impl LineItemRequest {
                     let value = match &selection.option_value {
                         OptionValueRequest::ValueId(id) => OptionValue::ValueId(*id),
                         OptionValueRequest::Text(text) => OptionValue::Text(text.clone()),
+                        OptionValueRequest::Date(date) => OptionValue::parse_date(&date.date)?,
                     };
                     OptionSelection::parse(selection.option_id, value)
                 })

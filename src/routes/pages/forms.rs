@@ -12,6 +12,7 @@ use super::{back_to_cart, flash_for, see_other};
 use crate::cart::{CartService, HandOffTarget};
 use crate::domain::{
     LineItemId, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity, VariantId,
+    MAX_OPTION_SELECTIONS,
 };
 use crate::rate_limit::MutationLimiter;
 use crate::session::{Flash, ShopperSession};
@@ -26,22 +27,32 @@ pub struct AddForm {
     variant_id: Option<String>,
     #[serde(default)]
     quantity: Option<String>,
-    /// Text options, as `option_{id}` fields.
+    /// Modifiers: `choice_{id}` (a value id), `date_{id}` (`YYYY-MM-DD`), `option_{id}` (text).
     #[serde(flatten)]
     options: std::collections::HashMap<String, String>,
 }
 
 impl AddForm {
-    /// The non-empty `option_{id}` fields as text selections; `None` if one is malformed.
-    fn text_selections(&self) -> Option<Vec<OptionSelection>> {
-        self.options
+    /// The non-empty modifier fields as selections; `None` if one is malformed.
+    fn selections(&self) -> Option<Vec<OptionSelection>> {
+        let selections: Option<Vec<OptionSelection>> = self
+            .options
             .iter()
-            .filter(|(_, text)| !text.trim().is_empty())
-            .map(|(name, text)| {
-                let id = name.strip_prefix("option_")?.parse().ok()?;
-                OptionSelection::parse(id, OptionValue::Text(text.trim().to_owned())).ok()
+            .filter(|(_, value)| !value.trim().is_empty())
+            .map(|(name, value)| {
+                let (kind, id) = name.split_once('_')?;
+                let id = id.parse().ok()?;
+                let value = value.trim();
+                let value = match kind {
+                    "choice" => OptionValue::ValueId(value.parse().ok()?),
+                    "date" => OptionValue::parse_date(value).ok()?,
+                    "option" => OptionValue::Text(value.to_owned()),
+                    _ => return None,
+                };
+                OptionSelection::parse(id, value).ok()
             })
-            .collect()
+            .collect();
+        selections.filter(|s| s.len() <= MAX_OPTION_SELECTIONS)
     }
 }
 
@@ -120,11 +131,13 @@ pub async fn add_item(
                 None => None,
             },
             quantity: Quantity::parse(quantity?, max).ok()?,
-            option_selections: form.text_selections()?,
+            option_selections: form.selections()?,
         })
     })();
     let Some(item) = item else {
-        let flash = Flash::error(format!("Choose a quantity from 1 to {max}."));
+        let flash = Flash::error(format!(
+            "Choose a quantity from 1 to {max}, and fill in the product's options."
+        ));
         return back_to_cart(&pool, &session, flash).await;
     };
     let flash = match carts
