@@ -278,7 +278,8 @@ async fn a_definite_refusal_is_replayed_but_a_transient_failure_may_be_retried()
         "the 422 is replayed"
     );
 
-    // A 502 is not pinned: the retry with the same key runs again and succeeds.
+    // A 5xx on an add may hide an add that landed: the key is pinned and settled by a read,
+    // never run again blindly (see idempotency_settle for the window).
     app.inject_faults(json!({"rules": [
         {"route": "POST /v3/carts/*/items", "status": 503, "count": 1}
     ]}))
@@ -287,9 +288,24 @@ async fn a_definite_refusal_is_replayed_but_a_transient_failure_may_be_retried()
         post_items_as_app(&app, &one_line(104, None, 1), "transient").await,
         502
     );
-    let before = app.sandbox_stats().await;
     assert_eq!(
         post_items_as_app(&app, &one_line(104, None, 1), "transient").await,
+        409,
+        "idempotency_outcome_pending"
+    );
+    // A failure that changed nothing (BigCommerce's rate limit) releases the key at once.
+    app.inject_faults(json!({"rules": [
+        {"route": "POST /v3/carts/*/items", "status": 429, "count": 2,
+         "headers": {"X-Rate-Limit-Time-Reset-Ms": "300"}}
+    ]}))
+    .await;
+    let limited = post_items_as_app(&app, &one_line(104, None, 1), "limited").await;
+    assert_eq!(limited, 503);
+    app.clear_faults().await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let before = app.sandbox_stats().await;
+    assert_eq!(
+        post_items_as_app(&app, &one_line(104, None, 1), "limited").await,
         201
     );
     assert_eq!(
