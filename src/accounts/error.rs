@@ -57,7 +57,7 @@ impl AccountError {
             AccountError::InvalidCredentials => Problem::from_code(ErrorCode::InvalidCredentials),
             AccountError::TooManyAttempts(wait) => Problem::from_code(ErrorCode::TooManyRequests)
                 .with_retry_after(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)),
-            AccountError::Upstream(error) => CartError::Upstream(clone_kind(error)).problem(),
+            AccountError::Upstream(error) => CartError::Upstream(error.clone_kind()).problem(),
             AccountError::Cart(error) => error.problem(),
             AccountError::Session(error) => error.problem(),
             AccountError::DatabaseUnavailable(_) => {
@@ -65,47 +65,6 @@ impl AccountError {
             }
             AccountError::Unexpected(_) => Problem::from_code(ErrorCode::InternalError),
         }
-    }
-}
-
-/// The classification of an upstream error, for mapping it to a problem.
-fn clone_kind(error: &BigCommerceError) -> BigCommerceError {
-    match error {
-        BigCommerceError::NotFound => BigCommerceError::NotFound,
-        BigCommerceError::Conflict { title } => BigCommerceError::Conflict {
-            title: title.clone(),
-        },
-        BigCommerceError::Rejected { status, title } => BigCommerceError::Rejected {
-            status: *status,
-            title: title.clone(),
-        },
-        BigCommerceError::CustomerChangeRefused { title } => {
-            BigCommerceError::CustomerChangeRefused {
-                title: title.clone(),
-            }
-        }
-        BigCommerceError::RateLimited { retry_after } => BigCommerceError::RateLimited {
-            retry_after: *retry_after,
-        },
-        BigCommerceError::Busy {
-            priority,
-            retry_after,
-        } => BigCommerceError::Busy {
-            priority: *priority,
-            retry_after: *retry_after,
-        },
-        BigCommerceError::Unavailable { status, .. } => BigCommerceError::Unavailable {
-            status: *status,
-            source: None,
-        },
-        BigCommerceError::Timeout => BigCommerceError::Timeout,
-        BigCommerceError::Unauthorized { status } => {
-            BigCommerceError::Unauthorized { status: *status }
-        }
-        BigCommerceError::Unexpected(_) => BigCommerceError::Unavailable {
-            status: None,
-            source: None,
-        },
     }
 }
 

@@ -67,6 +67,17 @@ fn counts<'a>(
     .collect()
 }
 
+/// The quantity per product and variant of every catalog line.
+fn totals(lines: &[CartLineItem]) -> BTreeMap<String, u64> {
+    let mut all = BTreeMap::new();
+    for line in lines {
+        if let Some(product) = line.product_id {
+            *all.entry(key(product, line.variant_id)).or_insert(0) += line.quantity;
+        }
+    }
+    all
+}
+
 impl CartService {
     /// The check for adding `items` to the session's cart; `None` when there is nothing to
     /// check against: no cart yet (the add creates one, and a repeat creates at most an
@@ -99,18 +110,9 @@ impl CartService {
     ) -> Option<OutcomeCheck> {
         let cart = session.cart_id()?;
         let snapshot = session.snapshot()?;
-        let before = snapshot
-            .cart
-            .line_items
-            .iter()
-            .filter_map(|line| Some((key(line.product_id?, line.variant_id), line.quantity)))
-            .fold(BTreeMap::new(), |mut all, (line, quantity)| {
-                *all.entry(line).or_insert(0) += quantity;
-                all
-            });
         Some(OutcomeCheck {
             cart,
-            before,
+            before: totals(&snapshot.cart.line_items),
             adds: Adds::RecoveredCart(token.as_str().to_owned()),
         })
     }
@@ -135,17 +137,7 @@ impl CartService {
                 let Some(recovered) = self.bigcommerce.get_cart(recovered, cx).await? else {
                     return Ok(None);
                 };
-                recovered
-                    .cart
-                    .line_items
-                    .iter()
-                    .filter_map(|line| {
-                        Some((key(line.product_id?, line.variant_id), line.quantity))
-                    })
-                    .fold(BTreeMap::new(), |mut all, (line, quantity)| {
-                        *all.entry(line).or_insert(0) += quantity;
-                        all
-                    })
+                totals(&recovered.cart.line_items)
             }
         };
         let Some(current) = self

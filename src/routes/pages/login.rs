@@ -10,7 +10,7 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 use super::super::cart::correlation_id;
-use super::{local_path, see_other, warnings_text};
+use super::{local_path, login_returning_to, see_other, warnings_text};
 use crate::accounts::{AccountError, Accounts};
 use crate::cart::{CartService, SignInCartOutcome};
 use crate::domain::EmailAddress;
@@ -162,10 +162,7 @@ async fn back_to_login(
         tracing::warn!(error = %error, "could not store a flash message");
     }
     match local_path(redirect_to) {
-        Some(target) => see_other(&format!(
-            "/login?redirect_to={}",
-            url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>()
-        )),
+        Some(target) => see_other(&login_returning_to(target)),
         None => see_other("/login"),
     }
 }

@@ -95,6 +95,12 @@ fn too_many(wait: std::time::Duration) -> HttpResponse {
     response
 }
 
+/// The login page, sending the shopper on to `path` (on this service) once signed in.
+fn login_returning_to(path: &str) -> String {
+    let encoded: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
+    format!("/login?redirect_to={encoded}")
+}
+
 /// A `redirect_to` the shopper may be sent to: a path on this service, nothing else (no
 /// scheme, no `//host`, no backslash tricks), so the parameter is no open redirect.
 fn local_path(target: &str) -> Option<&str> {

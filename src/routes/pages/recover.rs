@@ -10,7 +10,7 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 use super::super::cart::correlation_id;
-use super::{back_to_cart, flash_for, warnings_text};
+use super::{back_to_cart, flash_for, login_returning_to, warnings_text};
 use crate::cart::{CartError, CartService, RecoveryMode};
 use crate::client_address::client_key;
 use crate::domain::RecoveryToken;
@@ -65,13 +65,9 @@ pub async fn show_recovery(
         }
         Err(error) => return back_to_cart(&pool, &session, flash_for(&error)).await,
     };
-    let sign_in_url = preview.needs_sign_in.then(|| {
-        let back = format!("/cart/recover?t={}", token.as_str());
-        format!(
-            "/login?redirect_to={}",
-            url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
-        )
-    });
+    let sign_in_url = preview
+        .needs_sign_in
+        .then(|| login_returning_to(&format!("/cart/recover?t={}", token.as_str())));
     let page = RecoverPage {
         cart: CartView::from(&preview.cart),
         token: token.as_str().to_owned(),
