@@ -130,6 +130,9 @@ impl CartService {
         match self.bigcommerce.get_cart_as(cart_id, priority, cx).await {
             Ok(Some(cart)) => {
                 store::save_snapshot(&self.pool, &cart).await?;
+                // The cached stale copy goes before the answer, or the shopper's next read
+                // could beat the database's notification and refresh again.
+                session.mark_changed();
                 if !may_hold(session, cart.customer_id) {
                     self.let_go(session, cart_id).await?;
                     return Ok(None);
