@@ -58,7 +58,9 @@ impl ClientAddressPolicy {
         } else {
             "x-forwarded-for"
         };
-        let chain: Vec<Option<IpAddr>> = header_values(request, name)
+        let lines: Vec<_> = header_values(request, name).collect();
+        let chain: Vec<Option<IpAddr>> = lines
+            .iter()
             .flat_map(|value| value.split(','))
             .map(parse)
             .collect();
@@ -66,12 +68,18 @@ impl ClientAddressPolicy {
     }
 }
 
-/// Every value of a header, in order (a proxy may add its own line rather than append).
-fn header_values<'a>(request: &'a HttpRequest, name: &str) -> impl Iterator<Item = &'a str> {
+/// Every value of a header, in order (a proxy may add its own line rather than append). A line
+/// with bytes that are not visible ASCII (a client can write anything left of the proxies'
+/// entries) is read lossily rather than dropped: dropping it would shift the entries the
+/// proxies wrote, and the bad bytes only spoil the client's own entries.
+fn header_values<'a>(
+    request: &'a HttpRequest,
+    name: &str,
+) -> impl Iterator<Item = std::borrow::Cow<'a, str>> {
     request
         .headers()
         .get_all(name)
-        .filter_map(|value| value.to_str().ok())
+        .map(|value| String::from_utf8_lossy(value.as_bytes()))
 }
 
 /// The `hops`-th entry from the right. With fewer entries than trusted hops the request did

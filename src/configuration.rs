@@ -164,6 +164,8 @@ pub struct SessionSettings {
     pub cache_capacity: u64,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub cache_ttl_seconds: u64,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub sign_in_lease_seconds: u64,
 }
 
 /// The BigCommerce store this service sells through.
@@ -427,6 +429,10 @@ impl DatabaseSettings {
 }
 
 impl SessionSettings {
+    pub fn sign_in_lease(&self) -> Duration {
+        Duration::from_secs(self.sign_in_lease_seconds.max(1))
+    }
+
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.idle_timeout_minutes * 60)
     }

@@ -27,6 +27,9 @@ pub struct AllowedOrigins {
     origins: Vec<String>,
     /// Paths not checked (the webhook receiver).
     exempt_paths: Vec<String>,
+    /// The scheme this service is served under (`base_url`'s): a page of the same host under
+    /// another scheme (plain `http`, which anyone on the network can forge) is another origin.
+    own_scheme: Option<String>,
 }
 
 impl AllowedOrigins {
@@ -36,9 +39,11 @@ impl AllowedOrigins {
             .chain(storefronts.iter().map(String::as_str))
             .filter_map(normalise)
             .collect();
+        let own_scheme = Url::parse(base_url).ok().map(|url| url.scheme().to_owned());
         Self {
             origins,
             exempt_paths,
+            own_scheme,
         }
     }
 
@@ -77,6 +82,9 @@ impl AllowedOrigins {
         }
         // The page this service itself served: the origin's authority is the request's Host.
         // A browser sets Host to where it sends the request, so another site cannot fake it.
+        if self.own_scheme.as_deref() != Some(origin_url.scheme()) {
+            return false;
+        }
         let Some(host) = headers_host(request) else {
             return false;
         };

@@ -10,6 +10,7 @@ pub use customer_login::CustomerLogin;
 pub use error::AccountError;
 pub use throttle::LoginThrottle;
 
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,8 +26,6 @@ use crate::domain::{Cart, CustomerId, EmailAddress};
 use crate::session::{SessionToken, ShopperSession};
 use store::SignInClaim;
 
-/// How long one sign-in may take over the session before another stops waiting for it.
-const SIGN_IN_LEASE: Duration = Duration::from_secs(20);
 /// How often a waiting sign-in looks again.
 const SIGN_IN_POLL: Duration = Duration::from_millis(25);
 
@@ -93,9 +92,12 @@ impl Accounts {
         // Two sign-ins of one session at once hand its cart over once: the second waits for
         // the first, and finds the session gone (rotated) with nothing left to hand over.
         let still_there = self.claim(session).await?;
-        let result = self
-            .finish_sign_in(session, still_there, customer, email, carts, cx)
-            .await;
+        let finishing = self.finish_sign_in(session, still_there, customer, email, carts, cx);
+        let result = if still_there {
+            self.holding_lease(session.id(), finishing).await
+        } else {
+            finishing.await
+        };
         if result.is_err() && still_there {
             if let Err(error) = store::release_sign_in_claim(&self.pool, session.id()).await {
                 tracing::warn!(error = %error, "could not release a sign-in claim");
@@ -107,15 +109,38 @@ impl Accounts {
     /// Takes the session's sign-in lease; `false` when the session is gone or the other
     /// sign-in outlived its lease (then there is no guest cart to hand over).
     async fn claim(&self, session: &ShopperSession) -> Result<bool, AccountError> {
-        let deadline = Instant::now() + SIGN_IN_LEASE;
+        let lease = self.session_settings.sign_in_lease();
+        let deadline = Instant::now() + lease;
         loop {
-            match store::claim_sign_in(&self.pool, session.id(), SIGN_IN_LEASE).await? {
+            match store::claim_sign_in(&self.pool, session.id(), lease).await? {
                 SignInClaim::Claimed => return Ok(true),
                 SignInClaim::Gone => return Ok(false),
                 SignInClaim::Busy if Instant::now() < deadline => {
                     tokio::time::sleep(SIGN_IN_POLL).await;
                 }
                 SignInClaim::Busy => return Ok(false),
+            }
+        }
+    }
+
+    /// Runs `work` while renewing the session's sign-in lease, so a merge slower than the
+    /// lease is never joined by a second one. If the request dies, renewal stops with it and
+    /// the lease runs out.
+    async fn holding_lease<T>(&self, session: Uuid, work: impl Future<Output = T>) -> T {
+        tokio::pin!(work);
+        let lease = self.session_settings.sign_in_lease();
+        let mut renewals = tokio::time::interval(lease / 4);
+        renewals.tick().await;
+        loop {
+            tokio::select! {
+                done = &mut work => return done,
+                _ = renewals.tick() => {
+                    if let Err(error) =
+                        store::renew_sign_in_claim(&self.pool, session, lease).await
+                    {
+                        tracing::warn!(error = %error, "could not renew a sign-in claim");
+                    }
+                }
             }
         }
     }
@@ -137,10 +162,13 @@ impl Accounts {
         let session_id = store::rotate_into_signed_in_session(
             &self.pool,
             session.id(),
-            &token.hash(),
-            customer,
-            email.as_str(),
-            cart.cart_id,
+            store::SignedInSession {
+                token: &token.hash(),
+                customer,
+                email: email.as_str(),
+                cart: cart.cart_id,
+                default_channel: i64::from(self.channel_id),
+            },
             &self.session_settings,
         )
         .await?;

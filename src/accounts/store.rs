@@ -32,16 +32,23 @@ pub async fn customer_cart(
     Ok(row.map(|row| CartId::new(row.cart_id)))
 }
 
+/// The signed-in session that replaces a guest's.
+pub struct SignedInSession<'a> {
+    pub token: &'a TokenHash,
+    pub customer: CustomerId,
+    pub email: &'a str,
+    pub cart: Option<CartId>,
+    /// The channel when the old session is gone (another sign-in of it finished first).
+    pub default_channel: i64,
+}
+
 /// Replaces the session with a signed-in one under a new token: the old token is dead at once
 /// (it no longer names any row). Returns the new session's id.
 #[tracing::instrument(name = "Rotate session", skip_all, fields(session.id = %old_session))]
 pub async fn rotate_into_signed_in_session(
     pool: &PgPool,
     old_session: Uuid,
-    new_token: &TokenHash,
-    customer: CustomerId,
-    email: &str,
-    cart: Option<CartId>,
+    new: SignedInSession<'_>,
     lifetimes: &SessionSettings,
 ) -> Result<Uuid, sqlx::Error> {
     let new_id = Uuid::new_v4();
@@ -52,7 +59,7 @@ pub async fn rotate_into_signed_in_session(
     )
     .fetch_optional(&mut *transaction)
     .await?;
-    let channel_id = old.map_or(1, |row| row.channel_id);
+    let channel_id = old.map_or(new.default_channel, |row| row.channel_id);
     sqlx::query!(
         r#"
         INSERT INTO sessions (id, token_hash, cart_id, customer_id, customer_email, channel_id,
@@ -60,10 +67,10 @@ pub async fn rotate_into_signed_in_session(
         VALUES ($1, $2, $3, $4, $5, $6, now() + $7::interval, now() + $8::interval)
         "#,
         new_id,
-        &new_token.0[..],
-        cart.map(|cart| cart.as_uuid()),
-        customer.get(),
-        email,
+        &new.token.0[..],
+        new.cart.map(|cart| cart.as_uuid()),
+        new.customer.get(),
+        new.email,
         channel_id,
         interval(lifetimes.idle_timeout()),
         interval(lifetimes.absolute_timeout()),
@@ -112,6 +119,26 @@ pub async fn claim_sign_in(
         (false, true) => SignInClaim::Busy,
         (false, false) => SignInClaim::Gone,
     })
+}
+
+/// Keeps the lease of a sign-in still at work (a slow merge), so no other sign-in of the
+/// session takes over while it runs.
+pub async fn renew_sign_in_claim(
+    pool: &PgPool,
+    session: Uuid,
+    lease: Duration,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        UPDATE sessions SET sign_in_claim_expires_at = now() + $2::interval
+        WHERE id = $1 AND sign_in_claim_expires_at IS NOT NULL
+        "#,
+        session,
+        interval(lease),
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// Gives the lease up after a sign-in that did not rotate the session (wrong password, an

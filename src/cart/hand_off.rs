@@ -42,7 +42,7 @@ impl CartService {
         target: HandOffTarget,
         cx: CorrelationId,
     ) -> Result<HandOff, CartError> {
-        let Some(cart) = self.session_cart(session).await? else {
+        let Some(cart) = self.verified_cart(session, cx).await? else {
             return Err(CartError::CartEmpty);
         };
         let urls = match self.bigcommerce.create_redirect_urls(cart, cx).await {

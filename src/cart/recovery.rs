@@ -81,7 +81,7 @@ impl CartService {
         if !may_recover(session, &recovered) {
             return Err(CartError::SignInRequired);
         }
-        let own = self.session_cart(session).await?;
+        let own = self.verified_cart(session, cx).await?;
         if own == Some(recovered.id) {
             store::save_snapshot(&self.pool, &recovered).await?;
             return Ok(Recovered {

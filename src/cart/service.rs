@@ -186,6 +186,15 @@ impl CartService {
             let change = self.bigcommerce.add_line_items(target, items, cx);
             let echoes = Echoes::of_change(items.len());
             match self.expecting_echoes(target, echoes, change).await {
+                // The cart became a customer's elsewhere (signing in on the hosted checkout)
+                // while this session still held it: let go of it, and the items go into a
+                // cart of the session's own. (The add did land in that cart; it is the
+                // customer's to keep or remove.)
+                Ok(cart) if !may_hold(session, cart.customer_id) => {
+                    store::save_snapshot(&self.pool, &cart).await?;
+                    self.let_go(session, target).await?;
+                    cart_id = None;
+                }
                 Ok(cart) => {
                     store::save_snapshot(&self.pool, &cart).await?;
                     return Ok(cart.cart);
@@ -282,7 +291,7 @@ impl CartService {
         session: &ShopperSession,
         cx: CorrelationId,
     ) -> Result<(), CartError> {
-        let Some(cart) = self.session_cart(session).await? else {
+        let Some(cart) = self.verified_cart(session, cx).await? else {
             return Ok(());
         };
         match self.bigcommerce.delete_cart(cart, cx).await {
@@ -317,6 +326,47 @@ impl CartService {
                 Ok(None)
             }
             _ => Ok(Some(cart)),
+        }
+    }
+
+    /// The session's cart, checked with BigCommerce unless the snapshot is fresh, for changes
+    /// that must never reach another customer's cart (clearing it, handing it off). A cart can
+    /// become a customer's outside this service (signing in on the hosted checkout), and a
+    /// hand-off marks the snapshot stale, so the one read this may cost falls where that can
+    /// have happened.
+    pub(super) async fn verified_cart(
+        &self,
+        session: &ShopperSession,
+        cx: CorrelationId,
+    ) -> Result<Option<CartId>, CartError> {
+        let Some(cart) = self.session_cart(session).await? else {
+            return Ok(None);
+        };
+        if session
+            .snapshot()
+            .is_some_and(|snapshot| snapshot.is_fresh(self.settings.snapshot_ttl()))
+        {
+            return Ok(Some(cart));
+        }
+        match self
+            .bigcommerce
+            .get_cart_as(cart, Priority::Change, cx)
+            .await?
+        {
+            Some(current) => {
+                store::save_snapshot(&self.pool, &current).await?;
+                session.mark_changed();
+                if !may_hold(session, current.customer_id) {
+                    self.let_go(session, cart).await?;
+                    return Ok(None);
+                }
+                Ok(Some(cart))
+            }
+            None => {
+                session.mark_changed();
+                store::forget_cart(&self.pool, cart).await?;
+                Ok(None)
+            }
         }
     }
 

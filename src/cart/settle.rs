@@ -6,9 +6,13 @@
 //!
 //! Lines are counted per product (and variant, where the add named one): BigCommerce merges an
 //! add into an existing line or makes a new one, and either way the count grows by what was
-//! added. The counts come from the session's snapshot, so a change made elsewhere to the same
-//! product between the snapshot and the add can make a lost add look landed; it cannot make a
-//! landed add look lost, which is what would apply it twice.
+//! added. The counts before the change must not be higher than the cart really held, or a
+//! landed add would look lost and be applied twice: so they come from the session's snapshot
+//! only while it is fresh (not marked stale by a hand-off or a callback, younger than the
+//! TTL), and otherwise from one read of the cart. The residual window: without the webhooks, a
+//! line removed on the hosted pages within the TTL is still counted. A change made elsewhere
+//! that *adds* the same product between the count and the add can make a lost add look
+//! landed; that loses an add, it never applies one twice.
 
 use std::collections::BTreeMap;
 
@@ -18,7 +22,7 @@ use uuid::Uuid;
 use super::service::CartService;
 use super::store;
 use super::CartError;
-use crate::bigcommerce::CorrelationId;
+use crate::bigcommerce::{CorrelationId, Priority};
 use crate::domain::{Cart, CartId, CartLineItem, NewLineItem, RecoveryToken};
 use crate::session::ShopperSession;
 
@@ -80,41 +84,86 @@ fn totals(lines: &[CartLineItem]) -> BTreeMap<String, u64> {
 
 impl CartService {
     /// The check for adding `items` to the session's cart; `None` when there is nothing to
-    /// check against: no cart yet (the add creates one, and a repeat creates at most an
-    /// orphan, never a double line) or no snapshot of it.
-    pub fn check_for_add(
+    /// check against: no cart yet, or the stored one is gone (the add creates one, and a repeat
+    /// creates at most an orphan, never a double line). Costs one BigCommerce read when the
+    /// snapshot is not fresh; fails when that read does, since an add that could not be
+    /// settled must not run with a key.
+    pub async fn check_for_add(
         &self,
         session: &ShopperSession,
         items: &[NewLineItem],
-    ) -> Option<OutcomeCheck> {
-        let cart = session.cart_id()?;
-        let snapshot = session.snapshot()?;
+        cx: CorrelationId,
+    ) -> Result<Option<OutcomeCheck>, CartError> {
+        let Some(cart) = session.cart_id() else {
+            return Ok(None);
+        };
+        let Some(lines) = self
+            .lines_before_change(session, CartId::new(cart), cx)
+            .await?
+        else {
+            return Ok(None);
+        };
         let mut adds = BTreeMap::new();
         for item in items {
             let line = key(item.product_id.get(), item.variant_id.map(|v| v.get()));
             *adds.entry(line).or_insert(0) += u64::from(item.quantity.get());
         }
-        Some(OutcomeCheck {
+        Ok(Some(OutcomeCheck {
             cart,
-            before: counts(&snapshot.cart.line_items, adds.keys()),
+            before: counts(&lines, adds.keys()),
             adds: Adds::Items(adds),
-        })
+        }))
+    }
+
+    /// What the session's cart holds now: the snapshot while fresh, otherwise BigCommerce's
+    /// answer (at a change's priority: it is part of one). `None` when the cart is gone.
+    async fn lines_before_change(
+        &self,
+        session: &ShopperSession,
+        cart: CartId,
+        cx: CorrelationId,
+    ) -> Result<Option<Vec<CartLineItem>>, CartError> {
+        if let Some(snapshot) = session.snapshot() {
+            if snapshot.is_fresh(self.settings.snapshot_ttl()) {
+                return Ok(Some(snapshot.cart.line_items.clone()));
+            }
+        }
+        match self
+            .bigcommerce
+            .get_cart_as(cart, Priority::Change, cx)
+            .await?
+        {
+            Some(current) => {
+                store::save_snapshot(&self.pool, &current).await?;
+                session.mark_changed();
+                Ok(Some(current.cart.line_items))
+            }
+            None => Ok(None),
+        }
     }
 
     /// The check for merging a recovered cart into the session's cart; `None` when the
-    /// recovery does not add lines (no cart of the session's own, or no snapshot of it).
-    pub fn check_for_recovery(
+    /// recovery does not add lines (no cart of the session's own, or it is gone).
+    pub async fn check_for_recovery(
         &self,
         session: &ShopperSession,
         token: &RecoveryToken,
-    ) -> Option<OutcomeCheck> {
-        let cart = session.cart_id()?;
-        let snapshot = session.snapshot()?;
-        Some(OutcomeCheck {
+        cx: CorrelationId,
+    ) -> Result<Option<OutcomeCheck>, CartError> {
+        let Some(cart) = session.cart_id() else {
+            return Ok(None);
+        };
+        let Some(lines) = self
+            .lines_before_change(session, CartId::new(cart), cx)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(OutcomeCheck {
             cart,
-            before: totals(&snapshot.cart.line_items),
+            before: totals(&lines),
             adds: Adds::RecoveredCart(token.as_str().to_owned()),
-        })
+        }))
     }
 
     /// Whether the checked change landed: `Some(cart)` (as it is now) when it did.

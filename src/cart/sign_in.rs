@@ -303,7 +303,17 @@ impl CartService {
         )
     }
 
+    /// Deletes the guest cart whose lines moved, unless other sessions still hold it (a shared
+    /// recovery link): it is theirs too, and stays as it was.
     async fn delete_guest_cart(&self, guest: CartId, cx: CorrelationId) {
+        match store::held_by_several_sessions(&self.pool, guest).await {
+            Ok(false) => {}
+            Ok(true) => return,
+            Err(error) => {
+                tracing::warn!(error = %error, cart.id = %guest, "could not tell who holds a merged guest cart");
+                return;
+            }
+        }
         if let Err(error) = self.bigcommerce.delete_cart(guest, cx).await {
             tracing::warn!(error = %error, cart.id = %guest, "could not delete a merged guest cart");
         }

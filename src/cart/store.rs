@@ -350,3 +350,14 @@ pub async fn unbind_cart(pool: &PgPool, session: Uuid, cart: CartId) -> Result<(
     .await?;
     Ok(())
 }
+
+/// Whether more than one session holds `cart` (a shared recovery link, a forwarded one).
+pub async fn held_by_several_sessions(pool: &PgPool, cart: CartId) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT count(*) > 1 AS "several!" FROM sessions WHERE cart_id = $1"#,
+        cart.as_uuid()
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(row.several)
+}

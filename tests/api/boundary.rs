@@ -114,6 +114,30 @@ async fn body_less_posts_from_a_sibling_subdomain_cannot_check_out_or_sign_out()
 }
 
 #[tokio::test]
+async fn a_page_of_the_same_host_under_plain_http_is_another_origin() {
+    // Served as https; a network attacker can serve anything on the same host over http.
+    let app = spawn_app_with(|settings| {
+        settings.application.base_url = "https://shop.example".parse().expect("url");
+    })
+    .await;
+    let plain = app.address.clone();
+    assert!(plain.starts_with("http://"));
+
+    let response = client()
+        .post(app.url("/api/cart/items"))
+        .header("Origin", plain)
+        .json(&json!({"line_items": [{"product_id": 101, "quantity": 1}]}))
+        .send()
+        .await
+        .expect("post");
+
+    assert_eq!(response.status().as_u16(), 403);
+    let body: Value = response.json().await.expect("problem");
+    assert_eq!(body["code"], "origin_refused");
+    assert_eq!(app.sandbox_stats().await.total, 0);
+}
+
+#[tokio::test]
 async fn a_form_without_a_csrf_token_is_a_clear_403_page() {
     let app = spawn_app().await;
     cart_page(&app).await;
@@ -178,6 +202,31 @@ async fn a_forged_x_forwarded_for_does_not_buy_a_fresh_budget() {
     // Another shopper behind the same proxy is not affected.
     let other = add_from(&app, &[("X-Forwarded-For", "198.51.100.8".to_owned())]).await;
     assert_eq!(other, 201);
+}
+
+#[tokio::test]
+async fn bytes_that_are_not_ascii_in_x_forwarded_for_do_not_hide_the_proxys_entry() {
+    let app = behind_proxies(1, false, 3).await;
+    // A client writes bytes no address has; the proxy appends the real address to that line.
+    let add_as = |n: u8, client_address: &'static [u8]| {
+        let mut line = vec![0xe9, b'-', b'0' + n, b',', b' '];
+        line.extend_from_slice(client_address);
+        let value = reqwest::header::HeaderValue::from_bytes(&line).expect("header bytes");
+        client()
+            .post(app.url("/api/cart/items"))
+            .header("X-Forwarded-For", value)
+            .json(&json!({"line_items": [{"product_id": 101, "quantity": 1}]}))
+            .send()
+    };
+    let mut statuses = Vec::new();
+    for n in 0..5u8 {
+        let response = add_as(n, b"198.51.100.7").await.expect("add");
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [201, 201, 201, 429, 429]);
+    // Counted as 198.51.100.7, not as the proxy: the next shopper behind it is served.
+    let other = add_as(9, b"198.51.100.8").await.expect("add");
+    assert_eq!(other.status().as_u16(), 201);
 }
 
 #[tokio::test]

@@ -145,3 +145,53 @@ async fn a_merge_recovery_that_timed_out_after_landing_is_not_merged_twice() {
         vec![(101, 1011, 1), (102, 1021, 1)]
     );
 }
+
+#[tokio::test]
+async fn a_lost_add_is_settled_against_the_cart_as_it_is_not_a_stale_snapshot() {
+    let app = quick_timeout_app(30).await;
+    app.add_item(101, None, 2).await;
+    app.add_item(104, None, 1).await;
+    // On BigCommerce's hosted pages the shopper removes the first line; the snapshot, marked
+    // stale by the hand-off, still counts two of it.
+    assert_eq!(app.checkout().await.status().as_u16(), 200);
+    let cart = app.stored_cart_id().await;
+    let held: Value = app
+        .bigcommerce_api(reqwest::Method::GET, &format!("/v3/carts/{cart}"), None)
+        .await
+        .json()
+        .await
+        .expect("cart");
+    let line = held["data"]["line_items"]["physical_items"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|line| line["product_id"] == 101)
+        .expect("the first line")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    app.bigcommerce_api(
+        reqwest::Method::DELETE,
+        &format!("/v3/carts/{cart}/items/{line}"),
+        None,
+    )
+    .await;
+    app.inject_faults(json!({"rules": [{
+        "route": "POST /v3/carts/*/items", "applied": true, "status": 200,
+        "drop_connection": true, "count": 1
+    }]}))
+    .await;
+
+    let first = add_with_key(&app, "after-hand-off-1", 101).await;
+    let retry = add_with_key(&app, "after-hand-off-1", 101).await;
+
+    assert_eq!(first.status().as_u16(), 201, "settled as landed");
+    assert_eq!(retry.status().as_u16(), 201);
+    let mut now = current_lines(&app).await;
+    now.sort_unstable();
+    assert_eq!(
+        now,
+        vec![(101, 1011, 1), (104, 1041, 1)],
+        "one add, not two"
+    );
+}

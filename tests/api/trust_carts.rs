@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::accounts::{add_with, lines, login_with, sandbox_carts, JANE, JOHN};
-use crate::helpers::{cart_body, client, spawn_app, TestApp};
+use crate::helpers::{cart_body, client, spawn_app, spawn_app_with, TestApp};
 use crate::pages::csrf_token;
 
 /// The id of the only cart in the sandbox.
@@ -178,7 +178,8 @@ async fn a_forwarded_recovery_link_loses_the_cart_once_its_owner_signs_in() {
 
 #[tokio::test]
 async fn a_session_that_still_names_a_customers_cart_cannot_reach_it() {
-    let app = spawn_app().await;
+    // The rows are rewritten behind the service's back: no cache may hide it.
+    let app = spawn_app_with(|settings| settings.session.cache_enabled = false).await;
     let jane = client();
     login_with(&app, &jane, JANE).await;
     add_with(&app, &jane, 101, None, 1).await;
@@ -330,4 +331,70 @@ async fn two_sign_ins_of_one_session_at_once_merge_it_once() {
         vec![(101, 1011, 2)],
         "the guest line was added once"
     );
+}
+
+#[tokio::test]
+async fn a_merge_slower_than_the_sign_in_lease_is_not_joined_by_a_second_sign_in() {
+    let app = spawn_app_with(|settings| settings.session.sign_in_lease_seconds = 1).await;
+    let laptop = client();
+    login_with(&app, &laptop, JOHN).await;
+    add_with(&app, &laptop, 101, None, 1).await;
+    let phone = client();
+    add_with(&app, &phone, 101, None, 1).await;
+    // The merge into John's cart takes well over the lease.
+    app.inject_faults(
+        json!({"rules": [{"route": "POST /v3/carts/*/items", "latency_ms": 2500, "count": 1}]}),
+    )
+    .await;
+
+    let first = login_with(&app, &phone, JOHN);
+    let second = async {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        login_with(&app, &phone, JOHN).await
+    };
+    let (first, second) = tokio::join!(first, second);
+
+    assert_eq!(first.status().as_u16(), 200);
+    assert_eq!(second.status().as_u16(), 200);
+    assert_eq!(
+        lines(&cart_of(&app, &laptop).await),
+        vec![(101, 1011, 2)],
+        "the guest line was added once"
+    );
+}
+
+#[tokio::test]
+async fn a_cart_taken_by_a_customer_on_the_hosted_checkout_cannot_be_checked_out_or_cleared_by_a_guest(
+) {
+    let app = spawn_app().await;
+    app.add_item(101, None, 1).await;
+    assert_eq!(app.checkout().await.status().as_u16(), 200);
+    // Jane signs in on BigCommerce's hosted checkout with the same cart (a forwarded link).
+    let cart = app.stored_cart_id().await;
+    app.bigcommerce_api(
+        reqwest::Method::PUT,
+        &format!("/v3/carts/{cart}"),
+        Some(json!({"customer_id": 1})),
+    )
+    .await;
+    let before = app.sandbox_stats().await;
+
+    let checkout = app.checkout().await;
+    let clear = app.clear_cart().await;
+
+    assert_ne!(
+        checkout.status().as_u16(),
+        200,
+        "no hand-off into Jane's cart"
+    );
+    assert!(clear.status().is_success());
+    let stats = app.sandbox_stats().await.since(&before);
+    assert_eq!(stats.calls("POST /v3/carts/{cart_id}/redirect_urls"), 0);
+    assert_eq!(stats.calls("DELETE /v3/carts/{cart_id}"), 0);
+    assert_eq!(
+        sandbox_carts(&app).await.len(),
+        1,
+        "Jane's cart is still there"
+    );
+    assert_eq!(cart_body(app.get_cart().await).await, Value::Null);
 }

@@ -35,8 +35,15 @@ pub async fn add_items(
 ) -> Result<HttpResponse, CartError> {
     let settings = carts.settings();
     let items = body.parse(settings.max_quantity, settings.max_line_items_per_request)?;
-    // Adding twice adds twice: a lost outcome is settled by reading the cart.
-    let check = carts.check_for_add(&mutation.session, &items);
+    // Adding twice adds twice: with a key, a lost outcome is settled by reading the cart.
+    let check = match mutation.idempotency_key {
+        Some(_) => {
+            carts
+                .check_for_add(&mutation.session, &items, mutation.correlation)
+                .await?
+        }
+        None => None,
+    };
     mutation
         .run_settled(&*body, check, added, |session, cx| async move {
             let cart = carts.add_items(&session, &items, cx).await?;

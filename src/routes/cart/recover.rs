@@ -38,10 +38,15 @@ pub async fn recover_cart(
 ) -> Result<HttpResponse, CartError> {
     let token = RecoveryToken::parse(&body.token).map_err(|_| CartError::RecoveryTokenUnknown)?;
     let mode = body.mode;
-    // A merge adds lines: a lost outcome is settled by reading the carts, never repeated.
-    let check = match mode {
-        RecoveryMode::Merge => carts.check_for_recovery(&mutation.session, &token),
-        RecoveryMode::Switch => None,
+    // A merge adds lines: with a key, a lost outcome is settled by reading the carts, never
+    // repeated.
+    let check = match (mode, &mutation.idempotency_key) {
+        (RecoveryMode::Merge, Some(_)) => {
+            carts
+                .check_for_recovery(&mutation.session, &token, mutation.correlation)
+                .await?
+        }
+        _ => None,
     };
     mutation
         .run_settled(&*body, check, recovered, |session, cx| async move {
