@@ -27,6 +27,7 @@ pub struct Settings {
     pub session: SessionSettings,
     pub bigcommerce: BigCommerceSettings,
     pub cart: CartSettings,
+    pub catalog: CatalogSettings,
     pub rate_limits: RateLimitSettings,
     pub webhooks: WebhookSettings,
     pub quota: QuotaSettings,
@@ -65,6 +66,20 @@ pub struct CartSettings {
     pub idempotency_key_ttl_hours: u64,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub idempotency_settle_seconds: u64,
+}
+
+/// How the product list is cached (see `catalog`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CatalogSettings {
+    /// How long a product list is served before BigCommerce is asked again.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub ttl_seconds: u64,
+}
+
+impl CatalogSettings {
+    pub fn ttl(&self) -> Duration {
+        Duration::from_secs(self.ttl_seconds)
+    }
 }
 
 /// Per-client limits on cart mutations, so no one client can drain the store's API quota.

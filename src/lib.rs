@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod rate_limit;
 pub mod routes;
 pub mod session;
+pub mod single_flight;
 pub mod startup;
 pub mod telemetry;
 pub mod views;

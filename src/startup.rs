@@ -80,7 +80,7 @@ impl Application {
             )
             .with_metrics(metrics.session_cache_lookups.clone()),
         );
-        let catalog = Arc::new(Catalog::new(bigcommerce.clone()));
+        let catalog = Arc::new(Catalog::new(bigcommerce.clone(), settings.catalog.ttl()));
         let customer_login = Arc::new(CustomerLogin::new(
             bigcommerce.clone(),
             &settings.bigcommerce,

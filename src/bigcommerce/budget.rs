@@ -38,7 +38,7 @@ const NEW_WINDOW_SLACK: Duration = Duration::from_secs(1);
 const FIRST_ANSWER_WAIT: Duration = Duration::from_secs(2);
 
 /// What a call is for, which decides when it is shed. Declared from first shed to last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Priority {
     /// Catalog refreshes and revalidations of a snapshot we could serve instead.
     Refresh,

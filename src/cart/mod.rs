@@ -9,6 +9,7 @@ mod recovery;
 mod selections;
 mod service;
 mod settle;
+mod shared_read;
 mod sign_in;
 mod store;
 mod sweep;

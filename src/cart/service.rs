@@ -4,7 +4,7 @@
 //! - A mutation costs one BigCommerce call: the cart BigCommerce returns is the answer and
 //!   the new snapshot; there is no read before or after.
 //! - Reads are served from the snapshot while it is fresh, or when the store's budget has no
-//!   room to revalidate it.
+//!   room to revalidate it; concurrent reads that need BigCommerce share one call.
 //! - A cart gone upstream is forgotten, never resurrected; a 5xx on a change to a stored cart
 //!   is settled with one read, never by blindly creating a second cart.
 //! - No database connection is held across a BigCommerce call: every query below is a single
@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
+use super::shared_read::CartReads;
 use super::store::{self, CartClaim};
 use super::CartError;
 use crate::accounts::CustomerLogin;
@@ -43,6 +44,8 @@ pub struct CartService {
     pub(super) customer_login: Option<Arc<CustomerLogin>>,
     /// Which products have modifiers, for quantity changes of their lines.
     pub(super) catalog: Option<Arc<Catalog>>,
+    /// Reads of carts from BigCommerce in flight, shared by the requests that need them.
+    pub(super) reads: CartReads,
 }
 
 /// What new carts are created with.
@@ -73,6 +76,7 @@ impl CartService {
             metrics,
             customer_login: None,
             catalog: None,
+            reads: CartReads::new(),
         }
     }
 
@@ -127,9 +131,10 @@ impl CartService {
             Some(_) => Priority::Refresh,
             None => Priority::Change,
         };
-        match self.bigcommerce.get_cart_as(cart_id, priority, cx).await {
+        // Concurrent reads of the cart share one call, which saves the snapshot (or forgets
+        // a gone cart) for all of them.
+        match self.read_shared(cart_id, priority, cx).await? {
             Ok(Some(cart)) => {
-                store::save_snapshot(&self.pool, &cart).await?;
                 // The cached stale copy goes before the answer, or the shopper's next read
                 // could beat the database's notification and refresh again.
                 session.mark_changed();
@@ -141,7 +146,6 @@ impl CartService {
             }
             Ok(None) => {
                 session.mark_changed();
-                store::forget_cart(&self.pool, cart_id).await?;
                 Ok(None)
             }
             // BigCommerce is busy or down: what we last saw beats an error page.

@@ -1,20 +1,16 @@
 //! What the store sells, as a storefront needs it: cached per instance, because every
 //! shopper's product list would otherwise spend the store's API quota.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
 use serde::Serialize;
-use tokio::sync::Mutex;
 use utoipa::ToSchema;
 
-use crate::bigcommerce::{BigCommerceClient, BigCommerceError, CatalogProduct, CorrelationId};
+use crate::bigcommerce::CatalogProduct;
 
+mod cache;
+mod freshness;
 mod modifiers;
+pub use cache::Catalog;
 pub use modifiers::{ModifierValue, ProductModifier};
-
-/// How long a product list is reused before asking BigCommerce again.
-const CATALOG_TTL: Duration = Duration::from_secs(60);
 
 /// A product a storefront can list and add to the cart.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -57,70 +53,6 @@ pub struct TextOption {
     pub option_id: i64,
     pub name: String,
     pub required: bool,
-}
-
-/// The catalog, cached.
-pub struct Catalog {
-    bigcommerce: BigCommerceClient,
-    cached: Mutex<Option<(Instant, Arc<Vec<Product>>)>>,
-}
-
-impl Catalog {
-    pub fn new(bigcommerce: BigCommerceClient) -> Self {
-        Self {
-            bigcommerce,
-            cached: Mutex::new(None),
-        }
-    }
-
-    /// The modifiers of `product_id`, from the cached list even when it is past its TTL
-    /// (a product's modifiers rarely change, prices and stock do); the list is read from
-    /// BigCommerce only when it lacks the product. `None` when the catalog does not list it
-    /// (hidden, or BigCommerce unavailable with nothing cached).
-    pub async fn modifiers_of(
-        &self,
-        product_id: i64,
-        cx: CorrelationId,
-    ) -> Option<Vec<ProductModifier>> {
-        let find = |products: &[Product]| {
-            products
-                .iter()
-                .find(|product| product.id == product_id)
-                .map(|product| product.modifiers.clone())
-        };
-        let cached = self.cached.lock().await.as_ref().map(|(_, p)| p.clone());
-        if let Some(found) = cached.as_deref().and_then(|p| find(p)) {
-            return Some(found);
-        }
-        find(&self.products(cx).await.ok()?)
-    }
-
-    /// The products, from the cache while it is fresh. Concurrent misses wait for one refresh.
-    pub async fn products(&self, cx: CorrelationId) -> Result<Arc<Vec<Product>>, BigCommerceError> {
-        let mut cached = self.cached.lock().await;
-        if let Some((at, products)) = cached.as_ref() {
-            if at.elapsed() < CATALOG_TTL {
-                return Ok(products.clone());
-            }
-        }
-        match self.bigcommerce.list_products(cx).await {
-            Ok(raw) => {
-                let products = Arc::new(
-                    raw.into_iter()
-                        .filter(|p| p.is_visible)
-                        .map(Product::from)
-                        .collect(),
-                );
-                *cached = Some((Instant::now(), Arc::clone(&products)));
-                Ok(products)
-            }
-            // A stale list beats no list while BigCommerce is unavailable.
-            Err(error) => match cached.as_ref() {
-                Some((_, products)) => Ok(products.clone()),
-                None => Err(error),
-            },
-        }
-    }
 }
 
 impl From<CatalogProduct> for Product {

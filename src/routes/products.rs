@@ -15,7 +15,7 @@ pub struct ProductsResponse {
     pub products: Vec<Product>,
 }
 
-/// The visible products, with variants and text options (cached for a minute).
+/// The visible products, with variants and modifiers (cached: `catalog.ttl_seconds`).
 #[utoipa::path(
     get, path = "/api/products", tag = "catalog",
     responses(

@@ -22,6 +22,7 @@ mod quota;
 mod reliability;
 mod session_cache;
 mod sessions;
+mod single_flight;
 mod trust_carts;
 mod webhooks;
 mod webhooks_fidelity;
