@@ -435,7 +435,10 @@ mod tests {
         assert!(!same_purchase(&a, &line("d", 1, &[(1, 10), (2, 21)], 1)));
         let mut custom = a.clone();
         custom.product_id = None;
-        assert!(!same_purchase(&custom, &custom), "custom items are no purchase");
+        assert!(
+            !same_purchase(&custom, &custom),
+            "custom items are no purchase"
+        );
     }
 
     #[test]

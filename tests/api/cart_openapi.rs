@@ -503,25 +503,43 @@ async fn left_behind_answers_match_the_served_document() {
     };
 
     // Act + Assert
-    let session = phone.get(app.url("/api/session")).send().await.expect("get");
+    let session = phone
+        .get(app.url("/api/session"))
+        .send()
+        .await
+        .expect("get");
     let session = contract
         .answer("/api/session", "get", session, "200 with lines left behind")
         .await;
     assert!(session["left_behind"]["lines"][0]["reason"].is_string());
     let unknown = act("teleport").await.expect("post");
     contract
-        .answer("/api/cart/left-behind", "post", unknown, "422 unknown action")
+        .answer(
+            "/api/cart/left-behind",
+            "post",
+            unknown,
+            "422 unknown action",
+        )
         .await;
     let refused = act("move").await.expect("post");
     let moved = contract
-        .answer("/api/cart/left-behind", "post", refused, "200 still refused")
+        .answer(
+            "/api/cart/left-behind",
+            "post",
+            refused,
+            "200 still refused",
+        )
         .await;
     assert_eq!(moved["warnings"][0]["code"], "line_not_moved");
     let discarded = act("discard").await.expect("post");
     contract
         .answer("/api/cart/left-behind", "post", discarded, "204 discarded")
         .await;
-    let session = phone.get(app.url("/api/session")).send().await.expect("get");
+    let session = phone
+        .get(app.url("/api/session"))
+        .send()
+        .await
+        .expect("get");
     let session = contract
         .answer("/api/session", "get", session, "200 without")
         .await;

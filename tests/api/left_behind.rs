@@ -258,6 +258,45 @@ async fn lines_left_behind_are_discarded_from_the_cart_page_by_their_owner_only(
 }
 
 #[tokio::test]
+async fn a_session_that_shared_the_guest_cart_loses_it_once_lines_are_left_behind_in_it() {
+    let app = spawn_app().await;
+    let laptop = client();
+    login_with(&app, &laptop, JANE).await;
+    add_with(&app, &laptop, PRINT, None, 2).await;
+    let phone = client();
+    add_with(&app, &phone, PRINT, None, 1).await;
+    add_with(&app, &phone, 101, None, 1).await;
+    let guest_cart = sandbox_carts(&app)
+        .await
+        .into_iter()
+        .find(|cart| cart["customer_id"] == 0)
+        .and_then(|cart| cart["id"].as_str().map(str::to_owned))
+        .expect("the guest cart");
+    // The guest cart's recovery link, forwarded to a friend who takes the cart.
+    let token = app.abandon_cart(&guest_cart).await;
+    let friend = client();
+    let recovered = friend
+        .post(app.url("/api/cart/recover"))
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .expect("recover");
+    assert_eq!(recovered.status().as_u16(), 200);
+
+    login_with(&app, &phone, JANE).await;
+    assert_eq!(
+        left_behind(&session_of(&app, &phone).await),
+        vec![(PRINT, 1)]
+    );
+    assert_eq!(
+        cart_of(&app, &friend).await,
+        Value::Null,
+        "Jane's leftovers"
+    );
+    assert_eq!(session_of(&app, &friend).await["left_behind"], Value::Null);
+}
+
+#[tokio::test]
 async fn an_unknown_action_is_422_and_changes_nothing() {
     let app = spawn_app().await;
     let phone = half_refused_phone(&app, &[PRINT, 101]).await;
