@@ -30,6 +30,10 @@ pub struct FaultRule {
     /// Hits left; `None` means unlimited. The rule stays listed at 0.
     #[serde(default)]
     pub count: Option<u64>,
+    /// Matching requests let through untouched before the rule starts to hit (the third add
+    /// of a sequence, say: `skip: 2`). Counts down as they pass.
+    #[serde(default)]
+    pub skip: u64,
     /// Extra latency for hit requests.
     #[serde(default)]
     pub latency_ms: u64,
@@ -128,6 +132,10 @@ impl Faults {
             if rule.count == Some(0) || !route_matches(&rule.route, method, path) {
                 continue;
             }
+            if rule.skip > 0 {
+                rule.skip -= 1;
+                continue;
+            }
             if rule.rate < 1.0 && rng.random::<f64>() >= rule.rate {
                 continue;
             }
@@ -177,7 +185,27 @@ pub fn route_matches(pattern: &str, method: &str, path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::route_matches;
+    use super::{route_matches, FaultRule, Faults};
+
+    #[test]
+    fn a_rule_skips_its_first_matches() {
+        let faults = Faults::default();
+        let rule: FaultRule = serde_json::from_value(serde_json::json!({
+            "route": "POST /v3/carts/*/items", "status": 502, "skip": 2, "count": 1
+        }))
+        .expect("rule");
+        faults.apply(None, None, vec![rule]);
+        let hits: Vec<bool> = (0..4)
+            .map(|_| {
+                faults
+                    .decide("POST", "/v3/carts/abc/items")
+                    .inject
+                    .is_some()
+            })
+            .collect();
+        assert_eq!(hits, vec![false, false, true, false]);
+        assert!(faults.decide("GET", "/v3/carts/abc").inject.is_none());
+    }
 
     #[test]
     fn globs_match_segments() {

@@ -159,16 +159,18 @@ impl Accounts {
             .sign_in(still_there.then_some(session), customer, remembered, cx)
             .await?;
         let token = SessionToken::generate().map_err(|e| AccountError::Unexpected(e.into()))?;
+        let signed_in = store::SignedInSession {
+            customer,
+            email: email.as_str(),
+            cart: cart.cart_id,
+            left_behind: cart.left_behind,
+            default_channel: i64::from(self.channel_id),
+        };
         let session_id = store::rotate_into_signed_in_session(
             &self.pool,
             session.id(),
-            store::SignedInSession {
-                token: &token.hash(),
-                customer,
-                email: email.as_str(),
-                cart: cart.cart_id,
-                default_channel: i64::from(self.channel_id),
-            },
+            &token.hash(),
+            signed_in,
             &self.session_settings,
         )
         .await?;

@@ -32,46 +32,55 @@ pub async fn customer_cart(
     Ok(row.map(|row| CartId::new(row.cart_id)))
 }
 
-/// The signed-in session that replaces a guest's.
-pub struct SignedInSession<'a> {
-    pub token: &'a TokenHash,
-    pub customer: CustomerId,
-    pub email: &'a str,
-    pub cart: Option<CartId>,
-    /// The channel when the old session is gone (another sign-in of it finished first).
-    pub default_channel: i64,
-}
-
 /// Replaces the session with a signed-in one under a new token: the old token is dead at once
 /// (it no longer names any row). Returns the new session's id.
+///
+/// The new session holds `left_behind` (guest lines this sign-in could not merge). Without
+/// one, lines an earlier sign-in left behind come along only when the old session was signed
+/// in as this same customer: they are that customer's, and signing in as someone else must not
+/// hand them over (sign-out drops them with the row, for the same reason).
 #[tracing::instrument(name = "Rotate session", skip_all, fields(session.id = %old_session))]
 pub async fn rotate_into_signed_in_session(
     pool: &PgPool,
     old_session: Uuid,
-    new: SignedInSession<'_>,
+    new_token: &TokenHash,
+    signed_in: SignedInSession<'_>,
     lifetimes: &SessionSettings,
 ) -> Result<Uuid, sqlx::Error> {
     let new_id = Uuid::new_v4();
+    let customer = signed_in.customer.get();
     let mut transaction = pool.begin().await?;
     let old = sqlx::query!(
-        "DELETE FROM sessions WHERE id = $1 RETURNING channel_id",
-        old_session
+        r#"
+        DELETE FROM sessions WHERE id = $1
+        RETURNING channel_id,
+                  CASE WHEN customer_id = $2 THEN left_behind_cart_id END AS "left_behind_cart_id?"
+        "#,
+        old_session,
+        customer,
     )
     .fetch_optional(&mut *transaction)
     .await?;
-    let channel_id = old.map_or(new.default_channel, |row| row.channel_id);
+    let channel_id = old
+        .as_ref()
+        .map_or(signed_in.default_channel, |row| row.channel_id);
+    let left_behind = signed_in
+        .left_behind
+        .map(|cart| cart.as_uuid())
+        .or(old.and_then(|row| row.left_behind_cart_id));
     sqlx::query!(
         r#"
         INSERT INTO sessions (id, token_hash, cart_id, customer_id, customer_email, channel_id,
-                              idle_expires_at, absolute_expires_at)
-        VALUES ($1, $2, $3, $4, $5, $6, now() + $7::interval, now() + $8::interval)
+                              left_behind_cart_id, idle_expires_at, absolute_expires_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, now() + $8::interval, now() + $9::interval)
         "#,
         new_id,
-        &new.token.0[..],
-        new.cart.map(|cart| cart.as_uuid()),
-        new.customer.get(),
-        new.email,
+        &new_token.0[..],
+        signed_in.cart.map(|cart| cart.as_uuid()),
+        customer,
+        signed_in.email,
         channel_id,
+        left_behind,
         interval(lifetimes.idle_timeout()),
         interval(lifetimes.absolute_timeout()),
     )
@@ -79,6 +88,17 @@ pub async fn rotate_into_signed_in_session(
     .await?;
     transaction.commit().await?;
     Ok(new_id)
+}
+
+/// Who the new session is signed in as, and which carts it holds.
+pub struct SignedInSession<'a> {
+    pub customer: CustomerId,
+    /// Never logged.
+    pub email: &'a str,
+    pub cart: Option<CartId>,
+    pub left_behind: Option<CartId>,
+    /// The channel when the old session is gone (another sign-in of it finished first).
+    pub default_channel: i64,
 }
 
 /// Where a session stands on signing in.

@@ -3,6 +3,7 @@
 mod echoes;
 mod error;
 mod hand_off;
+mod left_behind;
 mod lines;
 mod moving;
 mod recovery;
@@ -16,6 +17,7 @@ mod sweep;
 
 pub use error::{rejection_code, CartError};
 pub use hand_off::{HandOff, HandOffTarget};
+pub use left_behind::{LeftBehind, LeftBehindAction, LeftBehindLine, MovedBack};
 pub use moving::{CartWarning, WarnedLine, WarningCode};
 pub use recovery::{Recovered, RecoveryMode, RecoveryPreview};
 pub use service::CartService;

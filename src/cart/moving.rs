@@ -1,14 +1,25 @@
 //! Moving lines from one cart into another (a guest cart into the customer's at sign-in, an
-//! abandoned cart into the shopper's on recovery) without losing any: what BigCommerce refuses
-//! in one call is tried line by line, and every line that could not move is reported.
+//! abandoned cart into the shopper's on recovery, lines left behind into the shopper's cart)
+//! without losing any and without adding any twice: what BigCommerce refuses in one call is
+//! tried line by line, and every line that could not move is reported.
+//!
+//! Adding lines is not idempotent, so a failure whose outcome is unknown (a 5xx, a timeout, a
+//! broken connection: BigCommerce may have applied the add and lost its answer) is never
+//! retried. It is settled with one read of the target: the line moved if the target's quantity
+//! of that purchase (product, variant and options) grew by the line's quantity since the last
+//! state of the target we knew. A store that fails like that is not asked for more: the lines
+//! after it are not tried. When even the read fails, the line is reported as possibly moved
+//! (`line_outcome_unknown`) and is never moved again by us: at worst the shopper adds it by
+//! hand after looking at their cart; a silent double is what we refuse to risk.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::service::CartService;
-use crate::bigcommerce::{BigCommerceError, CorrelationId, StoreCart};
+use crate::bigcommerce::{BigCommerceError, CorrelationId, Echoes, StoreCart};
 use crate::domain::{
-    CartId, CartLineItem, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity, VariantId,
+    Cart, CartId, CartLineItem, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity,
+    VariantId,
 };
 
 /// Something the shopper should know about a change that otherwise succeeded.
@@ -26,6 +37,9 @@ pub struct CartWarning {
 pub enum WarningCode {
     /// The line stayed in the cart it came from; `detail` says why.
     LineNotMoved,
+    /// The store did not confirm whether the line reached the cart, and could not be asked:
+    /// it may be there. It is not offered to move again; check the cart before adding it.
+    LineOutcomeUnknown,
     /// The guest cart could not become the customer's; the shopper keeps it as it is.
     CartNotAssigned,
     /// The guest cart could not be merged into the customer's; the shopper keeps it as it is.
@@ -50,9 +64,9 @@ impl CartWarning {
         }
     }
 
-    fn line_not_moved(line: &CartLineItem, detail: impl Into<String>) -> Self {
+    fn about_line(code: WarningCode, line: &CartLineItem, detail: impl Into<String>) -> Self {
         Self {
-            code: WarningCode::LineNotMoved,
+            code,
             detail: detail.into(),
             line: Some(WarnedLine {
                 name: line.name.clone(),
@@ -64,85 +78,291 @@ impl CartWarning {
     }
 }
 
+/// Why a line was not tried: the store failed on an earlier one.
+pub(super) const NOT_TRIED: &str = "The store could not be reached, so this item was not moved.";
+/// The store failed on this very line, and a read showed it did not land.
+pub(super) const NOT_TAKEN: &str = "The store could not take this item just now.";
+pub(super) const CANNOT_MOVE: &str = "This item cannot be moved to another cart.";
+const OUTCOME_UNKNOWN: &str = "The store did not confirm whether this item reached your cart. \
+                               Check your cart before adding it again.";
+
+/// A line that certainly stayed where it was, and why: it may be moved again.
+#[derive(Debug, Clone)]
+pub(super) struct StayedLine {
+    pub line: CartLineItem,
+    pub reason: String,
+}
+
 /// What a move did.
 pub(super) struct Moved {
-    /// The target cart after the last line that moved; `None` if none did.
+    /// The target cart as last seen: after the last line that moved, or as the settling read
+    /// saw it; `None` if no line is known to have moved.
     pub cart: Option<StoreCart>,
-    /// The lines that stayed where they were.
-    pub unmoved: Vec<CartWarning>,
+    /// The lines that certainly stayed where they were.
+    pub stayed: Vec<StayedLine>,
+    /// How many lines may or may not have moved (reported, never moved again).
+    pub unknown: usize,
+    /// For the shopper, in the order of the lines: every line that stayed, and every line
+    /// whose outcome is unknown.
+    pub warnings: Vec<CartWarning>,
+}
+
+impl Moved {
+    pub(super) fn new() -> Self {
+        Self {
+            cart: None,
+            stayed: Vec::new(),
+            unknown: 0,
+            warnings: Vec::new(),
+        }
+    }
+
+    pub(super) fn stay(&mut self, line: &CartLineItem, reason: impl Into<String>) {
+        let reason = reason.into();
+        self.warnings.push(CartWarning::about_line(
+            WarningCode::LineNotMoved,
+            line,
+            reason.clone(),
+        ));
+        self.stayed.push(StayedLine {
+            line: line.clone(),
+            reason,
+        });
+    }
+
+    pub(super) fn unknown(&mut self, line: &CartLineItem) {
+        self.unknown += 1;
+        self.warnings.push(CartWarning::about_line(
+            WarningCode::LineOutcomeUnknown,
+            line,
+            OUTCOME_UNKNOWN,
+        ));
+    }
+
+    /// Adds what a further move into the same target did.
+    pub(super) fn absorb(&mut self, other: Moved) {
+        if other.cart.is_some() {
+            self.cart = other.cart;
+        }
+        self.stayed.extend(other.stayed);
+        self.unknown += other.unknown;
+        self.warnings.extend(other.warnings);
+    }
+
+    /// No line is known to have moved, and some may have: the caller cannot tell what the
+    /// source still needs to keep.
+    pub fn nothing_known(&self) -> bool {
+        self.cart.is_none() && self.unknown > 0
+    }
+}
+
+/// Why nothing moved.
+pub(super) enum MoveFailed {
+    /// The target cart is gone (BigCommerce said so, or a read found it gone).
+    TargetGone,
+    /// The first call failed and certainly changed nothing: BigCommerce was too busy to take
+    /// it, or it failed and a read showed that nothing landed.
+    NothingMoved(BigCommerceError),
 }
 
 impl CartService {
     /// Adds `lines` to `target`: in one call, and when BigCommerce refuses that call, line by
-    /// line, so that every line that can move does. Only a failure of the first call that is
-    /// not a refusal (the target gone, BigCommerce down or its outcome unknown) is an error:
-    /// then nothing was retried.
+    /// line, so that every line that can move does. `before` is the target as last known
+    /// before the move (it tells a landed add from a lost one; without it a lost add is only
+    /// ever found not to have landed, never to have landed).
+    ///
+    /// Cost: 1 call when BigCommerce takes every line; when it refuses the batch, 1 more per
+    /// line; a failure with an unknown outcome stops the move and costs 1 read.
     pub(super) async fn move_lines(
         &self,
         target: CartId,
         lines: &[CartLineItem],
+        before: Option<&Cart>,
         cx: CorrelationId,
-    ) -> Result<Moved, BigCommerceError> {
-        let mut unmoved = Vec::new();
+    ) -> Result<Moved, MoveFailed> {
+        let mut moved = Moved::new();
         let mut movable: Vec<(&CartLineItem, NewLineItem)> = Vec::new();
         for line in lines {
             match line_to_add(line) {
                 Some(item) => movable.push((line, item)),
-                None => unmoved.push(CartWarning::line_not_moved(
-                    line,
-                    "This item cannot be moved to another cart.",
-                )),
+                None => moved.stay(line, CANNOT_MOVE),
             }
         }
         if movable.is_empty() {
-            return Ok(Moved {
-                cart: None,
-                unmoved,
-            });
+            return Ok(moved);
         }
         let items: Vec<NewLineItem> = movable.iter().map(|(_, item)| item.clone()).collect();
-        match self.bigcommerce.add_line_items(target, &items, cx).await {
+        let error = match self.add_expecting_echoes(target, &items, cx).await {
             Ok(cart) => {
-                return Ok(Moved {
-                    cart: Some(cart),
-                    unmoved,
-                })
+                moved.cart = Some(cart);
+                return Ok(moved);
             }
-            Err(error) if error.refusal().is_some() && movable.len() > 1 => {}
-            Err(error) if error.refusal().is_some() => {
-                let reason = error.refusal().unwrap_or_default().to_owned();
-                unmoved.push(CartWarning::line_not_moved(movable[0].0, reason));
-                return Ok(Moved {
-                    cart: None,
-                    unmoved,
-                });
+            Err(error) => error,
+        };
+        match (error.refusal(), movable.as_slice()) {
+            // BigCommerce refused the batch as a whole: one line at a time finds the culprits.
+            (Some(_), [_, _, ..]) => {}
+            (Some(reason), [(line, _)]) => {
+                moved.stay(line, reason);
+                return Ok(moved);
             }
-            Err(error) => return Err(error),
+            (Some(_), []) => return Ok(moved),
+            (None, _) if matches!(error, BigCommerceError::NotFound) => {
+                return Err(MoveFailed::TargetGone)
+            }
+            (None, _) if error.is_busy() => return Err(MoveFailed::NothingMoved(error)),
+            (None, _) => {
+                tracing::warn!(error = %error, "moving lines failed with an unknown outcome");
+                let lines: Vec<&CartLineItem> = movable.iter().map(|(line, _)| *line).collect();
+                return match self.settle_lost_add(target, &lines, before, cx).await {
+                    Settled::Landed(cart) => {
+                        moved.cart = Some(cart);
+                        Ok(moved)
+                    }
+                    Settled::NotLanded => Err(MoveFailed::NothingMoved(error)),
+                    Settled::TargetGone => Err(MoveFailed::TargetGone),
+                    Settled::Unknown => {
+                        lines.iter().for_each(|line| moved.unknown(line));
+                        Ok(moved)
+                    }
+                };
+            }
         }
-        // BigCommerce refused the batch as a whole: one line at a time finds the culprits.
-        let mut cart = None;
-        for (line, item) in movable {
-            match self
-                .bigcommerce
-                .add_line_items(target, std::slice::from_ref(&item), cx)
+        let mut known = before.cloned();
+        let mut rest = movable.into_iter();
+        while let Some((line, item)) = rest.next() {
+            let error = match self
+                .add_expecting_echoes(target, std::slice::from_ref(&item), cx)
                 .await
             {
-                Ok(after) => cart = Some(after),
-                Err(error) if error.refusal().is_some() => {
-                    let reason = error.refusal().unwrap_or_default().to_owned();
-                    unmoved.push(CartWarning::line_not_moved(line, reason));
+                Ok(after) => {
+                    known = Some(after.cart.clone());
+                    moved.cart = Some(after);
+                    continue;
                 }
-                Err(error) => {
-                    tracing::warn!(error = %error, "a line could not be moved");
-                    unmoved.push(CartWarning::line_not_moved(
-                        line,
-                        "The store could not take this item just now.",
-                    ));
+                Err(error) => error,
+            };
+            if let Some(reason) = error.refusal() {
+                // A refused add changed nothing: what we knew of the target still holds.
+                moved.stay(line, reason);
+                continue;
+            }
+            // The store is failing: settle this line with one read and try no more.
+            tracing::warn!(error = %error, "a line could not be moved; not trying the rest");
+            if matches!(error, BigCommerceError::NotFound) || error.is_busy() {
+                moved.stay(line, NOT_TRIED);
+            } else {
+                match self
+                    .settle_lost_add(target, &[line], known.as_ref(), cx)
+                    .await
+                {
+                    Settled::Landed(cart) => moved.cart = Some(cart),
+                    Settled::NotLanded | Settled::TargetGone => moved.stay(line, NOT_TAKEN),
+                    Settled::Unknown => moved.unknown(line),
                 }
             }
+            rest.by_ref()
+                .for_each(|(line, _)| moved.stay(line, NOT_TRIED));
         }
-        Ok(Moved { cart, unmoved })
+        Ok(moved)
     }
+
+    /// One add, its webhook echoes noted first (so they cost no read when they come back).
+    async fn add_expecting_echoes(
+        &self,
+        target: CartId,
+        items: &[NewLineItem],
+        cx: CorrelationId,
+    ) -> Result<StoreCart, BigCommerceError> {
+        let change = self.bigcommerce.add_line_items(target, items, cx);
+        self.expecting_echoes(target, Echoes::of_change(items.len()), change)
+            .await
+    }
+
+    /// Whether an add of `lines` to `target` whose answer was lost landed: one read, compared
+    /// with `before` (the target as last known before the add).
+    async fn settle_lost_add(
+        &self,
+        target: CartId,
+        lines: &[&CartLineItem],
+        before: Option<&Cart>,
+        cx: CorrelationId,
+    ) -> Settled {
+        let now = match self.bigcommerce.get_cart(target, cx).await {
+            Ok(Some(now)) => now,
+            Ok(None) => return Settled::TargetGone,
+            Err(error) => {
+                tracing::warn!(error = %error, "could not read the cart to settle a lost add");
+                return Settled::Unknown;
+            }
+        };
+        // Several lines of one purchase add up, as BigCommerce sums them.
+        let mut added: Vec<(&CartLineItem, u64)> = Vec::new();
+        for line in lines {
+            match added.iter_mut().find(|(seen, _)| same_purchase(seen, line)) {
+                Some((_, quantity)) => *quantity += line.quantity,
+                None => added.push((line, line.quantity)),
+            }
+        }
+        // One add lands whole or not at all: one purchase short means none of it landed.
+        let mut certain = true;
+        for (line, quantity) in added {
+            let after = purchase_quantity(&now.cart, line);
+            match before.map(|before| purchase_quantity(before, line)) {
+                Some(before) if after >= before + quantity => {}
+                Some(_) => return Settled::NotLanded,
+                // Without a known state before, only a shortfall is certain.
+                None if after >= quantity => certain = false,
+                None => return Settled::NotLanded,
+            }
+        }
+        if certain {
+            Settled::Landed(now)
+        } else {
+            Settled::Unknown
+        }
+    }
+}
+
+/// What one read said about an add whose answer was lost.
+enum Settled {
+    Landed(StoreCart),
+    NotLanded,
+    TargetGone,
+    /// The read failed, or cannot tell.
+    Unknown,
+}
+
+/// The quantity `cart` holds of the purchase `line` is (its product, variant and options).
+fn purchase_quantity(cart: &Cart, line: &CartLineItem) -> u64 {
+    cart.line_items
+        .iter()
+        .filter(|other| same_purchase(other, line))
+        .map(|other| other.quantity)
+        .sum()
+}
+
+/// Whether two lines are the same purchase: BigCommerce adds one to the other.
+fn same_purchase(a: &CartLineItem, b: &CartLineItem) -> bool {
+    let options = |line: &CartLineItem| {
+        let mut options: Vec<(Option<i64>, Option<i64>, String)> = line
+            .options
+            .iter()
+            .map(|option| {
+                (
+                    option.option_id,
+                    option.option_value_id,
+                    option.value.clone(),
+                )
+            })
+            .collect();
+        options.sort();
+        options
+    };
+    a.product_id.is_some()
+        && a.product_id == b.product_id
+        && a.variant_id == b.variant_id
+        && options(a) == options(b)
 }
 
 /// A line as an item to add elsewhere. With options, BigCommerce wants every option as a
@@ -173,4 +393,74 @@ pub(super) fn line_to_add(line: &CartLineItem) -> Option<NewLineItem> {
         quantity,
         option_selections: selections,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{purchase_quantity, same_purchase};
+    use crate::domain::{Cart, CartCurrency, CartLineItem, LineItemOption, LineItemType};
+
+    fn line(id: &str, variant: i64, options: &[(i64, i64)], quantity: u64) -> CartLineItem {
+        CartLineItem {
+            id: id.to_owned(),
+            item_type: LineItemType::Physical,
+            product_id: Some(120),
+            variant_id: Some(variant),
+            sku: None,
+            name: "Shirt".to_owned(),
+            url: None,
+            image_url: None,
+            quantity,
+            list_price: 1.0,
+            sale_price: 1.0,
+            extended_list_price: 1.0,
+            extended_sale_price: 1.0,
+            options: options
+                .iter()
+                .map(|(option, value)| LineItemOption {
+                    name: format!("option {option}"),
+                    value: format!("value {value}"),
+                    option_id: Some(*option),
+                    option_value_id: Some(*value),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn one_purchase_is_its_product_variant_and_options_in_any_order() {
+        let a = line("a", 1, &[(1, 10), (2, 20)], 1);
+        assert!(same_purchase(&a, &line("b", 1, &[(2, 20), (1, 10)], 3)));
+        assert!(!same_purchase(&a, &line("c", 2, &[(1, 10), (2, 20)], 1)));
+        assert!(!same_purchase(&a, &line("d", 1, &[(1, 10), (2, 21)], 1)));
+        let mut custom = a.clone();
+        custom.product_id = None;
+        assert!(
+            !same_purchase(&custom, &custom),
+            "custom items are no purchase"
+        );
+    }
+
+    #[test]
+    fn the_quantity_of_a_purchase_adds_up_its_lines() {
+        let cart = Cart {
+            currency: CartCurrency {
+                code: "USD".to_owned(),
+            },
+            base_amount: 0.0,
+            discount_amount: 0.0,
+            cart_amount: 0.0,
+            tax_included: false,
+            item_count: 6,
+            line_items: vec![
+                line("a", 1, &[(1, 10)], 2),
+                line("b", 1, &[(1, 10)], 3),
+                line("c", 1, &[(1, 11)], 1),
+            ],
+            coupons: Vec::new(),
+            updated_time: String::new(),
+        };
+        assert_eq!(purchase_quantity(&cart, &line("x", 1, &[(1, 10)], 1)), 5);
+        assert_eq!(purchase_quantity(&cart, &line("y", 2, &[(1, 10)], 1)), 0);
+    }
 }

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::moving::{CartWarning, WarningCode};
+use super::moving::{CartWarning, MoveFailed, WarningCode};
 use super::service::CartService;
 use super::store;
 use super::CartError;
@@ -110,32 +110,33 @@ impl CartService {
         recovered: StoreCart,
         cx: CorrelationId,
     ) -> Result<Recovered, CartError> {
-        match self.move_lines(own, &recovered.cart.line_items, cx).await {
-            Ok(moved) => {
-                let cart = match moved.cart {
-                    Some(cart) => {
-                        store::save_snapshot(&self.pool, &cart).await?;
-                        cart.cart
-                    }
-                    None => match self.get(session, cx).await? {
-                        Some(cart) => cart,
-                        None => return self.take_recovered(session, recovered, cx).await,
-                    },
-                };
-                Ok(Recovered {
-                    cart,
-                    warnings: moved.unmoved,
-                })
-            }
+        let before = session.snapshot().map(|snapshot| &snapshot.cart);
+        let moved = match self
+            .move_lines(own, &recovered.cart.line_items, before, cx)
+            .await
+        {
+            Ok(moved) => moved,
             // The shopper's own cart is gone: the recovered one takes its place.
-            Err(error) if error.may_mean_cart_gone() => {
-                if self.settle_gone_cart(own, cx).await?.is_some() {
-                    return Err(error.into());
-                }
-                self.take_recovered(session, recovered, cx).await
+            Err(MoveFailed::TargetGone) => {
+                store::forget_cart(&self.pool, own).await?;
+                return self.take_recovered(session, recovered, cx).await;
             }
-            Err(error) => Err(error.into()),
-        }
+            Err(MoveFailed::NothingMoved(error)) => return Err(error.into()),
+        };
+        let cart = match moved.cart {
+            Some(cart) => {
+                store::save_snapshot(&self.pool, &cart).await?;
+                cart.cart
+            }
+            None => match self.get(session, cx).await? {
+                Some(cart) => cart,
+                None => return self.take_recovered(session, recovered, cx).await,
+            },
+        };
+        Ok(Recovered {
+            cart,
+            warnings: moved.warnings,
+        })
     }
 
     /// The session holds the recovered cart from now on. A signed-in customer's recovered

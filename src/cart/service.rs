@@ -20,7 +20,7 @@ use super::store::{self, CartClaim};
 use super::CartError;
 use crate::accounts::CustomerLogin;
 use crate::bigcommerce::{
-    BigCommerceClient, BigCommerceError, CorrelationId, Echoes, NewCart, Priority,
+    BigCommerceClient, BigCommerceError, CorrelationId, Echoes, NewCart, Priority, StoreCart,
 };
 use crate::catalog::Catalog;
 use crate::configuration::{BigCommerceSettings, CartSettings};
@@ -177,6 +177,18 @@ impl CartService {
         items: &[NewLineItem],
         cx: CorrelationId,
     ) -> Result<Cart, CartError> {
+        self.add_to_session_cart(session, items, cx)
+            .await
+            .map(|cart| cart.cart)
+    }
+
+    /// `add_items`, answering the cart as BigCommerce returned it (with its id).
+    pub(super) async fn add_to_session_cart(
+        &self,
+        session: &ShopperSession,
+        items: &[NewLineItem],
+        cx: CorrelationId,
+    ) -> Result<StoreCart, CartError> {
         let mut cart_id = self.session_cart(session).await?;
         // At most: add to a stored cart that turns out gone, then create a fresh one.
         for _ in 0..3 {
@@ -201,7 +213,7 @@ impl CartService {
                 }
                 Ok(cart) => {
                     store::save_snapshot(&self.pool, &cart).await?;
-                    return Ok(cart.cart);
+                    return Ok(cart);
                 }
                 Err(error) if error.may_mean_cart_gone() => {
                     if self.settle_gone_cart(target, cx).await?.is_some() {
@@ -270,7 +282,7 @@ impl CartService {
                 if let Some(customer) = customer {
                     store::remember_customer_cart(&self.pool, customer.get(), created.id).await?;
                 }
-                Ok(Joined::Created(created.cart))
+                Ok(Joined::Created(created))
             }
             // Our lease ran out and another request created a cart meanwhile: the session
             // keeps the winner; our lines move there and our cart goes, so nothing is lost
@@ -283,7 +295,7 @@ impl CartService {
                 }
                 let merged = merged?;
                 store::save_snapshot(&self.pool, &merged).await?;
-                Ok(Joined::Created(merged.cart))
+                Ok(Joined::Created(merged))
             }
         }
     }
@@ -414,7 +426,7 @@ pub(super) fn may_hold(session: &ShopperSession, owner: i64) -> bool {
 /// The outcome of getting a first cart.
 enum Joined {
     /// We created it, with the items in it.
-    Created(Cart),
+    Created(StoreCart),
     /// Someone else did: add the items to it.
     Existing(CartId),
 }

@@ -9,7 +9,11 @@
 //! - a guest cart and a customer cart: the guest lines are **merged** into the customer's cart
 //!   (BigCommerce sums quantities per product, variant and options). What BigCommerce refuses
 //!   (out of stock, a purchase limit the summed quantity exceeds) is reported line by line, and
-//!   the guest cart is deleted only when every line moved;
+//!   the guest cart is deleted only when every line moved. Otherwise it is **left behind** with
+//!   the lines that did not move: the signed-in session remembers it, and the shopper sees
+//!   those lines and moves them again or discards them (see `left_behind`). When no line is
+//!   known to have moved (BigCommerce down, or its outcome unknown), the shopper keeps the
+//!   guest cart as it is;
 //! - no guest cart and a customer cart: the customer's cart is **restored**;
 //! - neither: no cart yet; carts created while signed in carry the customer id from the start.
 //!
@@ -20,7 +24,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::moving::{CartWarning, WarningCode};
+use super::moving::{CartWarning, MoveFailed, WarningCode};
 use super::service::CartService;
 use super::store;
 use super::CartError;
@@ -44,6 +48,9 @@ pub struct SignedInCart {
     pub outcome: Option<SignInCartOutcome>,
     /// What did not go as the rule says, and what the shopper has instead.
     pub warnings: Vec<CartWarning>,
+    /// The guest cart holding the lines a merge could not move, for the signed-in session to
+    /// remember.
+    pub left_behind: Option<CartId>,
 }
 
 impl SignedInCart {
@@ -53,6 +60,7 @@ impl SignedInCart {
             cart: None,
             outcome: None,
             warnings: Vec::new(),
+            left_behind: None,
         }
     }
 
@@ -63,6 +71,7 @@ impl SignedInCart {
             cart: snapshot,
             outcome: None,
             warnings: vec![warning],
+            left_behind: None,
         }
     }
 }
@@ -131,8 +140,16 @@ impl CartService {
                     .await
             }
             (Some(guest), Some(customer_cart)) => {
-                self.merge(guest, guest_snapshot, customer_cart, customer, cx)
-                    .await
+                let signing_in = session.map(ShopperSession::id);
+                self.merge(
+                    guest,
+                    guest_snapshot,
+                    customer_cart,
+                    customer,
+                    signing_in,
+                    cx,
+                )
+                .await
             }
         }
     }
@@ -225,12 +242,17 @@ impl CartService {
         snapshot: Option<(Cart, bool)>,
         customer_cart: StoreCart,
         customer: CustomerId,
+        signing_in: Option<uuid::Uuid>,
         cx: CorrelationId,
     ) -> Result<SignedInCart, CartError> {
         let guest_cart = match snapshot {
             Some((cart, false)) => cart,
             _ => match self.bigcommerce.get_cart(guest, cx).await {
-                Ok(Some(current)) => current.cart,
+                Ok(Some(current)) => {
+                    // Lines left behind are shown from this snapshot.
+                    store::save_snapshot(&self.pool, &current).await?;
+                    current.cart
+                }
                 Ok(None) => {
                     store::forget_cart(&self.pool, guest).await?;
                     return self
@@ -259,34 +281,57 @@ impl CartService {
                 )
                 .await;
         }
+        let before = customer_cart.cart.clone();
         let moved = match self
-            .move_lines(customer_cart.id, &guest_cart.line_items, cx)
+            .move_lines(customer_cart.id, &guest_cart.line_items, Some(&before), cx)
             .await
         {
             Ok(moved) => moved,
             // The customer's cart vanished in between: the guest cart becomes theirs.
-            Err(error) if error.may_mean_cart_gone() => {
-                if self.settle_gone_cart(customer_cart.id, cx).await?.is_none() {
-                    return self.assign(guest, Some(guest_cart), customer, cx).await;
-                }
-                return Ok(self.merge_failed(guest, Some(guest_cart)));
+            Err(MoveFailed::TargetGone) => {
+                store::forget_cart(&self.pool, customer_cart.id).await?;
+                return self.assign(guest, Some(guest_cart), customer, cx).await;
             }
-            Err(error) => {
+            Err(MoveFailed::NothingMoved(error)) => {
                 tracing::warn!(error = %error, "the guest cart could not be merged at sign-in");
                 return Ok(self.merge_failed(guest, Some(guest_cart)));
             }
         };
-        if moved.unmoved.is_empty() {
-            self.delete_guest_cart(guest, cx).await;
+        if moved.nothing_known() {
+            // Nothing is known to have moved and something may have: keeping the guest cart
+            // as it is loses nothing, and what may also be in the customer's cart is in plain
+            // sight there, never added twice to one cart.
+            let mut kept = SignedInCart::kept(
+                guest,
+                Some(guest_cart),
+                CartWarning::about_cart(
+                    WarningCode::CartNotMerged,
+                    "You are signed in. The store did not confirm whether your items reached \
+                     your saved cart, so you have this cart as it was, and your saved cart is \
+                     kept: check it before adding anything again.",
+                ),
+            );
+            kept.warnings.extend(moved.warnings);
+            return Ok(kept);
         }
+        let left_behind = if moved.stayed.is_empty() {
+            self.delete_guest_cart(guest, cx).await;
+            None
+        } else {
+            self.leave_behind(guest, signing_in, &moved.stayed).await?;
+            Some(guest)
+        };
         let merged = moved.cart.unwrap_or(customer_cart);
-        self.adopted(
-            merged,
-            customer,
-            SignInCartOutcome::CartMerged,
-            moved.unmoved,
-        )
-        .await
+        let mut signed_in = self
+            .adopted(
+                merged,
+                customer,
+                SignInCartOutcome::CartMerged,
+                moved.warnings,
+            )
+            .await?;
+        signed_in.left_behind = left_behind;
+        Ok(signed_in)
     }
 
     /// The merge could not run (BigCommerce down, or its outcome unknown): the shopper keeps
@@ -337,6 +382,7 @@ impl CartService {
             cart: Some(cart.cart),
             outcome: Some(outcome),
             warnings,
+            left_behind: None,
         })
     }
 }

@@ -34,5 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/api/cart/checkout").route(web::post().to(cart::checkout)))
         .service(web::resource("/api/cart/recover").route(web::post().to(cart::recover_cart)))
+        .service(
+            web::resource("/api/cart/left-behind").route(web::post().to(cart::act_on_left_behind)),
+        )
         .configure(pages::configure);
 }

@@ -20,13 +20,16 @@ use crate::errors;
     ),
     paths(
         cart::get_cart, cart::add_items, cart::update_item, cart::remove_item,
-        cart::clear_cart, cart::checkout, cart::recover_cart, products::list_products,
+        cart::clear_cart, cart::checkout, cart::recover_cart, cart::act_on_left_behind,
+        products::list_products,
         session::get_session, session::login, session::logout,
     ),
     components(schemas(
         dto::CartResponse, dto::CheckoutResponse, crate::cart::HandOffTarget, dto::AddItemsRequest, dto::LineItemRequest,
         dto::OptionSelectionRequest, dto::OptionValueRequest, dto::DateValueRequest, dto::UpdateQuantityRequest,
         dto::RecoverRequest, dto::RecoverResponse, crate::cart::RecoveryMode,
+        dto::LeftBehindRequest, dto::LeftBehindResponse, crate::cart::LeftBehindAction,
+        crate::cart::LeftBehind, crate::cart::LeftBehindLine,
         crate::cart::CartWarning, crate::cart::WarningCode, crate::cart::WarnedLine, domain::Cart, domain::CartCurrency, domain::CartLineItem,
         domain::LineItemOption, domain::LineItemType, domain::Coupon, errors::Problem,
         errors::ErrorCode, products::ProductsResponse, catalog::Product,

@@ -74,6 +74,11 @@ impl ShopperSession {
         self.record.customer_email.as_deref()
     }
 
+    /// The cart holding guest lines a sign-in could not merge, if any.
+    pub fn left_behind_cart_id(&self) -> Option<Uuid> {
+        self.record.left_behind_cart_id
+    }
+
     pub fn channel_id(&self) -> i64 {
         self.record.channel_id
     }

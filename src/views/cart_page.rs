@@ -3,6 +3,7 @@
 use askama::Template;
 
 use super::money::format_money;
+use crate::cart::LeftBehindLine;
 use crate::catalog::{Product, ProductModifier};
 use crate::domain::MAX_OPTION_TEXT;
 use crate::domain::{Cart, CartLineItem};
@@ -18,6 +19,33 @@ pub struct CartPage {
     pub products: Vec<ProductView>,
     pub csrf_token: String,
     pub signed_in_as: Option<String>,
+    /// Guest lines the sign-in could not move into this cart, and why.
+    pub left_behind: Vec<LeftBehindView>,
+}
+
+/// A line left behind at sign-in.
+pub struct LeftBehindView {
+    pub name: String,
+    pub options: Vec<(String, String)>,
+    pub quantity: u64,
+    /// BigCommerce's reason (text from upstream: escaped like everything else).
+    pub reason: String,
+}
+
+impl From<&LeftBehindLine> for LeftBehindView {
+    fn from(left: &LeftBehindLine) -> Self {
+        LeftBehindView {
+            name: left.line.name.clone(),
+            options: left
+                .line
+                .options
+                .iter()
+                .map(|option| (option.name.clone(), option.value.clone()))
+                .collect(),
+            quantity: left.line.quantity,
+            reason: left.reason.clone(),
+        }
+    }
 }
 
 pub struct FlashView {

@@ -6,8 +6,8 @@ mod error_page;
 mod money;
 
 pub use cart_page::{
-    CartPage, CartView, Control, FlashView, LineView, LoginPage, ModifierView, ProductView,
-    RecoverPage,
+    CartPage, CartView, Control, FlashView, LeftBehindView, LineView, LoginPage, ModifierView,
+    ProductView, RecoverPage,
 };
 pub use error_page::ErrorPage;
 pub use money::format_money;

@@ -91,7 +91,10 @@ async fn signing_in_rotates_the_session_and_the_old_cookie_stops_working() {
     let first = app.get("/api/session").await;
     let old = cookie(&first, &name).expect("a guest session");
     let guest: Value = first.json().await.expect("json");
-    assert_eq!(guest, json!({"customer": null, "item_count": 0}));
+    assert_eq!(
+        guest,
+        json!({"customer": null, "item_count": 0, "left_behind": null})
+    );
 
     let response = login_with(&app, &app.api_client, JANE).await;
 
@@ -290,7 +293,10 @@ async fn signing_out_ends_the_session_but_the_cart_stays_with_the_customer() {
 
     assert_eq!(response.status().as_u16(), 204);
     let guest: Value = app.get("/api/session").await.json().await.expect("json");
-    assert_eq!(guest, json!({"customer": null, "item_count": 0}));
+    assert_eq!(
+        guest,
+        json!({"customer": null, "item_count": 0, "left_behind": null})
+    );
     let body: Value = login_with(&app, &app.api_client, JANE)
         .await
         .json()

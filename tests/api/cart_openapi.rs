@@ -9,7 +9,7 @@ use crate::helpers::{
 };
 
 /// The cart API as the document must describe it: (path, method).
-const OPERATIONS: [(&str, &str); 7] = [
+const OPERATIONS: [(&str, &str); 8] = [
     ("/api/cart", "get"),
     ("/api/cart", "delete"),
     ("/api/cart/items", "post"),
@@ -17,6 +17,7 @@ const OPERATIONS: [(&str, &str); 7] = [
     ("/api/cart/items/{item_id}", "delete"),
     ("/api/cart/checkout", "post"),
     ("/api/cart/recover", "post"),
+    ("/api/cart/left-behind", "post"),
 ];
 
 /// Makes every object schema refuse undocumented properties, so an answer with a field the
@@ -480,6 +481,69 @@ async fn recovery_clearing_and_rate_limit_answers_match_the_served_document() {
             .await;
     }
     let _ = cart_body;
+}
+
+#[tokio::test]
+async fn left_behind_answers_match_the_served_document() {
+    // Arrange: Jane's cart holds the most prints an order may; a guest with one more signs in.
+    let app = crate::helpers::spawn_app().await;
+    let contract = Contract::fetch(&app).await;
+    let laptop = crate::helpers::client();
+    crate::accounts::login_with(&app, &laptop, crate::accounts::JANE).await;
+    crate::accounts::add_with(&app, &laptop, 140, None, 2).await;
+    let phone = crate::helpers::client();
+    crate::accounts::add_with(&app, &phone, 140, None, 1).await;
+    crate::accounts::add_with(&app, &phone, 101, None, 1).await;
+    crate::accounts::login_with(&app, &phone, crate::accounts::JANE).await;
+    let act = |action: &'static str| {
+        phone
+            .post(app.url("/api/cart/left-behind"))
+            .json(&json!({ "action": action }))
+            .send()
+    };
+
+    // Act + Assert
+    let session = phone
+        .get(app.url("/api/session"))
+        .send()
+        .await
+        .expect("get");
+    let session = contract
+        .answer("/api/session", "get", session, "200 with lines left behind")
+        .await;
+    assert!(session["left_behind"]["lines"][0]["reason"].is_string());
+    let unknown = act("teleport").await.expect("post");
+    contract
+        .answer(
+            "/api/cart/left-behind",
+            "post",
+            unknown,
+            "422 unknown action",
+        )
+        .await;
+    let refused = act("move").await.expect("post");
+    let moved = contract
+        .answer(
+            "/api/cart/left-behind",
+            "post",
+            refused,
+            "200 still refused",
+        )
+        .await;
+    assert_eq!(moved["warnings"][0]["code"], "line_not_moved");
+    let discarded = act("discard").await.expect("post");
+    contract
+        .answer("/api/cart/left-behind", "post", discarded, "204 discarded")
+        .await;
+    let session = phone
+        .get(app.url("/api/session"))
+        .send()
+        .await
+        .expect("get");
+    let session = contract
+        .answer("/api/session", "get", session, "200 without")
+        .await;
+    assert_eq!(session["left_behind"], Value::Null);
 }
 
 fn cart_body_value(body: &Value) -> &Value {

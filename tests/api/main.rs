@@ -17,6 +17,7 @@ mod fidelity;
 mod health_check;
 mod helpers;
 mod idempotency_settle;
+mod left_behind;
 mod pages;
 mod quota;
 mod reliability;

@@ -1,8 +1,10 @@
 //! The control plane under `/__sandbox` (no auth): reset, stats, faults, clock, abandoned
-//! carts, conversions, listings and the webhook delivery log, for tests, benchmarks and demos.
+//! carts, conversions, product limits and stock, listings and the webhook delivery log, for
+//! tests, benchmarks and demos.
 
 mod faults;
 mod images;
+mod products;
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -29,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/carts", web::get().to(carts))
         .route("/carts/{cart_id}/convert", web::post().to(convert))
         .route("/orders", web::get().to(orders))
+        .route("/products/{product_id}", web::post().to(products::post))
         .route("/webhooks/deliveries", web::get().to(deliveries))
         .route("/images/{file}", web::get().to(images::svg));
 }

@@ -6,8 +6,9 @@ use crate::seed::{
     BannerSeed, CustomerSeed, ModifierSeed, OptionSeed, ProductSeed, Seed, VariantSeed,
 };
 
-/// Products and customers of the store; replaced as a whole on reset.
-#[derive(Debug)]
+/// Products and customers of the store; replaced as a whole on reset (and on a control-plane
+/// change to one product, so a cart operation always sees one consistent catalog).
+#[derive(Debug, Clone)]
 pub struct Catalog {
     pub store_name: String,
     pub currency: String,
@@ -37,6 +38,11 @@ impl Catalog {
 
     pub fn product(&self, id: i64) -> Option<&ProductSeed> {
         self.products.get(&id)
+    }
+
+    /// The product to change in a copy of the catalog (`/__sandbox/products/{id}`).
+    pub fn product_mut(&mut self, id: i64) -> Option<&mut ProductSeed> {
+        self.products.get_mut(&id)
     }
 
     pub fn customer(&self, id: i64) -> Option<&CustomerSeed> {

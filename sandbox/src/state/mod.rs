@@ -81,6 +81,24 @@ impl AppState {
         self.catalog.read().clone()
     }
 
+    /// Changes one product as `change` says, for every request from now on (carts already
+    /// holding it are checked against the change on their next write, as BigCommerce does).
+    /// `false` when there is no such product.
+    pub fn change_product(
+        &self,
+        id: i64,
+        change: impl FnOnce(&mut crate::seed::ProductSeed),
+    ) -> bool {
+        let mut catalog = self.catalog.write();
+        let mut changed = (**catalog).clone();
+        let Some(product) = changed.product_mut(id) else {
+            return false;
+        };
+        change(product);
+        *catalog = Arc::new(changed);
+        true
+    }
+
     /// Back to a fresh store: the seed is read again; carts, hooks, tokens, orders, stats,
     /// faults, the delivery log and the clock offset are cleared.
     pub fn reset(&self) -> Result<(), SeedError> {

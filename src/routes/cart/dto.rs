@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::cart::{CartWarning, HandOff, HandOffTarget, RecoveryMode};
+use crate::cart::{CartWarning, HandOff, HandOffTarget, LeftBehindAction, RecoveryMode};
 use crate::domain::{
     Cart, InvalidInput, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity, VariantId,
 };
@@ -79,6 +79,24 @@ pub struct RecoverRequest {
 pub struct RecoverResponse {
     pub cart: Option<Cart>,
     /// Lines of the recovered cart that could not be merged, with BigCommerce's reason.
+    pub warnings: Vec<CartWarning>,
+}
+
+/// `POST /api/cart/left-behind`
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeftBehindRequest {
+    /// `move` (add the lines left behind at sign-in to the cart) or `discard` (delete them).
+    #[schema(value_type = LeftBehindAction)]
+    pub action: String,
+}
+
+/// `POST /api/cart/left-behind`'s answer to `move`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LeftBehindResponse {
+    pub cart: Option<Cart>,
+    /// Lines that still did not move (`line_not_moved`, with BigCommerce's reason: they stay
+    /// left behind) or may have (`line_outcome_unknown`: they are no longer left behind).
     pub warnings: Vec<CartWarning>,
 }
 

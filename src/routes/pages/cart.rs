@@ -9,7 +9,7 @@ use super::super::cart::correlation_id;
 use crate::cart::CartService;
 use crate::catalog::Catalog;
 use crate::session::{take_flash, ShopperSession};
-use crate::views::{render, CartPage, CartView, ProductView};
+use crate::views::{render, CartPage, CartView, LeftBehindView, ProductView};
 
 pub async fn show_cart(
     request: HttpRequest,
@@ -28,6 +28,17 @@ pub async fn show_cart(
     let (cart, problem) = match carts.get(&session, cx).await {
         Ok(cart) => (cart, None),
         Err(error) => (None, Some(error.problem().title.to_owned())),
+    };
+    // From the stored snapshot: no BigCommerce call. Without the database it simply is not
+    // shown; the cart above says what went wrong.
+    let left_behind = match carts.left_behind(&session).await {
+        Ok(left) => left.map_or_else(Vec::new, |left| {
+            left.lines.iter().map(LeftBehindView::from).collect()
+        }),
+        Err(error) => {
+            tracing::warn!(error = %error, "could not read the lines left behind");
+            Vec::new()
+        }
     };
     let currency = cart
         .as_ref()
@@ -51,6 +62,7 @@ pub async fn show_cart(
         products,
         csrf_token: session.csrf_token(),
         signed_in_as: session.customer_email().map(str::to_owned),
+        left_behind,
     };
     render(&page, StatusCode::OK)
 }

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 use super::super::cart::correlation_id;
-use super::{back_to_cart, flash_for, see_other};
-use crate::cart::{CartService, HandOffTarget};
+use super::{back_to_cart, flash_for, see_other, warnings_text};
+use crate::cart::{CartService, HandOffTarget, LeftBehindAction};
 use crate::domain::{
     LineItemId, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity, VariantId,
     MAX_OPTION_SELECTIONS,
@@ -67,6 +67,15 @@ pub struct QuantityForm {
 pub struct CsrfForm {
     #[serde(default)]
     csrf_token: String,
+}
+
+#[derive(Deserialize)]
+pub struct LeftBehindForm {
+    #[serde(default)]
+    csrf_token: String,
+    /// The button pressed: `move` or `discard`.
+    #[serde(default)]
+    action: String,
 }
 
 /// The refusal of a post without this session's CSRF token, or over the rate limit; `None`
@@ -259,4 +268,40 @@ pub async fn checkout(
         Ok(hand_off) => see_other(&hand_off.url),
         Err(error) => back_to_cart(&pool, &session, flash_for(&error)).await,
     }
+}
+
+/// The two buttons of the lines left behind at sign-in.
+pub async fn left_behind(
+    request: HttpRequest,
+    session: ShopperSession,
+    form: web::Form<LeftBehindForm>,
+    carts: Data<CartService>,
+    limiter: Data<MutationLimiter>,
+    pool: Data<PgPool>,
+) -> HttpResponse {
+    if let Some(refused) = refusal(&request, &session, &form.csrf_token, &limiter) {
+        return refused;
+    }
+    let Ok(action) = LeftBehindAction::parse(&form.action) else {
+        let flash = Flash::error("Choose to add the items to your cart or to remove them.");
+        return back_to_cart(&pool, &session, flash).await;
+    };
+    let cx = correlation_id(&request);
+    let flash = match action {
+        LeftBehindAction::Move => match carts.move_left_behind(&session, cx).await {
+            Ok(moved) if moved.warnings.is_empty() => {
+                Flash::success("The items are in your cart now.")
+            }
+            Ok(moved) => Flash::error(format!(
+                "Not everything could be added. {}",
+                warnings_text(&moved.warnings)
+            )),
+            Err(error) => flash_for(&error),
+        },
+        LeftBehindAction::Discard => match carts.discard_left_behind(&session, cx).await {
+            Ok(()) => Flash::success("Removed the items."),
+            Err(error) => flash_for(&error),
+        },
+    };
+    back_to_cart(&pool, &session, flash).await
 }

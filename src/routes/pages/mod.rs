@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/cart/clear", web::post().to(forms::clear_cart))
         .route("/cart/checkout", web::post().to(forms::checkout))
+        .route("/cart/left-behind", web::post().to(forms::left_behind))
         .route("/cart/recover", web::get().to(recover::show_recovery))
         .route("/cart/recover", web::post().to(recover::confirm_recovery))
         .route("/login", web::get().to(login::show_login))

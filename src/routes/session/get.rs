@@ -1,10 +1,12 @@
 //! `GET /api/session`.
 
+use actix_web::web::Data;
 use actix_web::HttpResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::CustomerBody;
+use crate::cart::{CartError, CartService, LeftBehind};
 use crate::errors::Problem;
 use crate::session::ShopperSession;
 
@@ -14,9 +16,13 @@ pub struct SessionResponse {
     pub customer: Option<CustomerBody>,
     /// Items in the cart, as last seen.
     pub item_count: u64,
+    /// Guest lines the sign-in could not move into the customer's cart, with BigCommerce's
+    /// reason: act on them with `POST /api/cart/left-behind`. `null` when there are none.
+    pub left_behind: Option<LeftBehind>,
 }
 
-/// Who is signed in, and how many items the cart holds (no BigCommerce call).
+/// Who is signed in, how many items the cart holds, and the lines left behind at sign-in (no
+/// BigCommerce call).
 #[utoipa::path(
     get, path = "/api/session", tag = "session",
     responses(
@@ -24,15 +30,20 @@ pub struct SessionResponse {
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn get_session(session: ShopperSession) -> HttpResponse {
+pub async fn get_session(
+    session: ShopperSession,
+    carts: Data<CartService>,
+) -> Result<HttpResponse, CartError> {
     let item_count = session
         .cart_id()
         .and(session.snapshot())
         .map_or(0, |snapshot| snapshot.cart.item_count);
-    HttpResponse::Ok()
+    let left_behind = carts.left_behind(&session).await?;
+    Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "private, no-store"))
         .json(SessionResponse {
             customer: session.customer_id().map(|id| CustomerBody { id }),
             item_count,
-        })
+            left_behind,
+        }))
 }
