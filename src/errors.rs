@@ -42,6 +42,7 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     IdempotencyKeyInFlight,
     IdempotencyOutcomePending,
+    IdempotencyOutcomeUnknown,
     ProductUnavailable,
     QuantityLimit,
     OptionRequired,
@@ -78,6 +79,7 @@ impl ErrorCode {
         ErrorCode::IdempotencyKeyReused,
         ErrorCode::IdempotencyKeyInFlight,
         ErrorCode::IdempotencyOutcomePending,
+        ErrorCode::IdempotencyOutcomeUnknown,
         ErrorCode::ProductUnavailable,
         ErrorCode::QuantityLimit,
         ErrorCode::OptionRequired,
@@ -113,6 +115,7 @@ impl ErrorCode {
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorCode::IdempotencyKeyInFlight => "idempotency_key_in_flight",
             ErrorCode::IdempotencyOutcomePending => "idempotency_outcome_pending",
+            ErrorCode::IdempotencyOutcomeUnknown => "idempotency_outcome_unknown",
             ErrorCode::ProductUnavailable => "product_unavailable",
             ErrorCode::QuantityLimit => "quantity_limit",
             ErrorCode::OptionRequired => "option_required",
@@ -161,6 +164,11 @@ impl ErrorCode {
                 "The outcome of the first request with this Idempotency-Key is still being \
                  settled; retry after the given time."
             }
+            ErrorCode::IdempotencyOutcomeUnknown => {
+                "The cart changed after the first request with this Idempotency-Key lost its \
+                 outcome, so whether it applied cannot be told; check the cart before sending \
+                 the change again (with a new key)."
+            }
             ErrorCode::ProductUnavailable => "That product cannot be bought right now.",
             ErrorCode::QuantityLimit => "That quantity is more or less than the store allows.",
             ErrorCode::OptionRequired => "That product needs an option chosen.",
@@ -198,6 +206,7 @@ impl ErrorCode {
             ErrorCode::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::IdempotencyKeyInFlight => StatusCode::CONFLICT,
             ErrorCode::IdempotencyOutcomePending => StatusCode::CONFLICT,
+            ErrorCode::IdempotencyOutcomeUnknown => StatusCode::CONFLICT,
             ErrorCode::ProductUnavailable => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::QuantityLimit => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::OptionRequired => StatusCode::UNPROCESSABLE_ENTITY,

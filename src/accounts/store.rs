@@ -52,9 +52,10 @@ pub async fn rotate_into_signed_in_session(
     let mut transaction = pool.begin().await?;
     let old = sqlx::query!(
         r#"
-        DELETE FROM sessions WHERE id = $1
-        RETURNING channel_id,
+        SELECT channel_id,
                   CASE WHEN customer_id = $2 THEN left_behind_cart_id END AS "left_behind_cart_id?"
+        FROM sessions WHERE id = $1
+        FOR UPDATE
         "#,
         old_session,
         customer,
@@ -86,6 +87,18 @@ pub async fn rotate_into_signed_in_session(
     )
     .execute(&mut *transaction)
     .await?;
+    // A retry sent with the new cookie of a change sent just before signing in (its answer
+    // lost) still finds its Idempotency-Key, and is not applied again.
+    sqlx::query!(
+        "UPDATE idempotency_keys SET session_id = $2 WHERE session_id = $1",
+        old_session,
+        new_id
+    )
+    .execute(&mut *transaction)
+    .await?;
+    sqlx::query!("DELETE FROM sessions WHERE id = $1", old_session)
+        .execute(&mut *transaction)
+        .await?;
     transaction.commit().await?;
     Ok(new_id)
 }

@@ -258,6 +258,7 @@ impl TryFrom<WireCart> for StoreCart {
                 })
                 .collect(),
             updated_time: wire.updated_time,
+            version: wire.version.unwrap_or(0),
         };
         Ok(StoreCart {
             id,

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::service::CartService;
 use super::store;
 use super::CartError;
-use crate::bigcommerce::CorrelationId;
+use crate::bigcommerce::{CorrelationId, Priority};
 use crate::domain::CustomerId;
 use crate::session::ShopperSession;
 
@@ -42,7 +42,7 @@ impl CartService {
         target: HandOffTarget,
         cx: CorrelationId,
     ) -> Result<HandOff, CartError> {
-        let Some(cart) = self.verified_cart(session, cx).await? else {
+        let Some(cart) = self.verified_cart(session, Priority::Checkout, cx).await? else {
             return Err(CartError::CartEmpty);
         };
         let urls = match self.bigcommerce.create_redirect_urls(cart, cx).await {

@@ -5,7 +5,7 @@ use super::selections::line_named_by;
 use super::service::CartService;
 use super::store;
 use super::CartError;
-use crate::bigcommerce::{BigCommerceError, CorrelationId, Echoes, LinePurchase};
+use crate::bigcommerce::{BigCommerceError, CorrelationId, Echoes, LinePurchase, StoreCart};
 use crate::domain::{Cart, CartId, CartLineItem, LineItemId, ProductId, Quantity};
 use crate::session::ShopperSession;
 
@@ -38,10 +38,7 @@ impl CartService {
             .expecting_echoes(line.cart, Echoes::of_change(1), change)
             .await;
         match result {
-            Ok(cart) => {
-                store::save_snapshot(&self.pool, &cart).await?;
-                Ok(Some(cart.cart))
-            }
+            Ok(cart) => self.answer_with(session, line.cart, cart).await,
             Err(error) => Err(self
                 .settle_failed_line_change(line.cart, item, error, cx)
                 .await),
@@ -62,10 +59,7 @@ impl CartService {
             .expecting_echoes(line.cart, Echoes::of_change(1), change)
             .await
         {
-            Ok(Some(cart)) => {
-                store::save_snapshot(&self.pool, &cart).await?;
-                Ok(Some(cart.cart))
-            }
+            Ok(Some(cart)) => self.answer_with(session, line.cart, cart).await,
             Ok(None) => {
                 store::forget_cart(&self.pool, line.cart).await?;
                 Ok(None)
@@ -74,6 +68,23 @@ impl CartService {
                 .settle_failed_line_change(line.cart, item, error, cx)
                 .await),
         }
+    }
+
+    /// The answer to a change of a line: the cart, unless BigCommerce's answer shows it became
+    /// another customer's (on the hosted checkout, within the snapshot's TTL): then the session
+    /// lets go of it and is shown nothing of it.
+    async fn answer_with(
+        &self,
+        session: &ShopperSession,
+        cart_id: CartId,
+        cart: StoreCart,
+    ) -> Result<Option<Cart>, CartError> {
+        store::save_snapshot(&self.pool, &cart).await?;
+        if !super::service::may_hold(session, cart.customer_id) {
+            self.let_go(session, cart_id).await?;
+            return Err(CartError::ItemNotFound);
+        }
+        Ok(Some(cart.cart))
     }
 
     /// Finds `item` in the session's cart. A fresh snapshot answers without BigCommerce; a

@@ -21,7 +21,7 @@ pub use left_behind::{LeftBehind, LeftBehindAction, LeftBehindLine, MovedBack};
 pub use moving::{CartWarning, WarnedLine, WarningCode};
 pub use recovery::{Recovered, RecoveryMode, RecoveryPreview};
 pub use service::CartService;
-pub use settle::OutcomeCheck;
+pub use settle::{OutcomeCheck, Settlement};
 pub use sign_in::{SignInCartOutcome, SignedInCart};
 pub(crate) use store::{forget_cart, note_reported_change};
 pub use store::{EchoKind, ReportedChange, OWN_CHANGE_WINDOW};

@@ -459,6 +459,7 @@ mod tests {
             ],
             coupons: Vec::new(),
             updated_time: String::new(),
+            version: 0,
         };
         assert_eq!(purchase_quantity(&cart, &line("x", 1, &[(1, 10)], 1)), 5);
         assert_eq!(purchase_quantity(&cart, &line("y", 2, &[(1, 10)], 1)), 0);

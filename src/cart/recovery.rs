@@ -10,7 +10,7 @@ use super::moving::{CartWarning, MoveFailed, WarningCode};
 use super::service::CartService;
 use super::store;
 use super::CartError;
-use crate::bigcommerce::{CorrelationId, StoreCart};
+use crate::bigcommerce::{CorrelationId, Priority, StoreCart};
 use crate::domain::{Cart, CartId, CustomerId, RecoveryToken};
 use crate::session::ShopperSession;
 
@@ -81,7 +81,7 @@ impl CartService {
         if !may_recover(session, &recovered) {
             return Err(CartError::SignInRequired);
         }
-        let own = self.verified_cart(session, cx).await?;
+        let own = self.verified_cart(session, Priority::Change, cx).await?;
         if own == Some(recovered.id) {
             store::save_snapshot(&self.pool, &recovered).await?;
             return Ok(Recovered {

@@ -189,7 +189,12 @@ impl CartService {
         items: &[NewLineItem],
         cx: CorrelationId,
     ) -> Result<StoreCart, CartError> {
-        let mut cart_id = self.session_cart(session).await?;
+        // A cart the session has no snapshot of yet (another request of it is creating it) was
+        // never handed off, so it cannot have been taken: only a snapshot gone stale is checked.
+        let mut cart_id = match session.snapshot() {
+            Some(_) => self.verified_cart(session, Priority::Change, cx).await?,
+            None => self.session_cart(session).await?,
+        };
         // At most: add to a stored cart that turns out gone, then create a fresh one.
         for _ in 0..3 {
             let target = match cart_id {
@@ -307,7 +312,7 @@ impl CartService {
         session: &ShopperSession,
         cx: CorrelationId,
     ) -> Result<(), CartError> {
-        let Some(cart) = self.verified_cart(session, cx).await? else {
+        let Some(cart) = self.verified_cart(session, Priority::Change, cx).await? else {
             return Ok(());
         };
         match self.bigcommerce.delete_cart(cart, cx).await {
@@ -345,30 +350,26 @@ impl CartService {
         }
     }
 
-    /// The session's cart, checked with BigCommerce unless the snapshot is fresh, for changes
-    /// that must never reach another customer's cart (clearing it, handing it off). A cart can
-    /// become a customer's outside this service (signing in on the hosted checkout), and a
-    /// hand-off marks the snapshot stale, so the one read this may cost falls where that can
-    /// have happened.
+    /// The session's cart, checked with BigCommerce when its snapshot is missing or marked
+    /// stale, for changes that must never reach another customer's cart (adding to it,
+    /// clearing it, handing it off); the read goes at the class of the change it is part of.
+    /// A cart becomes a customer's outside this service on the hosted checkout (the shopper
+    /// signs in there), which only a hand-off leads to, and a hand-off (or BigCommerce's
+    /// callback about the change) marks the snapshot stale: so the one read this may cost
+    /// falls where that can have happened, and an ordinary change costs nothing more.
     pub(super) async fn verified_cart(
         &self,
         session: &ShopperSession,
+        priority: Priority,
         cx: CorrelationId,
     ) -> Result<Option<CartId>, CartError> {
         let Some(cart) = self.session_cart(session).await? else {
             return Ok(None);
         };
-        if session
-            .snapshot()
-            .is_some_and(|snapshot| snapshot.is_fresh(self.settings.snapshot_ttl()))
-        {
+        if session.snapshot().is_some_and(|snapshot| !snapshot.stale) {
             return Ok(Some(cart));
         }
-        match self
-            .bigcommerce
-            .get_cart_as(cart, Priority::Change, cx)
-            .await?
-        {
+        match self.bigcommerce.get_cart_as(cart, priority, cx).await? {
             Some(current) => {
                 store::save_snapshot(&self.pool, &current).await?;
                 session.mark_changed();

@@ -29,10 +29,46 @@ use crate::session::ShopperSession;
 /// What a change adds to which cart, and what that cart held before.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutcomeCheck {
-    cart: Uuid,
+    /// `None`: the session had no cart yet, so the change creates one (settled against the
+    /// session's cart at the time, from nothing).
+    cart: Option<Uuid>,
     /// Quantity per line key before the change.
     before: BTreeMap<String, u64>,
     adds: Adds,
+    /// The cart as it was before the change, to tell "not landed, nothing else happened"
+    /// (safe to run again) from "the cart changed since" (it may have landed and been undone).
+    seen: Option<Seen>,
+    /// Whose the cart was (0: a guest's): a cart that became someone else's is not answered.
+    owner: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Seen {
+    /// BigCommerce counts every change; the time is to the second, for stores that do not.
+    #[serde(default)]
+    version: i64,
+    updated_time: String,
+    totals: BTreeMap<String, u64>,
+}
+
+impl Seen {
+    fn of(cart: &Cart) -> Self {
+        Self {
+            version: cart.version,
+            updated_time: cart.updated_time.clone(),
+            totals: totals(&cart.line_items),
+        }
+    }
+}
+
+/// What a settle found.
+pub enum Settlement {
+    /// The change landed: the cart as it is now.
+    Landed(Cart),
+    /// It did not, and the cart is as it was: running it again applies it once.
+    NotLanded,
+    /// It did not show, but the cart changed (or went, or changed hands) since.
+    Changed,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -83,9 +119,7 @@ fn totals(lines: &[CartLineItem]) -> BTreeMap<String, u64> {
 }
 
 impl CartService {
-    /// The check for adding `items` to the session's cart; `None` when there is nothing to
-    /// check against: no cart yet, or the stored one is gone (the add creates one, and a repeat
-    /// creates at most an orphan, never a double line). Costs one BigCommerce read when the
+    /// The check for adding `items` to the session's cart. Costs one BigCommerce read when the
     /// snapshot is not fresh; fails when that read does, since an add that could not be
     /// settled must not run with a key.
     pub async fn check_for_add(
@@ -93,115 +127,127 @@ impl CartService {
         session: &ShopperSession,
         items: &[NewLineItem],
         cx: CorrelationId,
-    ) -> Result<Option<OutcomeCheck>, CartError> {
-        let Some(cart) = session.cart_id() else {
-            return Ok(None);
-        };
-        let Some(lines) = self
-            .lines_before_change(session, CartId::new(cart), cx)
-            .await?
-        else {
-            return Ok(None);
-        };
+    ) -> Result<OutcomeCheck, CartError> {
         let mut adds = BTreeMap::new();
         for item in items {
             let line = key(item.product_id.get(), item.variant_id.map(|v| v.get()));
             *adds.entry(line).or_insert(0) += u64::from(item.quantity.get());
         }
-        Ok(Some(OutcomeCheck {
+        let (cart, current) = self.cart_before_change(session, cx).await?;
+        let before = current
+            .as_ref()
+            .map(|cart| counts(&cart.line_items, adds.keys()))
+            .unwrap_or_default();
+        Ok(OutcomeCheck {
             cart,
-            before: counts(&lines, adds.keys()),
+            before,
+            seen: current.as_ref().map(Seen::of),
             adds: Adds::Items(adds),
-        }))
+            owner: session.customer_id().unwrap_or(0),
+        })
     }
 
-    /// What the session's cart holds now: the snapshot while fresh, otherwise BigCommerce's
-    /// answer (at a change's priority: it is part of one). `None` when the cart is gone.
-    async fn lines_before_change(
-        &self,
-        session: &ShopperSession,
-        cart: CartId,
-        cx: CorrelationId,
-    ) -> Result<Option<Vec<CartLineItem>>, CartError> {
-        if let Some(snapshot) = session.snapshot() {
-            if snapshot.is_fresh(self.settings.snapshot_ttl()) {
-                return Ok(Some(snapshot.cart.line_items.clone()));
-            }
-        }
-        match self
-            .bigcommerce
-            .get_cart_as(cart, Priority::Change, cx)
-            .await?
-        {
-            Some(current) => {
-                store::save_snapshot(&self.pool, &current).await?;
-                session.mark_changed();
-                Ok(Some(current.cart.line_items))
-            }
-            None => Ok(None),
-        }
-    }
-
-    /// The check for merging a recovered cart into the session's cart; `None` when the
-    /// recovery does not add lines (no cart of the session's own, or it is gone).
+    /// The check for merging a recovered cart into the session's cart.
     pub async fn check_for_recovery(
         &self,
         session: &ShopperSession,
         token: &RecoveryToken,
         cx: CorrelationId,
-    ) -> Result<Option<OutcomeCheck>, CartError> {
-        let Some(cart) = session.cart_id() else {
-            return Ok(None);
-        };
-        let Some(lines) = self
-            .lines_before_change(session, CartId::new(cart), cx)
-            .await?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(OutcomeCheck {
+    ) -> Result<OutcomeCheck, CartError> {
+        let (cart, current) = self.cart_before_change(session, cx).await?;
+        Ok(OutcomeCheck {
             cart,
-            before: totals(&lines),
+            before: current
+                .as_ref()
+                .map(|cart| totals(&cart.line_items))
+                .unwrap_or_default(),
+            seen: current.as_ref().map(Seen::of),
             adds: Adds::RecoveredCart(token.as_str().to_owned()),
-        }))
+            owner: session.customer_id().unwrap_or(0),
+        })
     }
 
-    /// Whether the checked change landed: `Some(cart)` (as it is now) when it did.
+    /// The session's cart and what it holds now: the snapshot while fresh, otherwise
+    /// BigCommerce's answer (at a change's priority: it is part of one). `(None, None)` with
+    /// no cart, or when the stored one is gone (the change then creates one).
+    async fn cart_before_change(
+        &self,
+        session: &ShopperSession,
+        cx: CorrelationId,
+    ) -> Result<(Option<Uuid>, Option<Cart>), CartError> {
+        let Some(cart) = session.cart_id() else {
+            return Ok((None, None));
+        };
+        if let Some(snapshot) = session.snapshot() {
+            if snapshot.is_fresh(self.settings.snapshot_ttl()) {
+                return Ok((Some(cart), Some(snapshot.cart.clone())));
+            }
+        }
+        match self
+            .bigcommerce
+            .get_cart_as(CartId::new(cart), Priority::Change, cx)
+            .await?
+        {
+            Some(current) => {
+                store::save_snapshot(&self.pool, &current).await?;
+                session.mark_changed();
+                Ok((Some(cart), Some(current.cart)))
+            }
+            None => Ok((None, None)),
+        }
+    }
+
+    /// Whether the checked change landed, for the session `session` (whose cart a change
+    /// that created one went into).
     #[tracing::instrument(name = "Settle an unknown outcome", skip_all)]
     pub async fn settle(
         &self,
         check: &OutcomeCheck,
+        session: Uuid,
         cx: CorrelationId,
-    ) -> Result<Option<Cart>, CartError> {
+    ) -> Result<Settlement, CartError> {
         let adds = match &check.adds {
             Adds::Items(adds) => adds.clone(),
             Adds::RecoveredCart(token) => {
                 let Ok(token) = RecoveryToken::parse(token) else {
-                    return Ok(None);
+                    return Ok(Settlement::Changed);
                 };
                 let Some(recovered) = self.bigcommerce.resolve_abandoned_cart(&token, cx).await?
                 else {
-                    return Ok(None);
+                    return Ok(Settlement::Changed);
                 };
                 let Some(recovered) = self.bigcommerce.get_cart(recovered, cx).await? else {
-                    return Ok(None);
+                    return Ok(Settlement::Changed);
                 };
                 totals(&recovered.cart.line_items)
             }
         };
-        let Some(current) = self
-            .bigcommerce
-            .get_cart(CartId::new(check.cart), cx)
-            .await?
-        else {
-            return Ok(None);
+        let cart = match check.cart {
+            Some(cart) => CartId::new(cart),
+            // The change was to create the session's cart: did it?
+            None => match store::cart_of_session(&self.pool, session).await? {
+                Some(cart) => cart,
+                None => return Ok(Settlement::NotLanded),
+            },
+        };
+        let Some(current) = self.bigcommerce.get_cart(cart, cx).await? else {
+            return Ok(Settlement::Changed);
         };
         store::save_snapshot(&self.pool, &current).await?;
+        if current.customer_id != 0 && current.customer_id != check.owner {
+            return Ok(Settlement::Changed);
+        }
         let now = counts(&current.cart.line_items, adds.keys());
         let landed = adds.iter().all(|(line, added)| {
             let before = check.before.get(line).copied().unwrap_or(0);
             now.get(line).copied().unwrap_or(0) >= before + added
         });
-        Ok(landed.then_some(current.cart))
+        if landed {
+            return Ok(Settlement::Landed(current.cart));
+        }
+        Ok(match &check.seen {
+            Some(seen) if *seen == Seen::of(&current.cart) => Settlement::NotLanded,
+            _ => Settlement::Changed,
+        })
     }
 }

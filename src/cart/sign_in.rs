@@ -95,10 +95,18 @@ impl CartService {
                 .filter(|cart| Some(*cart) != remembered),
             _ => None,
         };
+        let ttl = self.settings.snapshot_ttl();
         let guest_snapshot = session
             .and_then(ShopperSession::snapshot)
             .filter(|_| guest.is_some())
-            .map(|snapshot| (snapshot.cart.clone(), snapshot.stale));
+            .map(|snapshot| (snapshot.cart.clone(), !snapshot.is_fresh(ttl)));
+        let (guest, guest_snapshot) = match (session, guest) {
+            (Some(session), Some(cart)) => {
+                self.guest_cart_still_a_guests(session, cart, guest_snapshot, cx)
+                    .await?
+            }
+            _ => (None, None),
+        };
         let remembered = match remembered {
             Some(cart) => match self.bigcommerce.get_cart(cart, cx).await {
                 Ok(Some(current)) => Some(current),
@@ -150,6 +158,41 @@ impl CartService {
                     cx,
                 )
                 .await
+            }
+        }
+    }
+
+    /// The guest cart as it is, unless the snapshot is fresh: a cart the shopper handed off
+    /// may have become a customer's on the hosted checkout (signing in there), and that cart
+    /// is theirs: never assigned to this customer, merged away or deleted. The read it may
+    /// cost is the one a merge would make anyway.
+    async fn guest_cart_still_a_guests(
+        &self,
+        session: &ShopperSession,
+        guest: CartId,
+        snapshot: Option<(Cart, bool)>,
+        cx: CorrelationId,
+    ) -> Result<(Option<CartId>, Option<(Cart, bool)>), CartError> {
+        if let Some((_, false)) = snapshot {
+            return Ok((Some(guest), snapshot));
+        }
+        match self.bigcommerce.get_cart(guest, cx).await {
+            Ok(Some(current)) => {
+                store::save_snapshot(&self.pool, &current).await?;
+                if current.customer_id != 0 {
+                    self.let_go(session, guest).await?;
+                    return Ok((None, None));
+                }
+                Ok((Some(guest), Some((current.cart, false))))
+            }
+            Ok(None) => {
+                store::forget_cart(&self.pool, guest).await?;
+                Ok((None, None))
+            }
+            // Unknown: the rule below handles an unreachable store as it does today.
+            Err(error) => {
+                tracing::warn!(error = %error, "could not read the guest cart at sign-in");
+                Ok((Some(guest), snapshot))
             }
         }
     }

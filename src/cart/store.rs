@@ -359,10 +359,21 @@ pub async fn unbind_cart(pool: &PgPool, session: Uuid, cart: CartId) -> Result<(
 /// Whether more than one session holds `cart` (a shared recovery link, a forwarded one).
 pub async fn held_by_several_sessions(pool: &PgPool, cart: CartId) -> Result<bool, sqlx::Error> {
     let row = sqlx::query!(
-        r#"SELECT count(*) > 1 AS "several!" FROM sessions WHERE cart_id = $1"#,
+        r#"
+        SELECT count(*) > 1 AS "several!" FROM sessions
+        WHERE cart_id = $1 AND idle_expires_at > now() AND absolute_expires_at > now()
+        "#,
         cart.as_uuid()
     )
     .fetch_one(pool)
     .await?;
     Ok(row.several)
+}
+
+/// The cart `session` holds now, if any.
+pub async fn cart_of_session(pool: &PgPool, session: Uuid) -> Result<Option<CartId>, sqlx::Error> {
+    let row = sqlx::query!("SELECT cart_id FROM sessions WHERE id = $1", session)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.and_then(|row| row.cart_id).map(CartId::new))
 }

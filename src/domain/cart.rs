@@ -21,6 +21,9 @@ pub struct Cart {
     pub coupons: Vec<Coupon>,
     /// When BigCommerce last changed the cart (ISO 8601).
     pub updated_time: String,
+    /// BigCommerce's count of changes to the cart (0 where it does not say).
+    #[serde(default)]
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -12,7 +12,9 @@
 //! be stored, the process died), the key stays pinned and is settled, never run again blindly:
 //! landed, the retry gets the success; not landed, it gets `409 idempotency_outcome_pending`
 //! until the settle window has passed (a change BigCommerce is still applying lands within it),
-//! and only then runs again.
+//! and only then runs again — if the cart is as it was before the change. If the cart changed
+//! meanwhile (the line may have landed and been removed), the key's final answer is `409
+//! idempotency_outcome_unknown`: running it again could apply it twice.
 
 mod persistence;
 
@@ -21,6 +23,7 @@ use std::time::Duration;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
+use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -29,7 +32,9 @@ use uuid::Uuid;
 use crate::cart::CartError;
 use crate::domain::IdempotencyKey;
 use crate::errors::{ErrorCode, Problem, PROBLEM_JSON};
-use persistence::{complete, mark_unknown, release, reserve, take_over, Intent, Reservation};
+use persistence::{
+    complete, mark_unknown, release, reserve, store_plan, take_over, Intent, Reservation,
+};
 
 pub use persistence::delete_expired_idempotency_keys;
 
@@ -41,17 +46,30 @@ const IN_FLIGHT_LEASE: Duration = Duration::from_secs(60);
 
 /// How to settle a change whose outcome got lost.
 pub struct Settle<C> {
-    /// What `check` needs (stored with the key before the change runs).
-    pub plan: serde_json::Value,
-    /// Reads whether the change landed: `Some(answer)` when it did.
+    /// Makes what `check` needs. Awaited only once the key is this request's to run (it may
+    /// cost a BigCommerce read, which a replay must not pay), and stored with the key before
+    /// the change runs.
+    pub plan: LocalBoxFuture<'static, Result<serde_json::Value, CartError>>,
+    /// Reads whether the change landed.
     pub check: C,
     /// How long after the outcome was lost a change may still land.
     pub window: Duration,
 }
 
+/// What a settle check found.
+pub enum Settled {
+    /// The change landed: this is its answer.
+    Landed(Answer),
+    /// It did not, and the cart is as it was before: running it again applies it once.
+    NotLanded,
+    /// It did not show, but the cart changed since: it may have landed and been undone, so
+    /// running it again could apply it twice.
+    Changed,
+}
+
 /// No settle: for changes that are safe to repeat.
 pub type Repeatable = Settle<fn(serde_json::Value) -> NoCheck>;
-pub type NoCheck = std::future::Ready<Result<Option<Answer>, CartError>>;
+pub type NoCheck = std::future::Ready<Result<Settled, CartError>>;
 
 /// The request an idempotency key stands for: method, path and the parsed body.
 pub fn fingerprint(method: &str, path: &str, body: &impl Serialize) -> [u8; 32] {
@@ -108,7 +126,7 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Answer, CartError>>,
     C: Fn(serde_json::Value) -> CFut,
-    CFut: Future<Output = Result<Option<Answer>, CartError>>,
+    CFut: Future<Output = Result<Settled, CartError>>,
 {
     let Some(key) = key else {
         return operation()
@@ -118,7 +136,7 @@ where
     let intent = Intent {
         fingerprint: &fingerprint,
         ttl,
-        plan: settle.as_ref().map(|settle| &settle.plan),
+        plan: None,
     };
     loop {
         match reserve(
@@ -148,7 +166,8 @@ where
                 ..
             } => {
                 if let (Some(plan), Some(settle)) = (plan, settle.as_ref()) {
-                    if let Some(answer) = (settle.check)(plan).await? {
+                    let settled = (settle.check)(plan).await?;
+                    if let Settled::Landed(answer) = settled {
                         return store_answer(pool, session, &key, answer).await;
                     }
                     if let Some(left) = settle.window.checked_sub(unknown_for) {
@@ -156,6 +175,13 @@ where
                         return Ok(Problem::from_code(ErrorCode::IdempotencyOutcomePending)
                             .with_retry_after(seconds.max(1))
                             .to_response());
+                    }
+                    if let Settled::Changed = settled {
+                        // Never run again blindly: the answer is that nobody can tell.
+                        let problem = Problem::from_code(ErrorCode::IdempotencyOutcomeUnknown);
+                        let body = serde_json::to_vec(&problem).unwrap_or_default();
+                        complete(pool, session, &key, problem.status, &body).await?;
+                        return Ok(problem.to_response());
                     }
                 }
                 // Not landed (or safe to repeat): run it again, unless another retry does.
@@ -165,6 +191,26 @@ where
             }
         }
     }
+    // The key is this request's: store how to settle the change before running it.
+    let settle = match settle {
+        Some(Settle {
+            plan,
+            check,
+            window,
+        }) => match plan.await {
+            Ok(plan) => {
+                store_plan(pool, session, &key, &plan).await?;
+                Some((plan, check, window))
+            }
+            Err(error) => {
+                if let Err(release_error) = release(pool, session, &key).await {
+                    tracing::warn!(error = %release_error, "could not release an idempotency key");
+                }
+                return Err(error);
+            }
+        },
+        None => None,
+    };
     match operation().await {
         Ok(answer) => store_answer(pool, session, &key, answer).await,
         Err(error) if error.changed_nothing() => {
@@ -175,13 +221,13 @@ where
         }
         Err(error) if error.is_transient() => match settle {
             // The change may have landed: pin the key, and look once.
-            Some(settle) => {
+            Some((plan, check, _)) => {
                 if let Err(mark_error) = mark_unknown(pool, session, &key).await {
                     tracing::warn!(error = %mark_error, "could not pin an idempotency key");
                 }
-                match (settle.check)(settle.plan).await {
-                    Ok(Some(answer)) => store_answer(pool, session, &key, answer).await,
-                    Ok(None) | Err(_) => Err(error),
+                match check(plan).await {
+                    Ok(Settled::Landed(answer)) => store_answer(pool, session, &key, answer).await,
+                    Ok(_) | Err(_) => Err(error),
                 }
             }
             None => {

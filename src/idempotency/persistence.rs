@@ -156,6 +156,27 @@ pub async fn take_over(
     Ok(row.is_some())
 }
 
+/// Stores how to settle the change this request is about to run.
+pub async fn store_plan(
+    pool: &PgPool,
+    session: Uuid,
+    key: &IdempotencyKey,
+    plan: &serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"
+        UPDATE idempotency_keys SET settle_plan = $3
+        WHERE session_id = $1 AND idempotency_key = $2 AND response_status IS NULL
+        "#,
+        session,
+        key.as_str(),
+        plan,
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// Records that the attempt lost track of its outcome: the key stays pinned until settled.
 pub async fn mark_unknown(
     pool: &PgPool,

@@ -24,6 +24,7 @@ mod reliability;
 mod session_cache;
 mod sessions;
 mod single_flight;
+mod trust_after_hand_off;
 mod trust_carts;
 mod webhooks;
 mod webhooks_fidelity;

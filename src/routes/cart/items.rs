@@ -18,7 +18,7 @@ use crate::idempotency::Answer;
     responses(
         (status = 201, description = "The cart with the items added", body = CartResponse),
         (status = 400, description = "Malformed JSON or unknown fields (invalid_json)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A request with this Idempotency-Key is still in flight (idempotency_key_in_flight)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still in flight (idempotency_key_in_flight), its lost outcome is being settled (idempotency_outcome_pending, with Retry-After), or cannot be told because the cart changed since (idempotency_outcome_unknown)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than application.max_json_body_bytes (payload_too_large)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json (unsupported_media_type)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid input (invalid_input), BigCommerce refused the items (product_unavailable, quantity_limit, option_required, upstream_rejected; BigCommerce's title is the detail), or the Idempotency-Key was used for another request (idempotency_key_reused)", body = Problem, content_type = "application/problem+json"),
@@ -36,16 +36,13 @@ pub async fn add_items(
     let settings = carts.settings();
     let items = body.parse(settings.max_quantity, settings.max_line_items_per_request)?;
     // Adding twice adds twice: with a key, a lost outcome is settled by reading the cart.
-    let check = match mutation.idempotency_key {
-        Some(_) => {
-            carts
-                .check_for_add(&mutation.session, &items, mutation.correlation)
-                .await?
-        }
-        None => None,
+    let plan = {
+        let (carts, session, items) = (carts.clone(), mutation.session.clone(), items.clone());
+        let cx = mutation.correlation;
+        async move { carts.check_for_add(&session, &items, cx).await }
     };
     mutation
-        .run_settled(&*body, check, added, |session, cx| async move {
+        .run_settled(&*body, plan, added, |session, cx| async move {
             let cart = carts.add_items(&session, &items, cx).await?;
             Ok(added(cart))
         })

@@ -7,18 +7,18 @@ use std::time::Duration;
 use actix_web::dev::Payload;
 use actix_web::web::Data;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{FutureExt, LocalBoxFuture};
 use serde::Serialize;
 use sqlx::PgPool;
 use tracing_actix_web::RequestId;
 use uuid::Uuid;
 
 use crate::bigcommerce::CorrelationId;
-use crate::cart::OutcomeCheck;
 use crate::cart::{CartError, CartService};
+use crate::cart::{OutcomeCheck, Settlement};
 use crate::domain::Cart;
 use crate::domain::IdempotencyKey;
-use crate::idempotency::{fingerprint, run_idempotent, Answer, Repeatable, Settle};
+use crate::idempotency::{fingerprint, run_idempotent, Answer, Repeatable, Settle, Settled};
 use crate::rate_limit::MutationLimiter;
 use crate::session::ShopperSession;
 
@@ -45,43 +45,49 @@ impl Mutation {
         self.run_with(body, None::<Repeatable>, operation).await
     }
 
-    /// Like `run`, for a change that must not be repeated (adding lines): when its outcome is
-    /// lost, `check` (made from the session before the change) settles it, and a landed change
-    /// is answered with `answer_for` of the cart.
-    pub async fn run_settled<F, Fut>(
+    /// Like `run`, for a change that must not be repeated (adding lines): `plan` (run only
+    /// once the key is this request's, before the change) makes the check that settles a lost
+    /// outcome, and a landed change is answered with `answer_for` of the cart. Without a key,
+    /// `plan` never runs.
+    pub async fn run_settled<F, Fut, P>(
         self,
         body: &impl Serialize,
-        check: Option<OutcomeCheck>,
+        plan: P,
         answer_for: fn(Cart) -> Answer,
         operation: F,
     ) -> Result<HttpResponse, CartError>
     where
         F: FnOnce(ShopperSession, CorrelationId) -> Fut,
         Fut: Future<Output = Result<Answer, CartError>>,
+        P: Future<Output = Result<OutcomeCheck, CartError>> + 'static,
     {
-        let carts = self.request.app_data::<Data<CartService>>().cloned();
-        let settle = match (check, carts) {
-            (Some(check), Some(carts)) => {
-                let window = carts.settings().idempotency_settle_window();
-                let cx = self.correlation;
-                let plan =
-                    serde_json::to_value(&check).map_err(|e| CartError::Unexpected(e.into()))?;
-                Some(Settle {
-                    plan,
-                    check: move |plan: serde_json::Value| {
-                        let carts = carts.clone();
-                        async move {
-                            let check: OutcomeCheck = serde_json::from_value(plan)
-                                .map_err(|e| CartError::Unexpected(e.into()))?;
-                            Ok(carts.settle(&check, cx).await?.map(answer_for))
-                        }
-                    },
-                    window,
-                })
-            }
-            _ => None,
+        let Some(carts) = self.request.app_data::<Data<CartService>>().cloned() else {
+            return self.run(body, operation).await;
         };
-        self.run_with(body, settle, operation).await
+        let window = carts.settings().idempotency_settle_window();
+        let cx = self.correlation;
+        let session = self.session.id();
+        let plan = async move {
+            let check = plan.await?;
+            serde_json::to_value(&check).map_err(|e| CartError::Unexpected(e.into()))
+        };
+        let settle = Settle {
+            plan: plan.boxed_local(),
+            check: move |plan: serde_json::Value| {
+                let carts = carts.clone();
+                async move {
+                    let check: OutcomeCheck = serde_json::from_value(plan)
+                        .map_err(|e| CartError::Unexpected(e.into()))?;
+                    Ok(match carts.settle(&check, session, cx).await? {
+                        Settlement::Landed(cart) => Settled::Landed(answer_for(cart)),
+                        Settlement::NotLanded => Settled::NotLanded,
+                        Settlement::Changed => Settled::Changed,
+                    })
+                }
+            },
+            window,
+        };
+        self.run_with(body, Some(settle), operation).await
     }
 
     async fn run_with<F, Fut, C, CFut>(
@@ -94,7 +100,7 @@ impl Mutation {
         F: FnOnce(ShopperSession, CorrelationId) -> Fut,
         Fut: Future<Output = Result<Answer, CartError>>,
         C: Fn(serde_json::Value) -> CFut,
-        CFut: Future<Output = Result<Option<Answer>, CartError>>,
+        CFut: Future<Output = Result<Settled, CartError>>,
     {
         let pool = self
             .request

@@ -9,6 +9,7 @@ use crate::cart::{CartError, CartService, RecoveryMode};
 use crate::domain::{Cart, RecoveryToken};
 use crate::errors::Problem;
 use crate::idempotency::Answer;
+use crate::session::ShopperSession;
 
 /// Recover the cart of an abandoned-cart e-mail link. With `mode: merge` (the default) its
 /// lines join the session's own cart; with `switch` the session holds it instead.
@@ -21,7 +22,7 @@ use crate::idempotency::Answer;
         (status = 400, description = "Malformed JSON or unknown fields (invalid_json)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The cart belongs to a customer (sign_in_required)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown or expired token (recovery_token_unknown)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A request with this Idempotency-Key is still in flight (idempotency_key_in_flight)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still in flight (idempotency_key_in_flight), its lost outcome is being settled (idempotency_outcome_pending, with Retry-After), or cannot be told because the cart changed since (idempotency_outcome_unknown)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than application.max_json_body_bytes (payload_too_large)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json (unsupported_media_type)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid Idempotency-Key (invalid_input), or the key was used for another request (idempotency_key_reused)", body = Problem, content_type = "application/problem+json"),
@@ -38,25 +39,24 @@ pub async fn recover_cart(
 ) -> Result<HttpResponse, CartError> {
     let token = RecoveryToken::parse(&body.token).map_err(|_| CartError::RecoveryTokenUnknown)?;
     let mode = body.mode;
-    // A merge adds lines: with a key, a lost outcome is settled by reading the carts, never
-    // repeated.
-    let check = match (mode, &mutation.idempotency_key) {
-        (RecoveryMode::Merge, Some(_)) => {
-            carts
-                .check_for_recovery(&mutation.session, &token, mutation.correlation)
-                .await?
-        }
-        _ => None,
+    let plan = {
+        let (carts, session) = (carts.clone(), mutation.session.clone());
+        let (token, cx) = (token.clone(), mutation.correlation);
+        async move { carts.check_for_recovery(&session, &token, cx).await }
     };
-    mutation
-        .run_settled(&*body, check, recovered, |session, cx| async move {
-            let recovered = carts.recover(&session, &token, mode, cx).await?;
-            Ok(Answer::ok(RecoverResponse {
-                cart: Some(recovered.cart),
-                warnings: recovered.warnings,
-            }))
-        })
-        .await
+    let run = |session: ShopperSession, cx| async move {
+        let recovered = carts.recover(&session, &token, mode, cx).await?;
+        Ok(Answer::ok(RecoverResponse {
+            cart: Some(recovered.cart),
+            warnings: recovered.warnings,
+        }))
+    };
+    match mode {
+        // A merge adds lines: with a key, a lost outcome is settled by reading the carts,
+        // never repeated.
+        RecoveryMode::Merge => mutation.run_settled(&*body, plan, recovered, run).await,
+        RecoveryMode::Switch => mutation.run(&*body, run).await,
+    }
 }
 
 fn recovered(cart: Cart) -> Answer {
