@@ -144,7 +144,7 @@ async fn wrong_credentials_get_the_same_401_whichever_part_was_wrong() {
 }
 
 #[tokio::test]
-async fn sign_in_attempts_are_throttled_per_email_and_per_address() {
+async fn failed_sign_ins_are_throttled_per_address_and_email_and_attempts_per_address() {
     let app = spawn_app_with_limits(5, 100).await;
     for attempt in 0..5 {
         let response = login_with(&app, &client(), ("jane@example.com", "nope")).await;
@@ -154,7 +154,7 @@ async fn sign_in_attempts_are_throttled_per_email_and_per_address() {
     assert_eq!(
         throttled.status().as_u16(),
         429,
-        "case does not dodge the per-e-mail limit"
+        "case does not dodge the per-e-mail count"
     );
     assert!(throttled.headers().get("retry-after").is_some());
     let body: Value = throttled.json().await.expect("json");
@@ -173,10 +173,11 @@ async fn sign_in_attempts_are_throttled_per_email_and_per_address() {
     assert_eq!(throttled.status().as_u16(), 429, "per client address");
 }
 
-async fn spawn_app_with_limits(per_email: u32, per_ip: u32) -> TestApp {
+/// Failed sign-ins allowed per (address, e-mail), and sign-in attempts per address a window.
+async fn spawn_app_with_limits(failures_per_email: u32, per_ip: u32) -> TestApp {
     crate::helpers::spawn_app_with(|settings| {
-        settings.rate_limits.logins_per_minute_per_email = per_email;
-        settings.rate_limits.logins_per_minute_per_ip = per_ip;
+        settings.rate_limits.sign_in_failures_per_address_and_email = failures_per_email;
+        settings.rate_limits.address_sign_in_share = crate::helpers::share_of(per_ip);
     })
     .await
 }

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    cart_body, client, line_id, new_session_cookie, one_line, post_items_as, raw_request,
+    cart_body, client, line_id, new_session_cookie, one_line, post_items_as, raw_request, share_of,
     spawn_app, spawn_app_with,
 };
 
@@ -517,8 +517,7 @@ async fn every_cart_answer_is_private_and_not_stored() {
 async fn mutations_are_rate_limited_per_session() {
     // Arrange
     let app = spawn_app_with(|settings| {
-        settings.rate_limits.mutations_per_minute_per_session = 3;
-        settings.rate_limits.mutations_per_minute_per_ip = 1000;
+        settings.rate_limits.session_share = share_of(3);
     })
     .await;
     let alice = new_session_cookie(&app.address).await;
@@ -561,8 +560,7 @@ async fn mutations_are_rate_limited_per_session() {
 async fn mutations_are_rate_limited_per_client_address() {
     // Arrange
     let app = spawn_app_with(|settings| {
-        settings.rate_limits.mutations_per_minute_per_session = 1000;
-        settings.rate_limits.mutations_per_minute_per_ip = 3;
+        settings.rate_limits.address_share = share_of(3);
     })
     .await;
     let mut sessions = Vec::new();

@@ -73,6 +73,16 @@ fn a_configuration_error_names_its_key() {
             &[("APP_SESSION__COOKIE_NAME", "__Host-session")],
             "session.cookie_name",
         ),
+        (
+            Environment::Local,
+            &[("APP_RATE_LIMITS__ADDRESS_SHARE", "1.5")],
+            "rate_limits.address_share",
+        ),
+        (
+            Environment::Local,
+            &[("APP_RATE_LIMITS__SESSION_SHARE", "0")],
+            "rate_limits.session_share",
+        ),
         // Production has no committed secrets: a missing one stops start-up, by name.
         (
             Environment::Production,

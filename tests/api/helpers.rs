@@ -249,7 +249,28 @@ pub fn test_settings() -> Settings {
     settings.database.password = std::env::var("TEST_DATABASE_PASSWORD")
         .unwrap_or_default()
         .into();
+    // Fair shares are tested with their configured defaults in fair_shares.rs; elsewhere they
+    // are wide open, so tests of other rules may make more changes than one shopper would.
+    settings.rate_limits.session_share = 1.0;
+    settings.rate_limits.address_share = 1.0;
+    settings.rate_limits.address_sign_in_share = 1.0;
+    settings.rate_limits.sign_in_failures_per_address_and_email = 1000;
     settings
+}
+
+/// The sandbox's quota per window (what fair shares are fractions of).
+pub const SANDBOX_QUOTA: u32 = 150;
+
+/// The fraction of the sandbox's quota that is `calls` calls per window.
+pub fn share_of(calls: u32) -> f64 {
+    f64::from(calls) / f64::from(SANDBOX_QUOTA)
+}
+
+/// The fair shares as `config/` sets them, for tests of the defaults.
+pub fn configured_rate_limits() -> checkout_bff::configuration::RateLimitSettings {
+    load_configuration(Path::new("config"), Environment::Local, HashMap::new())
+        .expect("configuration")
+        .rate_limits
 }
 
 /// Spawns the application with the test configuration.

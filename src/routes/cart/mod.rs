@@ -12,7 +12,7 @@ pub use checkout::checkout;
 pub use clear::clear_cart;
 pub use get::get_cart;
 pub use items::{add_items, remove_item, update_item};
-pub use mutation::{correlation_id, Mutation};
+pub use mutation::{correlation_id, Cost, Mutation};
 pub use recover::recover_cart;
 
 // utoipa's generated path types, for the OpenAPI document.

@@ -1,5 +1,7 @@
-//! `Mutation`: what every cart-changing handler starts from — the session, checked against
-//! the per-client rate limits, the optional Idempotency-Key, and the correlation id.
+//! `Mutation`: what every cart-changing handler starts from — the session, the optional
+//! Idempotency-Key, the correlation id — and how it runs: at most once per key, spending the
+//! client's fair share of the store's quota only when the change really runs (a replayed
+//! answer calls nobody, so it costs nothing).
 
 use std::future::Future;
 use std::time::Duration;
@@ -18,9 +20,29 @@ use crate::cart::OutcomeCheck;
 use crate::cart::{CartError, CartService};
 use crate::domain::Cart;
 use crate::domain::IdempotencyKey;
+use crate::fair_shares::{FairShares, Spender};
 use crate::idempotency::{fingerprint, run_idempotent, Answer, Repeatable, Settle};
-use crate::rate_limit::MutationLimiter;
 use crate::session::ShopperSession;
+
+/// What a change costs of the client's fair shares: the BigCommerce calls it makes.
+#[derive(Debug, Clone, Copy)]
+pub enum Cost {
+    /// A change to the session's cart: nothing without a cart, since nothing is called.
+    OnCart(u32),
+    /// Calls whether or not the session has a cart (an add creates one; a recovery looks its
+    /// token up).
+    Always(u32),
+}
+
+impl Cost {
+    fn calls_for(self, session: &ShopperSession) -> u32 {
+        match self {
+            Cost::OnCart(calls) if session.cart_id().is_some() => calls,
+            Cost::OnCart(_) => 0,
+            Cost::Always(calls) => calls,
+        }
+    }
+}
 
 pub struct Mutation {
     pub session: ShopperSession,
@@ -36,13 +58,15 @@ impl Mutation {
     pub async fn run<F, Fut>(
         self,
         body: &impl Serialize,
+        cost: Cost,
         operation: F,
     ) -> Result<HttpResponse, CartError>
     where
         F: FnOnce(ShopperSession, CorrelationId) -> Fut,
         Fut: Future<Output = Result<Answer, CartError>>,
     {
-        self.run_with(body, None::<Repeatable>, operation).await
+        self.run_with(body, cost, None::<Repeatable>, operation)
+            .await
     }
 
     /// Like `run`, for a change that must not be repeated (adding lines): when its outcome is
@@ -51,6 +75,7 @@ impl Mutation {
     pub async fn run_settled<F, Fut>(
         self,
         body: &impl Serialize,
+        cost: Cost,
         check: Option<OutcomeCheck>,
         answer_for: fn(Cart) -> Answer,
         operation: F,
@@ -81,12 +106,13 @@ impl Mutation {
             }
             _ => None,
         };
-        self.run_with(body, settle, operation).await
+        self.run_with(body, cost, settle, operation).await
     }
 
     async fn run_with<F, Fut, C, CFut>(
         self,
         body: &impl Serialize,
+        cost: Cost,
         settle: Option<Settle<C>>,
         operation: F,
     ) -> Result<HttpResponse, CartError>
@@ -107,7 +133,19 @@ impl Mutation {
             .map_or(DEFAULT_KEY_TTL, |carts| {
                 carts.settings().idempotency_key_ttl()
             });
+        let shares = self
+            .request
+            .app_data::<Data<FairShares>>()
+            .cloned()
+            .ok_or_else(|| {
+                CartError::Unexpected(anyhow::anyhow!("FairShares is not registered"))
+            })?;
         let print = fingerprint(self.request.method().as_str(), self.request.path(), body);
+        let spender = Spender::new(
+            Some(self.session.id()),
+            crate::client_address::client_key(&self.request),
+        );
+        let calls = cost.calls_for(&self.session);
         let Mutation {
             session,
             idempotency_key,
@@ -122,7 +160,14 @@ impl Mutation {
             print,
             ttl,
             settle,
-            || operation(session, correlation),
+            || async move {
+                let charged = shares.spend(spender, calls).await?;
+                let result = operation(session, correlation).await;
+                if result.as_ref().is_err_and(CartError::called_nobody) {
+                    shares.refund(charged).await;
+                }
+                result
+            },
         )
         .await
     }
@@ -161,11 +206,6 @@ impl FromRequest for Mutation {
                 }
             };
             let session = session.await?;
-            if let Some(limiter) = req.app_data::<Data<MutationLimiter>>() {
-                limiter
-                    .check(crate::client_address::client_key(&req), session.id())
-                    .map_err(CartError::TooManyRequests)?;
-            }
             Ok(Mutation {
                 session,
                 idempotency_key,
