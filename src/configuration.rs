@@ -18,6 +18,8 @@ use url::Url;
 pub const ENV_PREFIX: &str = "APP";
 /// Separator between key segments in environment variable names (`APP_DATABASE__PORT`).
 pub const ENV_SEPARATOR: &str = "__";
+/// The shortest `session.signing_key` accepted: 256 bits of hex or base64 and more.
+const MIN_SIGNING_KEY_BYTES: usize = 32;
 
 /// The whole configuration of the service.
 #[derive(Debug, Clone, Deserialize)]
@@ -163,6 +165,9 @@ pub struct DatabaseSettings {
 pub struct SessionSettings {
     pub cookie_name: String,
     pub cookie_secure: bool,
+    /// Signs what the browser must hand back unaltered: the pre-session cookie, one-time
+    /// messages without a session, CSRF tokens.
+    pub signing_key: SecretString,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub idle_timeout_minutes: u64,
     #[serde(deserialize_with = "deserialize_number_from_string")]
@@ -348,6 +353,12 @@ impl Settings {
                 "uses the __Host- prefix, which browsers only accept with session.cookie_secure = true",
             ));
         }
+        if session.signing_key.expose_secret().len() < MIN_SIGNING_KEY_BYTES {
+            return Err(invalid(
+                "session.signing_key",
+                format!("is required: at least {MIN_SIGNING_KEY_BYTES} random characters"),
+            ));
+        }
         if session.idle_timeout_minutes == 0 || session.absolute_timeout_hours == 0 {
             return Err(invalid(
                 "session.idle_timeout_minutes",
@@ -375,10 +386,12 @@ impl Settings {
                 limits.address_sign_in_share,
             ),
         ] {
-            if !(share > 0.0 && share <= 1.0) {
+            // Above 1 is more than the whole store's quota: only load tests from one
+            // address want that.
+            if !(share > 0.0 && share.is_finite()) {
                 return Err(invalid(
                     key,
-                    "must be a fraction of the store's quota above 0 and at most 1",
+                    "must be a fraction of the store's quota above 0",
                 ));
             }
         }
@@ -474,5 +487,16 @@ impl SessionSettings {
 
     pub fn touch_interval(&self) -> Duration {
         Duration::from_secs(self.touch_interval_seconds)
+    }
+
+    /// The pre-session cookie: what a shopper without a session row holds for CSRF tokens.
+    /// Named after the session cookie, so it shares its `__Host-` prefix.
+    pub fn pre_session_cookie_name(&self) -> String {
+        format!("{}_pre", self.cookie_name)
+    }
+
+    /// The cookie that carries a one-time message to a shopper without a session row.
+    pub fn flash_cookie_name(&self) -> String {
+        format!("{}_flash", self.cookie_name)
     }
 }

@@ -181,7 +181,7 @@ fn run(
         settings.session.clone(),
         i64::from(settings.bigcommerce.channel_id),
         dependencies.session_cache,
-    ));
+    )?);
     let pool = Data::new(dependencies.pool);
     let metrics = Data::new(dependencies.metrics);
     let shares = Data::from(dependencies.shares);

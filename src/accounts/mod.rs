@@ -104,7 +104,8 @@ impl Accounts {
         tracing::Span::current().record("customer.id", customer.get());
         // Two sign-ins of one session at once hand its cart over once: the second waits for
         // the first, and finds the session gone (rotated) with nothing left to hand over.
-        let still_there = self.claim(session).await?;
+        // A session without a row has no guest cart to hand over, and nothing to claim.
+        let still_there = session.is_stored() && self.claim(session).await?;
         let result = self
             .finish_sign_in(session, still_there, customer, email, carts, cx)
             .await;

@@ -40,7 +40,8 @@ const MIN_WAIT: Duration = Duration::from_secs(1);
 /// Who a request's calls are charged to.
 #[derive(Debug, Clone, Copy)]
 pub struct Spender {
-    /// The session, if it has a share of its own (see `ShopperSession::share_id`).
+    /// The session (for one that is not stored yet, the id it will be stored under, so its
+    /// first write counts too).
     session: Option<Uuid>,
     /// The client's rate-limit key (`client_address`); `None` when it cannot be told.
     address: Option<IpAddr>,

@@ -88,30 +88,51 @@ pub(crate) async fn sandbox_carts(app: &TestApp) -> Vec<Value> {
 async fn signing_in_rotates_the_session_and_the_old_cookie_stops_working() {
     let app = spawn_app().await;
     let name = app.settings.session.cookie_name.clone();
-    let first = app.get("/api/session").await;
-    let old = cookie(&first, &name).expect("a guest session");
-    let guest: Value = first.json().await.expect("json");
+    let guest_cookie = crate::helpers::new_session_cookie(&app).await;
+    let old = guest_cookie[name.len() + 1..].to_owned();
+    let as_guest = |path: &str| {
+        crate::helpers::cookieless_client()
+            .get(app.url(path))
+            .header("cookie", &guest_cookie)
+    };
+    let guest: Value = as_guest("/api/session")
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(guest, json!({"customer": null, "item_count": 0}));
 
-    let response = login_with(&app, &app.api_client, JANE).await;
+    let response = crate::helpers::cookieless_client()
+        .post(app.url("/api/session/login"))
+        .header("cookie", &guest_cookie)
+        .json(&json!({"email": JANE.0, "password": JANE.1}))
+        .send()
+        .await
+        .expect("login");
 
     assert_eq!(response.status().as_u16(), 200);
     let new = cookie(&response, &name).expect("a new session cookie");
     assert_ne!(new, old);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["customer"]["id"], 1);
-    let signed_in: Value = app.get("/api/session").await.json().await.expect("json");
-    assert_eq!(signed_in["customer"]["id"], 1);
-    // The old token names nothing any more: it gets a fresh guest session.
-    let replay = reqwest::Client::new()
+    let signed_in: Value = crate::helpers::cookieless_client()
         .get(app.url("/api/session"))
-        .header("cookie", format!("{name}={old}"))
+        .header("cookie", format!("{name}={new}"))
         .send()
         .await
-        .expect("request");
-    assert!(cookie(&replay, &name).is_some_and(|issued| issued != old));
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(signed_in["customer"]["id"], 1);
+    // The old token names nothing any more: a read with it is a guest's, and stores nothing.
+    let replay = as_guest("/api/session").send().await.expect("request");
+    assert!(cookie(&replay, &name).is_none(), "a read stores no session");
     let replayed: Value = replay.json().await.expect("json");
     assert_eq!(replayed["customer"], Value::Null);
+    assert_eq!(app.session_count().await, 1, "only the signed-in session");
 }
 
 #[tokio::test]

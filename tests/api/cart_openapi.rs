@@ -415,7 +415,7 @@ async fn recovery_clearing_and_rate_limit_answers_match_the_served_document() {
     // The session's share: 2 + 2 for the recoveries, 1 to clear its cart, 1 to add again.
     let app = spawn_app_with(|settings| settings.rate_limits.session_share = share_of(6)).await;
     let contract = Contract::fetch(&app).await;
-    let other = new_session_cookie(&app.address).await;
+    let other = new_session_cookie(&app).await;
     post_items_as(&app.address, &other, &one_line(104, None, 1), None).await;
     let guest_cart = app.sandbox_carts().await[0]["id"]
         .as_str()

@@ -467,28 +467,33 @@ pub fn cookieless_client() -> reqwest::Client {
         .expect("http client")
 }
 
-/// Opens a new session on the instance at `address` and returns its `Cookie` header value
-/// (`name=value`).
-pub async fn new_session_cookie(address: &str) -> String {
-    let response = cookieless_client()
-        .get(format!("{address}/api/cart"))
-        .send()
-        .await
-        .expect("request failed");
-    assert_eq!(response.status().as_u16(), 200);
-    let set_cookie = response
+/// A stored session without a cart (as a browser holds after its first write) and its
+/// `Cookie` header value (`name=value`). Reads store no session, so the row is written here.
+pub async fn new_session_cookie(app: &TestApp) -> String {
+    use sha2::{Digest, Sha256};
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    sqlx::query(
+        r#"INSERT INTO sessions (id, token_hash, channel_id, idle_expires_at, absolute_expires_at)
+           VALUES (gen_random_uuid(), $1, $2, now() + interval '1 day', now() + interval '30 days')"#,
+    )
+    .bind(Sha256::digest(token.as_bytes()).to_vec())
+    .bind(i64::from(app.settings.bigcommerce.channel_id))
+    .execute(&app.db_pool)
+    .await
+    .expect("store a session");
+    format!("{}={token}", app.settings.session.cookie_name)
+}
+
+/// The `name=value` of the cookie `name` a response sets, if it sets one.
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
         .headers()
-        .get("set-cookie")
-        .expect("a new session sets a cookie")
-        .to_str()
-        .expect("ascii cookie")
-        .to_owned();
-    set_cookie
-        .split(';')
-        .next()
-        .expect("cookie pair")
-        .trim()
-        .to_owned()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with(&format!("{name}=")))
+        .and_then(|value| value.split(';').next())
+        .map(|pair| pair.trim().to_owned())
 }
 
 /// The body of an add request for one line.

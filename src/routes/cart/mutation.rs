@@ -65,7 +65,7 @@ impl Mutation {
         F: FnOnce(ShopperSession, CorrelationId) -> Fut,
         Fut: Future<Output = Result<Answer, CartError>>,
     {
-        self.run_with(body, cost, None::<Repeatable>, operation)
+        self.run_with(body, cost, false, None::<Repeatable>, operation)
             .await
     }
 
@@ -106,13 +106,15 @@ impl Mutation {
             }
             _ => None,
         };
-        self.run_with(body, cost, settle, operation).await
+        self.run_with(body, cost, true, settle, operation).await
     }
 
+    /// `first_write`: the change may be the session's first (an add, a recovery).
     async fn run_with<F, Fut, C, CFut>(
         self,
         body: &impl Serialize,
         cost: Cost,
+        first_write: bool,
         settle: Option<Settle<C>>,
         operation: F,
     ) -> Result<HttpResponse, CartError>
@@ -141,17 +143,34 @@ impl Mutation {
                 CartError::Unexpected(anyhow::anyhow!("FairShares is not registered"))
             })?;
         let print = fingerprint(self.request.method().as_str(), self.request.path(), body);
-        let spender = Spender::new(
-            Some(self.session.id()),
-            crate::client_address::client_key(&self.request),
-        );
         let calls = cost.calls_for(&self.session);
         let Mutation {
             session,
             idempotency_key,
             correlation,
-            ..
+            request,
         } = self;
+        let spender = Spender::new(
+            Some(session.id()),
+            crate::client_address::client_key(&request),
+        );
+        // A session without a row has no answer to replay: it spends its share before anything
+        // is stored for it.
+        let spent_up_front = match session.is_stored() {
+            true => None,
+            false => Some(shares.spend(spender, calls).await?),
+        };
+        // Keys are kept per session. A change that may be the session's first write stores
+        // the session to keep its key; one that needs a cart the session has not got changes
+        // nothing and calls nobody, so there is nothing to keep.
+        let idempotency_key = match idempotency_key {
+            Some(key) if session.is_stored() => Some(key),
+            Some(key) if first_write => {
+                session.store().await?;
+                Some(key)
+            }
+            _ => None,
+        };
         let session_id = session.id();
         run_idempotent(
             &pool,
@@ -161,7 +180,10 @@ impl Mutation {
             ttl,
             settle,
             || async move {
-                let charged = shares.spend(spender, calls).await?;
+                let charged = match spent_up_front {
+                    Some(charged) => charged,
+                    None => shares.spend(spender, calls).await?,
+                };
                 let result = operation(session, correlation).await;
                 if result.as_ref().is_err_and(CartError::called_nobody) {
                     shares.refund(charged).await;

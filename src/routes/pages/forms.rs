@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::web::{self, Data};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
-use sqlx::PgPool;
 
 use super::super::cart::correlation_id;
 use super::{back_to_cart, flash_for, see_other, settle_charge, spend_share};
@@ -88,16 +87,12 @@ fn on_cart(session: &ShopperSession) -> u32 {
 
 /// The line a form's path names; a malformed id cannot be in the cart, so the shopper goes
 /// back to it with a message.
-async fn named_line(
-    pool: &PgPool,
-    session: &ShopperSession,
-    item: &str,
-) -> Result<LineItemId, HttpResponse> {
+async fn named_line(session: &ShopperSession, item: &str) -> Result<LineItemId, HttpResponse> {
     match LineItemId::parse(item) {
         Ok(item) => Ok(item),
         Err(_) => {
             let flash = Flash::error("That item is no longer in your cart.");
-            Err(back_to_cart(pool, session, flash).await)
+            Err(back_to_cart(session, flash).await)
         }
     }
 }
@@ -112,7 +107,6 @@ pub async fn add_item(
     form: web::Form<AddForm>,
     carts: Data<CartService>,
     shares: Data<FairShares>,
-    pool: Data<PgPool>,
 ) -> HttpResponse {
     if let Some(refused) = forged(&session, &form.csrf_token) {
         return refused;
@@ -134,7 +128,7 @@ pub async fn add_item(
         let flash = Flash::error(format!(
             "Choose a quantity from 1 to {max}, and fill in the product's options."
         ));
-        return back_to_cart(&pool, &session, flash).await;
+        return back_to_cart(&session, flash).await;
     };
     let charged = match spend_share(&request, &session, &shares, 1).await {
         Ok(charged) => charged,
@@ -159,7 +153,7 @@ pub async fn add_item(
         }
         Err(error) => flash_for(&error),
     };
-    back_to_cart(&pool, &session, flash).await
+    back_to_cart(&session, flash).await
 }
 
 pub async fn update_item(
@@ -169,12 +163,11 @@ pub async fn update_item(
     form: web::Form<QuantityForm>,
     carts: Data<CartService>,
     shares: Data<FairShares>,
-    pool: Data<PgPool>,
 ) -> HttpResponse {
     if let Some(refused) = forged(&session, &form.csrf_token) {
         return refused;
     }
-    let item = match named_line(&pool, &session, &item).await {
+    let item = match named_line(&session, &item).await {
         Ok(item) => item,
         Err(back) => return back,
     };
@@ -184,7 +177,7 @@ pub async fn update_item(
         .and_then(|q| u32::try_from(q).ok())
     else {
         let flash = Flash::error(format!("Choose a quantity from 0 to {max}."));
-        return back_to_cart(&pool, &session, flash).await;
+        return back_to_cart(&session, flash).await;
     };
     let charged = match spend_share(&request, &session, &shares, on_cart(&session)).await {
         Ok(charged) => charged,
@@ -199,7 +192,7 @@ pub async fn update_item(
         Ok(_) => Flash::success(format!("Quantity changed to {quantity}.")),
         Err(error) => flash_for(&error),
     };
-    back_to_cart(&pool, &session, flash).await
+    back_to_cart(&session, flash).await
 }
 
 pub async fn remove_item(
@@ -209,12 +202,11 @@ pub async fn remove_item(
     form: web::Form<CsrfForm>,
     carts: Data<CartService>,
     shares: Data<FairShares>,
-    pool: Data<PgPool>,
 ) -> HttpResponse {
     if let Some(refused) = forged(&session, &form.csrf_token) {
         return refused;
     }
-    let item = match named_line(&pool, &session, &item).await {
+    let item = match named_line(&session, &item).await {
         Ok(item) => item,
         Err(back) => return back,
     };
@@ -230,7 +222,7 @@ pub async fn remove_item(
         Ok(_) => Flash::success("Removed the item."),
         Err(error) => flash_for(&error),
     };
-    back_to_cart(&pool, &session, flash).await
+    back_to_cart(&session, flash).await
 }
 
 pub async fn clear_cart(
@@ -239,7 +231,6 @@ pub async fn clear_cart(
     form: web::Form<CsrfForm>,
     carts: Data<CartService>,
     shares: Data<FairShares>,
-    pool: Data<PgPool>,
 ) -> HttpResponse {
     if let Some(refused) = forged(&session, &form.csrf_token) {
         return refused;
@@ -254,7 +245,7 @@ pub async fn clear_cart(
         Ok(()) => Flash::success("Your cart is empty now."),
         Err(error) => flash_for(&error),
     };
-    back_to_cart(&pool, &session, flash).await
+    back_to_cart(&session, flash).await
 }
 
 pub async fn checkout(
@@ -263,7 +254,6 @@ pub async fn checkout(
     form: web::Form<CsrfForm>,
     carts: Data<CartService>,
     shares: Data<FairShares>,
-    pool: Data<PgPool>,
 ) -> HttpResponse {
     if let Some(refused) = forged(&session, &form.csrf_token) {
         return refused;
@@ -279,6 +269,6 @@ pub async fn checkout(
     settle_charge(&shares, charged, &handed_off).await;
     match handed_off {
         Ok(hand_off) => see_other(&hand_off.url),
-        Err(error) => back_to_cart(&pool, &session, flash_for(&error)).await,
+        Err(error) => back_to_cart(&session, flash_for(&error)).await,
     }
 }

@@ -10,12 +10,11 @@ mod recover;
 use actix_web::http::{header, StatusCode};
 use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
-use sqlx::PgPool;
 
 use crate::cart::{CartError, CartWarning};
 use crate::client_address::client_key;
 use crate::fair_shares::{Charged, FairShares, ShareError, Spender};
-use crate::session::{set_flash, Flash, ShopperSession};
+use crate::session::{Flash, ShopperSession};
 use crate::views::{error_page, with_page_headers};
 
 /// Registers the pages.
@@ -52,8 +51,8 @@ fn see_other(location: &str) -> HttpResponse {
 }
 
 /// Leaves `flash` for the cart page and sends the shopper there.
-async fn back_to_cart(pool: &PgPool, session: &ShopperSession, flash: Flash) -> HttpResponse {
-    if let Err(error) = set_flash(pool, session.id(), &flash).await {
+async fn back_to_cart(session: &ShopperSession, flash: Flash) -> HttpResponse {
+    if let Err(error) = session.leave_flash(flash).await {
         tracing::warn!(error = %error, "could not store a flash message");
     }
     see_other("/cart")

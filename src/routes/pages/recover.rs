@@ -7,7 +7,6 @@ use actix_web::http::StatusCode;
 use actix_web::web::{self, Data};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
-use sqlx::PgPool;
 
 use super::super::cart::correlation_id;
 use super::{
@@ -44,15 +43,9 @@ pub async fn show_recovery(
     query: web::Query<RecoverQuery>,
     carts: Data<CartService>,
     shares: Data<FairShares>,
-    pool: Data<PgPool>,
 ) -> HttpResponse {
     let Ok(token) = RecoveryToken::parse(&query.t) else {
-        return back_to_cart(
-            &pool,
-            &session,
-            Flash::error("That cart link is not valid."),
-        )
-        .await;
+        return back_to_cart(&session, Flash::error("That cart link is not valid.")).await;
     };
     // Each look-up calls BigCommerce, whatever the token is worth: guessed tokens spend the
     // guesser's share.
@@ -68,9 +61,9 @@ pub async fn show_recovery(
         Ok(preview) => preview,
         Err(CartError::RecoveryTokenUnknown) => {
             let flash = Flash::error("That cart link has expired or is no longer valid.");
-            return back_to_cart(&pool, &session, flash).await;
+            return back_to_cart(&session, flash).await;
         }
-        Err(error) => return back_to_cart(&pool, &session, flash_for(&error)).await,
+        Err(error) => return back_to_cart(&session, flash_for(&error)).await,
     };
     let sign_in_url = preview
         .needs_sign_in
@@ -92,7 +85,6 @@ pub async fn confirm_recovery(
     form: web::Form<RecoverForm>,
     carts: Data<CartService>,
     shares: Data<FairShares>,
-    pool: Data<PgPool>,
 ) -> HttpResponse {
     if !session.verify_csrf_token(&form.csrf_token) {
         return error_page(
@@ -102,12 +94,7 @@ pub async fn confirm_recovery(
         );
     }
     let Ok(token) = RecoveryToken::parse(&form.t) else {
-        return back_to_cart(
-            &pool,
-            &session,
-            Flash::error("That cart link is not valid."),
-        )
-        .await;
+        return back_to_cart(&session, Flash::error("That cart link is not valid.")).await;
     };
     let charged = match spend_share(&request, &session, &shares, LOOK_UP_CALLS).await {
         Ok(charged) => charged,
@@ -131,5 +118,5 @@ pub async fn confirm_recovery(
         Err(CartError::SignInRequired) => Flash::error("Sign in to restore that cart."),
         Err(error) => flash_for(&error),
     };
-    back_to_cart(&pool, &session, flash).await
+    back_to_cart(&session, flash).await
 }
