@@ -96,7 +96,39 @@ async fn one_address_making_fresh_sessions_spends_at_most_half_of_the_window() {
     assert_share_spent(refused.expect("a refusal"), "over the address's share").await;
     assert_eq!(spent.calls("POST /v3/carts"), share as u64, "{spent:?}");
     assert_eq!(spent.total, share as u64, "nothing but the admitted carts");
+    assert_eq!(
+        app.session_count().await,
+        share as i64 + 1,
+        "the admitted adds' and the other address's: a refused add stores no session"
+    );
     assert_eq!(shopper.status().as_u16(), 201, "another address is served");
+}
+
+#[tokio::test]
+async fn refused_first_adds_with_idempotency_keys_store_nothing_either() {
+    // Arrange
+    let app = spawn_app_with_configured_shares(|settings| {
+        settings.rate_limits.address_share = share_of(3);
+    })
+    .await;
+
+    // Act
+    let mut statuses = Vec::new();
+    for n in 0..10 {
+        let response = cookieless_client()
+            .post(app.url("/api/cart/items"))
+            .header("X-Forwarded-For", ATTACKER)
+            .header("Idempotency-Key", format!("key-{n}"))
+            .json(&one_line(104, None, 1))
+            .send()
+            .await
+            .expect("add");
+        statuses.push(response.status().as_u16());
+    }
+
+    // Assert
+    assert_eq!(statuses, [201, 201, 201, 429, 429, 429, 429, 429, 429, 429]);
+    assert_eq!(app.session_count().await, 3);
 }
 
 #[tokio::test]
@@ -217,6 +249,7 @@ async fn guessed_recovery_tokens_on_the_api_are_held_to_the_share() {
         look_ups as u64
     );
     assert!(spent.total <= share as u64, "{spent:?}");
+    assert_eq!(app.session_count().await, 0, "a guess stores no session");
     assert_eq!(
         shopper.status().as_u16(),
         404,
@@ -284,6 +317,7 @@ async fn guessed_recovery_links_on_the_page_are_held_to_the_same_share() {
         look_ups as u64
     );
     assert!(spent.total <= share as u64, "{spent:?}");
+    assert_eq!(app.session_count().await, 0, "a guess stores no session");
     assert_eq!(
         api_after_page.status().as_u16(),
         429,
