@@ -36,7 +36,7 @@ impl std::fmt::Debug for ShopperSession {
 }
 
 struct Inner {
-    sessions: Sessions,
+    sessions: Data<Sessions>,
     record: SessionRecord,
     token: SessionToken,
     /// Whether a row stands for the session now, and what this request stored in it.
@@ -71,8 +71,9 @@ enum Row {
 #[derive(Debug, Default)]
 pub(super) struct FlashCookie {
     pub(super) incoming: Option<Flash>,
-    /// Set: send this message; taken: forget the incoming one.
+    /// A message to send.
     pub(super) outgoing: Option<Flash>,
+    /// The incoming message was shown: forget it.
     pub(super) taken: bool,
 }
 
@@ -90,7 +91,7 @@ pub(super) struct CookieWork {
 
 impl ShopperSession {
     fn new(
-        sessions: Sessions,
+        sessions: Data<Sessions>,
         record: SessionRecord,
         token: SessionToken,
         loaded: bool,
@@ -270,7 +271,6 @@ impl FromRequest for ShopperSession {
             let sessions = sessions.ok_or_else(|| {
                 SessionError::Unexpected(anyhow::anyhow!("Sessions is not registered"))
             })?;
-            let sessions = sessions.get_ref().clone();
             let settings = sessions.settings();
             let token = req
                 .cookie(&settings.cookie_name)
