@@ -250,10 +250,11 @@ pub fn test_settings() -> Settings {
         .unwrap_or_default()
         .into();
     // Fair shares are tested with their configured defaults in fair_shares.rs; elsewhere they
-    // are wide open, so tests of other rules may make more changes than one shopper would.
-    settings.rate_limits.session_share = 1.0;
-    settings.rate_limits.address_share = 1.0;
-    settings.rate_limits.address_sign_in_share = 1.0;
+    // are wide open (far above the whole quota: every test client is one address), so tests
+    // of other rules, the budget's among them, may make more changes than one shopper would.
+    settings.rate_limits.session_share = 1000.0;
+    settings.rate_limits.address_share = 1000.0;
+    settings.rate_limits.address_sign_in_share = 1000.0;
     settings.rate_limits.sign_in_failures_per_address_and_email = 1000;
     settings
 }
