@@ -21,6 +21,7 @@ mod sweeper;
 mod token;
 
 pub use cache::{run_cache_listener, SessionCache};
+pub use cookie::{removal_cookie, session_cookie};
 pub use error::SessionError;
 pub use extractor::ShopperSession;
 pub use flash::{set_flash, Flash, FlashLevel};
