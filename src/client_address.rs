@@ -1,6 +1,6 @@
 //! The client's address, read the way the deployment says it arrives: from the TCP peer, or
 //! from the headers a configured number of trusted proxies append. Everything keyed on the
-//! client (the mutation limiter, the sign-in throttle) reads it through `ClientAddress`.
+//! client (its fair shares of the store's quota) reads it through `client_key`.
 //!
 //! - `X-Forwarded-For` is read from the right: each trusted proxy appends the address it
 //!   received the request from, so with `n` trusted hops the client is the `n`-th entry from

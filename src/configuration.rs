@@ -18,6 +18,8 @@ use url::Url;
 pub const ENV_PREFIX: &str = "APP";
 /// Separator between key segments in environment variable names (`APP_DATABASE__PORT`).
 pub const ENV_SEPARATOR: &str = "__";
+/// The shortest `session.signing_key` accepted: 256 bits of hex or base64 and more.
+const MIN_SIGNING_KEY_BYTES: usize = 32;
 
 /// The whole configuration of the service.
 #[derive(Debug, Clone, Deserialize)]
@@ -82,23 +84,37 @@ impl CatalogSettings {
     }
 }
 
-/// Per-client limits on cart mutations, so no one client can drain the store's API quota.
+/// Fair shares of the store's API quota (see `fair_shares`), so no one client can drain it.
+/// Shares are fractions of the store's quota per window as BigCommerce reports it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct RateLimitSettings {
+    /// What one session may spend of each window.
     #[serde(deserialize_with = "deserialize_number_from_string")]
-    pub mutations_per_minute_per_session: u32,
+    pub session_share: f64,
+    /// What one client address (an IPv6 /64) may spend of each window, over all its sessions.
     #[serde(deserialize_with = "deserialize_number_from_string")]
-    pub mutations_per_minute_per_ip: u32,
+    pub address_share: f64,
+    /// What one client address may spend of each window on sign-in attempts (BigCommerce limits
+    /// its credential check on its own, more strictly than the store).
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub address_sign_in_share: f64,
+    /// Failed sign-ins allowed per (client address, e-mail address) and failure window.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub sign_in_failures_per_address_and_email: u32,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub sign_in_failure_window_seconds: u64,
     /// Proxies in front of the service that append the client's address to
     /// `X-Forwarded-For` (0: the TCP peer is the client).
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub trusted_proxy_hops: u32,
     /// Read RFC 7239 `Forwarded` instead of `X-Forwarded-For` (same hop counting).
     pub use_forwarded_header: bool,
-    #[serde(deserialize_with = "deserialize_number_from_string")]
-    pub logins_per_minute_per_ip: u32,
-    #[serde(deserialize_with = "deserialize_number_from_string")]
-    pub logins_per_minute_per_email: u32,
+}
+
+impl RateLimitSettings {
+    pub fn sign_in_failure_window(&self) -> Duration {
+        Duration::from_secs(self.sign_in_failure_window_seconds)
+    }
 }
 
 impl CartSettings {
@@ -164,6 +180,9 @@ pub struct DatabaseSettings {
 pub struct SessionSettings {
     pub cookie_name: String,
     pub cookie_secure: bool,
+    /// Signs what the browser must hand back unaltered: the pre-session cookie, one-time
+    /// messages without a session, CSRF tokens.
+    pub signing_key: SecretString,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub idle_timeout_minutes: u64,
     #[serde(deserialize_with = "deserialize_number_from_string")]
@@ -351,6 +370,12 @@ impl Settings {
                 "uses the __Host- prefix, which browsers only accept with session.cookie_secure = true",
             ));
         }
+        if session.signing_key.expose_secret().len() < MIN_SIGNING_KEY_BYTES {
+            return Err(invalid(
+                "session.signing_key",
+                format!("is required: at least {MIN_SIGNING_KEY_BYTES} random characters"),
+            ));
+        }
         if session.idle_timeout_minutes == 0 || session.absolute_timeout_hours == 0 {
             return Err(invalid(
                 "session.idle_timeout_minutes",
@@ -369,10 +394,35 @@ impl Settings {
                 "must be positive",
             ));
         }
-        if self.rate_limits.mutations_per_minute_per_session == 0
-            || self.rate_limits.mutations_per_minute_per_ip == 0
-        {
-            return Err(invalid("rate_limits", "limits must be positive"));
+        let limits = &self.rate_limits;
+        for (key, share) in [
+            ("rate_limits.session_share", limits.session_share),
+            ("rate_limits.address_share", limits.address_share),
+            (
+                "rate_limits.address_sign_in_share",
+                limits.address_sign_in_share,
+            ),
+        ] {
+            // Above 1 is more than the whole store's quota: only load tests from one
+            // address want that.
+            if !(share > 0.0 && share.is_finite()) {
+                return Err(invalid(
+                    key,
+                    "must be a fraction of the store's quota above 0",
+                ));
+            }
+        }
+        if limits.sign_in_failures_per_address_and_email == 0 {
+            return Err(invalid(
+                "rate_limits.sign_in_failures_per_address_and_email",
+                "must be positive",
+            ));
+        }
+        if limits.sign_in_failure_window_seconds == 0 {
+            return Err(invalid(
+                "rate_limits.sign_in_failure_window_seconds",
+                "must be positive",
+            ));
         }
         let quota = &self.quota;
         if quota.assumed_requests_per_window == 0 || quota.assumed_window_ms == 0 {
@@ -458,5 +508,16 @@ impl SessionSettings {
 
     pub fn touch_interval(&self) -> Duration {
         Duration::from_secs(self.touch_interval_seconds)
+    }
+
+    /// The pre-session cookie: what a shopper without a session row holds for CSRF tokens.
+    /// Named after the session cookie, so it shares its `__Host-` prefix.
+    pub fn pre_session_cookie_name(&self) -> String {
+        format!("{}_pre", self.cookie_name)
+    }
+
+    /// The cookie that carries a one-time message to a shopper without a session row.
+    pub fn flash_cookie_name(&self) -> String {
+        format!("{}_flash", self.cookie_name)
     }
 }

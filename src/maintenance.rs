@@ -1,30 +1,23 @@
 //! Periodic housekeeping: expired sessions, expired idempotency keys, cart snapshots nothing
-//! refers to any more and old webhook delivery records are deleted in small batches, and
-//! idle clients' rate-limit state is dropped.
+//! refers to any more, old webhook delivery records and fair-share counts of ended windows are
+//! deleted in small batches.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::PgPool;
 
-use crate::accounts::LoginThrottle;
 use crate::cart::sweep_orphan_snapshots;
 use crate::configuration::SessionSettings;
+use crate::fair_shares::delete_ended_windows;
 use crate::idempotency::delete_expired_idempotency_keys;
 use crate::metrics::Metrics;
-use crate::rate_limit::MutationLimiter;
 use crate::session::sweep_expired_sessions;
 use crate::webhooks::sweep_old_deliveries;
 
 /// Runs forever, once every `session.sweep_interval_seconds`. Failures (the database being
 /// down) are logged and retried on the next tick.
-pub async fn run_maintenance(
-    pool: PgPool,
-    settings: SessionSettings,
-    metrics: Arc<Metrics>,
-    limiter: Arc<MutationLimiter>,
-    throttle: Arc<LoginThrottle>,
-) {
+pub async fn run_maintenance(pool: PgPool, settings: SessionSettings, metrics: Arc<Metrics>) {
     let period = Duration::from_secs(settings.sweep_interval_seconds.max(1));
     let mut ticker = tokio::time::interval(period);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -57,7 +50,15 @@ pub async fn run_maintenance(
             Ok(deleted) => metrics.webhook_deliveries_swept.inc_by(deleted),
             Err(error) => tracing::warn!(error = %error, "delivery sweep failed; will retry"),
         }
-        limiter.forget_idle_clients();
-        throttle.forget_idle_clients();
+        loop {
+            match delete_ended_windows(&pool, settings.sweep_batch_size).await {
+                Ok(0) => break,
+                Ok(_) => tokio::task::yield_now().await,
+                Err(error) => {
+                    tracing::warn!(error = %error, "fair-share sweep failed; will retry");
+                    break;
+                }
+            }
+        }
     }
 }

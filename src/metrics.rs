@@ -43,6 +43,9 @@ pub struct Metrics {
     pub bigcommerce_calls: IntCounterVec,
     /// Calls not sent because the budget had no room for their class, by class.
     pub bigcommerce_shed: IntCounterVec,
+    /// Requests refused because a client's fair share was spent, by share (`session`,
+    /// `address`, `address_sign_in`, `sign_in_failures`).
+    pub fair_share_refusals: IntCounterVec,
 }
 
 impl Metrics {
@@ -149,6 +152,14 @@ impl Metrics {
             bigcommerce_calls.with_label_values(&[class]);
             bigcommerce_shed.with_label_values(&[class]);
         }
+        let fair_share_refusals = IntCounterVec::new(
+            Opts::new(
+                "fair_share_refusals_total",
+                "Requests refused because a client's fair share of the quota was spent",
+            ),
+            &["share"],
+        )?;
+        registry.register(Box::new(fair_share_refusals.clone()))?;
         Ok(Self {
             registry,
             http_requests,
@@ -168,6 +179,7 @@ impl Metrics {
             bigcommerce_quota_reserve,
             bigcommerce_calls,
             bigcommerce_shed,
+            fair_share_refusals,
         })
     }
 

@@ -16,7 +16,7 @@ use tracing_actix_web::TracingLogger;
 
 use std::sync::Arc;
 
-use crate::accounts::{Accounts, CustomerLogin, LoginThrottle};
+use crate::accounts::{Accounts, CustomerLogin};
 use crate::bigcommerce::BigCommerceClient;
 use crate::cart::CartService;
 use crate::catalog::Catalog;
@@ -25,9 +25,9 @@ use crate::configuration::{ApplicationSettings, Settings};
 use crate::cross_site::{refuse_cross_site, AllowedOrigins};
 use crate::database::{get_connection_pool, get_listener_pool};
 use crate::errors::{problem_for_plain_errors, ErrorCode, Problem};
+use crate::fair_shares::FairShares;
 use crate::maintenance::run_maintenance;
 use crate::metrics::Metrics;
-use crate::rate_limit::MutationLimiter;
 use crate::routes;
 use crate::routes::metrics::count_request;
 use crate::session::{run_cache_listener, write_session_cookie, SessionCache, Sessions};
@@ -40,8 +40,6 @@ pub struct Application {
     settings: Settings,
     pool: PgPool,
     metrics: Arc<Metrics>,
-    limiter: Arc<MutationLimiter>,
-    throttle: Arc<LoginThrottle>,
     session_cache: Arc<SessionCache>,
 }
 
@@ -49,7 +47,7 @@ pub struct Application {
 struct Dependencies {
     pool: PgPool,
     metrics: Arc<Metrics>,
-    limiter: Arc<MutationLimiter>,
+    shares: Arc<FairShares>,
     carts: CartService,
     catalog: Arc<Catalog>,
     accounts: Accounts,
@@ -71,7 +69,12 @@ impl Application {
         let metrics = Arc::new(Metrics::new()?);
         let bigcommerce =
             BigCommerceClient::new(&settings.bigcommerce, &settings.quota, metrics.clone())?;
-        let limiter = Arc::new(MutationLimiter::new(&settings.rate_limits));
+        let shares = Arc::new(FairShares::new(
+            pool.clone(),
+            settings.rate_limits.clone(),
+            bigcommerce.clone(),
+            metrics.clone(),
+        ));
         let session_cache = Arc::new(
             SessionCache::new(
                 settings.session.cache_enabled,
@@ -85,11 +88,10 @@ impl Application {
             bigcommerce.clone(),
             &settings.bigcommerce,
         ));
-        let throttle = Arc::new(LoginThrottle::new(&settings.rate_limits));
         let accounts = Accounts::new(
             pool.clone(),
             bigcommerce.clone(),
-            throttle.clone(),
+            shares.clone(),
             settings.session.clone(),
             settings.bigcommerce.channel_id,
         );
@@ -105,7 +107,7 @@ impl Application {
         let dependencies = Dependencies {
             pool: pool.clone(),
             metrics: metrics.clone(),
-            limiter: limiter.clone(),
+            shares,
             carts,
             catalog,
             accounts,
@@ -118,8 +120,6 @@ impl Application {
             settings,
             pool,
             metrics,
-            limiter,
-            throttle,
             session_cache,
         })
     }
@@ -140,8 +140,6 @@ impl Application {
             self.pool.clone(),
             self.settings.session.clone(),
             self.metrics.clone(),
-            self.limiter.clone(),
-            self.throttle.clone(),
         ));
         let listener = tokio::spawn(run_cache_listener(
             get_listener_pool(&self.settings.database),
@@ -183,10 +181,10 @@ fn run(
         settings.session.clone(),
         i64::from(settings.bigcommerce.channel_id),
         dependencies.session_cache,
-    ));
+    )?);
     let pool = Data::new(dependencies.pool);
     let metrics = Data::new(dependencies.metrics);
-    let limiter = Data::from(dependencies.limiter);
+    let shares = Data::from(dependencies.shares);
     let client_addresses = Data::new(ClientAddressPolicy::new(&settings.rate_limits));
     let allowed_origins = Data::new(AllowedOrigins::new(
         app_settings.base_url.as_str(),
@@ -231,7 +229,7 @@ fn run(
             .app_data(pool.clone())
             .app_data(sessions.clone())
             .app_data(metrics.clone())
-            .app_data(limiter.clone())
+            .app_data(shares.clone())
             .app_data(client_addresses.clone())
             .app_data(allowed_origins.clone())
             .app_data(carts.clone())

@@ -9,6 +9,7 @@ use crate::cart::CartError;
 use crate::database::is_unavailable;
 use crate::domain::InvalidInput;
 use crate::errors::{error_chain_fmt, ErrorCode, Problem};
+use crate::fair_shares::ShareError;
 use crate::session::SessionError;
 
 #[derive(thiserror::Error)]
@@ -38,6 +39,15 @@ impl From<sqlx::Error> for AccountError {
             Self::DatabaseUnavailable(error)
         } else {
             Self::Unexpected(anyhow::Error::new(error).context("A sign-in query failed"))
+        }
+    }
+}
+
+impl From<ShareError> for AccountError {
+    fn from(error: ShareError) -> Self {
+        match error {
+            ShareError::Spent { wait, .. } => Self::TooManyAttempts(wait),
+            ShareError::Database(error) => error.into(),
         }
     }
 }

@@ -4,11 +4,9 @@
 mod customer_login;
 mod error;
 mod store;
-mod throttle;
 
 pub use customer_login::CustomerLogin;
 pub use error::AccountError;
-pub use throttle::LoginThrottle;
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -19,10 +17,11 @@ use secrecy::SecretString;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::bigcommerce::{BigCommerceClient, CorrelationId};
+use crate::bigcommerce::{BigCommerceClient, BigCommerceError, CorrelationId};
 use crate::cart::{CartService, CartWarning, SignInCartOutcome};
 use crate::configuration::SessionSettings;
 use crate::domain::{Cart, CustomerId, EmailAddress};
+use crate::fair_shares::{FairShares, Spender};
 use crate::session::{SessionToken, ShopperSession};
 use store::SignInClaim;
 
@@ -45,7 +44,7 @@ pub struct SignedIn {
 pub struct Accounts {
     pool: PgPool,
     bigcommerce: BigCommerceClient,
-    throttle: Arc<LoginThrottle>,
+    shares: Arc<FairShares>,
     session_settings: SessionSettings,
     channel_id: u32,
 }
@@ -54,21 +53,22 @@ impl Accounts {
     pub fn new(
         pool: PgPool,
         bigcommerce: BigCommerceClient,
-        throttle: Arc<LoginThrottle>,
+        shares: Arc<FairShares>,
         session_settings: SessionSettings,
         channel_id: u32,
     ) -> Self {
         Self {
             pool,
             bigcommerce,
-            throttle,
+            shares,
             session_settings,
             channel_id,
         }
     }
 
     /// Checks the credentials with BigCommerce, applies the cart rule, and replaces the session
-    /// with a signed-in one under a new token.
+    /// with a signed-in one under a new token. The attempt spends the client's fair shares
+    /// first; only wrong credentials count as a failed sign-in for this address and e-mail.
     #[tracing::instrument(name = "Sign in", skip_all, fields(session.id = %session.id(), customer.id))]
     pub async fn sign_in(
         &self,
@@ -79,19 +79,32 @@ impl Accounts {
         carts: &CartService,
         cx: CorrelationId,
     ) -> Result<SignedIn, AccountError> {
-        self.throttle
-            .check(client_ip, email)
-            .map_err(AccountError::TooManyAttempts)?;
-        let customer = self
+        let spender = Spender::new(Some(session.id()), client_ip);
+        let charge = self.shares.spend_sign_in(spender, email).await?;
+        let checked = self
             .bigcommerce
             .validate_credentials(email, password, self.channel_id, cx)
-            .await
-            .map_err(sign_in_refusal)?
-            .ok_or(AccountError::InvalidCredentials)?;
+            .await;
+        let customer = match checked {
+            Ok(Some(customer)) => customer,
+            Ok(None) => return Err(AccountError::InvalidCredentials),
+            Err(error @ BigCommerceError::Busy { .. }) => {
+                // Never sent (the store's budget shed it): it cost nothing.
+                self.shares.refund_sign_in(charge).await;
+                return Err(sign_in_refusal(error));
+            }
+            Err(error) => {
+                // BigCommerce could not tell: no guess was judged, so none is counted.
+                self.shares.forgive(charge).await;
+                return Err(sign_in_refusal(error));
+            }
+        };
+        self.shares.forgive(charge).await;
         tracing::Span::current().record("customer.id", customer.get());
         // Two sign-ins of one session at once hand its cart over once: the second waits for
         // the first, and finds the session gone (rotated) with nothing left to hand over.
-        let still_there = self.claim(session).await?;
+        // A session without a row has no guest cart to hand over, and nothing to claim.
+        let still_there = session.is_stored() && self.claim(session).await?;
         let finishing = self.finish_sign_in(session, still_there, customer, email, carts, cx);
         let result = if still_there {
             self.holding_lease(session.id(), finishing).await

@@ -98,6 +98,9 @@ pub struct QuotaView {
     pub left: u64,
     /// Requests never spent, left for the merchant's other integrations.
     pub reserve: u64,
+    /// How long until the current window ends, when BigCommerce said so (the quota refills
+    /// then: fair shares refill with it).
+    pub resets_in: Option<Duration>,
 }
 
 #[derive(Debug)]
@@ -155,13 +158,17 @@ impl Budget {
 
     /// The store's quota, its window and what is left, for sizing fair shares and metrics.
     pub fn view(&self) -> QuotaView {
+        let now = Instant::now();
         let mut state = self.state.lock();
-        roll_window(&mut state, Instant::now());
+        roll_window(&mut state, now);
         QuotaView {
             quota: state.quota,
             window: state.window,
             left: state.left,
             reserve: self.floor(Priority::Checkout, state.quota),
+            resets_in: state
+                .resets_at
+                .and_then(|at| at.checked_duration_since(now)),
         }
     }
 

@@ -8,6 +8,7 @@ use crate::bigcommerce::BigCommerceError;
 use crate::database::is_unavailable;
 use crate::domain::InvalidInput;
 use crate::errors::{error_chain_fmt, ErrorCode, Problem};
+use crate::fair_shares::ShareError;
 use crate::session::SessionError;
 
 #[derive(thiserror::Error)]
@@ -26,7 +27,8 @@ pub enum CartError {
     SignInRequired,
     #[error("the session's cart is still being created")]
     CartBusy,
-    #[error("too many cart changes from this client")]
+    /// The client's fair share of the store's quota is spent until then.
+    #[error("the client's fair share of the store's API quota is spent")]
     TooManyRequests(Duration),
     #[error("the BigCommerce call failed")]
     Upstream(#[from] BigCommerceError),
@@ -44,6 +46,15 @@ impl From<sqlx::Error> for CartError {
             Self::DatabaseUnavailable(error)
         } else {
             Self::Unexpected(anyhow::Error::new(error).context("A cart query failed"))
+        }
+    }
+}
+
+impl From<ShareError> for CartError {
+    fn from(error: ShareError) -> Self {
+        match error {
+            ShareError::Spent { wait, .. } => Self::TooManyRequests(wait),
+            ShareError::Database(error) => error.into(),
         }
     }
 }
@@ -82,6 +93,15 @@ impl CartError {
     /// idempotency key must not pin this answer.
     pub fn is_transient(&self) -> bool {
         self.problem().status >= 500
+    }
+
+    /// Whether no BigCommerce call was made: the store's budget shed it, or the session's cart
+    /// was still being created. Such a change cost the store nothing.
+    pub fn called_nobody(&self) -> bool {
+        matches!(
+            self,
+            CartError::Upstream(BigCommerceError::Busy { .. }) | CartError::CartBusy
+        )
     }
 
     /// Whether the failure certainly left the cart as it was: the call was never sent, or

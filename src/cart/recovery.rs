@@ -158,7 +158,7 @@ impl CartService {
                 .await
             {
                 Ok(assigned) => {
-                    store::bind_cart(&self.pool, session.id(), assigned.id).await?;
+                    self.hold_cart(session, assigned.id).await?;
                     store::save_snapshot(&self.pool, &assigned).await?;
                     store::remember_customer_cart(&self.pool, customer.get(), assigned.id).await?;
                     return Ok(Recovered {
@@ -168,7 +168,7 @@ impl CartService {
                 }
                 Err(error) => {
                     tracing::warn!(error = %error, "a recovered cart could not be assigned");
-                    store::bind_cart(&self.pool, session.id(), recovered.id).await?;
+                    self.hold_cart(session, recovered.id).await?;
                     store::save_snapshot(&self.pool, &recovered).await?;
                     return Ok(Recovered {
                         cart: recovered.cart,
@@ -180,7 +180,7 @@ impl CartService {
                 }
             }
         }
-        store::bind_cart(&self.pool, session.id(), recovered.id).await?;
+        self.hold_cart(session, recovered.id).await?;
         store::save_snapshot(&self.pool, &recovered).await?;
         if recovered.customer_id != 0 {
             store::remember_customer_cart(&self.pool, recovered.customer_id, recovered.id).await?;
@@ -206,6 +206,19 @@ impl CartService {
             .get_cart(cart_id, cx)
             .await?
             .ok_or(CartError::RecoveryTokenUnknown)
+    }
+}
+
+impl CartService {
+    /// Points the session at `cart`: binds it, or stores a session that has no row yet
+    /// holding it (a recovery is a first write like an add).
+    async fn hold_cart(&self, session: &ShopperSession, cart: CartId) -> Result<(), CartError> {
+        if session.is_stored() {
+            store::bind_cart(&self.pool, session.id(), cart).await?;
+        } else {
+            session.store_holding(cart.as_uuid()).await?;
+        }
+        Ok(())
     }
 }
 

@@ -242,6 +242,9 @@ impl CartService {
         items: &[NewLineItem],
         cx: CorrelationId,
     ) -> Result<Joined, CartError> {
+        if !session.is_stored() {
+            return self.create_for_new_session(session, items, cx).await;
+        }
         let deadline = Instant::now() + CART_CREATION_LEASE + Duration::from_secs(1);
         loop {
             match store::claim_cart_creation(&self.pool, session.id(), CART_CREATION_LEASE).await? {
@@ -253,6 +256,35 @@ impl CartService {
                 CartClaim::Claimed => return self.create_claimed(session, items, cx).await,
             }
         }
+    }
+
+    /// The first add of a session that has no row: nothing can race for it (its browser has
+    /// no cookie yet), so the cart is created first and the session stored holding it. A cart
+    /// BigCommerce refuses leaves nothing stored.
+    async fn create_for_new_session(
+        &self,
+        session: &ShopperSession,
+        items: &[NewLineItem],
+        cx: CorrelationId,
+    ) -> Result<Joined, CartError> {
+        let new = NewCart {
+            customer_id: None,
+            channel_id: self.store.channel_id,
+            currency: &self.store.currency,
+            locale: &self.store.locale,
+            line_items: items,
+        };
+        let created = self.bigcommerce.create_cart(&new, cx).await?;
+        self.metrics.carts_created.inc();
+        if let Err(error) = session.store_holding(created.id.as_uuid()).await {
+            // No session can reach the cart: it goes, rather than linger as an orphan.
+            if let Err(orphan) = self.bigcommerce.delete_cart(created.id, cx).await {
+                tracing::error!(error = %orphan, cart.id = %created.id, "could not delete an orphan cart");
+            }
+            return Err(error.into());
+        }
+        store::save_snapshot(&self.pool, &created).await?;
+        Ok(Joined::Created(created))
     }
 
     async fn create_claimed(

@@ -15,7 +15,8 @@ use crate::errors;
     info(
         title = "checkout-bff",
         description = "Session-bound BigCommerce carts for headless storefronts. Every error is \
-                       application/problem+json with a stable `code`. The session is an HttpOnly cookie; \
+                       application/problem+json with a stable `code`. The session is an HttpOnly cookie, \
+                       set by the first write (an add, a recovery, a sign-in; reads set none); \
                        browsers on another origin send it with `credentials: \"include\"`."
     ),
     paths(

@@ -1,112 +1,262 @@
-//! `ShopperSession`: the extractor handlers use, and the response hook that sends a newly
-//! issued token to the browser.
+//! `ShopperSession`: the extractor handlers use. A request that names a live session gets it;
+//! any other gets a session that is not stored yet, and stays so unless the request writes
+//! something (an add, a recovery, an Idempotency-Key): reads store nothing, and a page that
+//! only shows forms needs no row either (its CSRF token comes from the pre-session cookie).
 
-use actix_web::dev::{Payload, ServiceResponse};
-use actix_web::web::Data;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use actix_web::dev::Payload;
+use actix_web::web::Data;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use parking_lot::Mutex;
 use uuid::Uuid;
 
-use super::{
-    removal_cookie, session_cookie, CartSnapshot, SessionError, SessionRecord, SessionToken,
-    Sessions,
-};
+use super::flash::{decode_flash_cookie, Flash};
+use super::pre_session::PreSession;
+use super::{CartSnapshot, SessionError, SessionRecord, SessionToken, Sessions};
 
-/// The current shopper's session, loaded or created for this request.
-#[derive(Debug, Clone)]
+const CSRF_PURPOSE: &str = "checkout-bff csrf v2";
+
+/// The current shopper's session for this request. Clones share everything.
+#[derive(Clone)]
 pub struct ShopperSession {
+    inner: Arc<Inner>,
+}
+
+// Tokens and the pre-session stay out of debug output.
+impl std::fmt::Debug for ShopperSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShopperSession")
+            .field("id", &self.id())
+            .field("stored", &self.is_stored())
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    sessions: Data<Sessions>,
     record: SessionRecord,
     token: SessionToken,
+    /// Whether a row stands for the session now, and what this request stored in it.
+    row: Mutex<Row>,
+    /// Serialises storing, so two writes of one request insert one row.
+    storing: tokio::sync::Mutex<()>,
     /// Set when this request changed the session or its cart, so the cache entries go before
-    /// the answer does (shared by the copies of this request).
-    changed: Arc<AtomicBool>,
+    /// the answer does.
+    changed: AtomicBool,
+    /// Loaded from its cookie (its pages' tokens derive from its token), or new to this
+    /// request (they derive from the pre-session).
+    loaded: bool,
+    /// The pre-session: the request's, or for a new session without one, a fresh one.
+    pre_session: Option<PreSession>,
+    /// This request rendered a pre-session token, so the browser must hold the pre-session.
+    pre_session_shown: AtomicBool,
+    /// The one-time message the request's cookie carried, and what happens to it.
+    flash: Mutex<FlashCookie>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Row {
+    /// Loaded from the database.
+    Loaded,
+    /// Nothing stored (yet).
+    None,
+    /// Stored by this request, holding `cart`.
+    StoredHere { cart: Option<Uuid> },
+}
+
+/// The message cookie, as the request brought it and as the response must leave it.
+#[derive(Debug, Default)]
+pub(super) struct FlashCookie {
+    pub(super) incoming: Option<Flash>,
+    /// A message to send.
+    pub(super) outgoing: Option<Flash>,
+    /// The incoming message was shown: forget it.
+    pub(super) taken: bool,
+}
+
+/// What the response must do with the session's cookies (see `write_session_cookie`).
+pub(super) struct CookieWork {
+    /// Hand the session's token to the browser: the session was stored by this request.
+    pub issue_token: Option<SessionToken>,
+    /// Send the pre-session cookie: a page showed its token and the browser lacks it.
+    pub issue_pre_session: Option<String>,
+    /// The request carried a pre-session cookie.
+    pub had_pre_session: bool,
+    pub flash_out: Option<Flash>,
+    pub forget_flash: bool,
 }
 
 impl ShopperSession {
+    fn new(
+        sessions: Data<Sessions>,
+        record: SessionRecord,
+        token: SessionToken,
+        loaded: bool,
+        pre_session: Option<PreSession>,
+        incoming_flash: Option<Flash>,
+    ) -> Self {
+        let row = if loaded { Row::Loaded } else { Row::None };
+        Self {
+            inner: Arc::new(Inner {
+                sessions,
+                record,
+                token,
+                loaded,
+                row: Mutex::new(row),
+                storing: tokio::sync::Mutex::new(()),
+                changed: AtomicBool::new(false),
+                pre_session,
+                pre_session_shown: AtomicBool::new(false),
+                flash: Mutex::new(FlashCookie {
+                    incoming: incoming_flash,
+                    ..FlashCookie::default()
+                }),
+            }),
+        }
+    }
+
     /// Records that this request changed the session or its cart snapshot.
     pub fn mark_changed(&self) {
-        self.changed.store(true, Ordering::Release);
+        self.inner.changed.store(true, Ordering::Release);
     }
 
-    fn is_changed(&self) -> bool {
-        self.changed.load(Ordering::Acquire)
+    pub(super) fn is_changed(&self) -> bool {
+        self.inner.changed.load(Ordering::Acquire)
     }
 
-    /// The anti-CSRF token for this session's forms: derived from the session token, which
-    /// only the shopper's browser holds (HttpOnly), so another site cannot know it.
+    /// Whether a row stands for this session (loaded, or stored by this request).
+    pub fn is_stored(&self) -> bool {
+        *self.inner.row.lock() != Row::None
+    }
+
+    /// The anti-CSRF token for this session's forms. It derives (under the signing key) from
+    /// what only the shopper's browser holds, in HttpOnly cookies: the session token, or for
+    /// a shopper without a session, the pre-session.
     pub fn csrf_token(&self) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.token.expose().as_bytes())
-            .expect("HMAC accepts keys of any length");
-        mac.update(b"checkout-bff csrf v1");
-        hex::encode(mac.finalize().into_bytes())
+        let signer = self.inner.sessions.signer();
+        match (&self.inner.pre_session, self.inner.loaded) {
+            (Some(pre_session), false) => {
+                self.inner.pre_session_shown.store(true, Ordering::Release);
+                pre_session.csrf_token(signer)
+            }
+            _ => signer.tag(CSRF_PURPOSE, self.inner.token.expose().as_bytes()),
+        }
     }
 
-    /// Whether `candidate` is this session's CSRF token (compared in constant time).
+    /// Whether `candidate` is the token of a page this browser was shown (constant time): its
+    /// session's, or its pre-session's while the browser still holds it. Pages shown before
+    /// the first write (other tabs, say) keep working after it; signing in or out forgets the
+    /// pre-session, and its tokens with it.
     pub fn verify_csrf_token(&self, candidate: &str) -> bool {
-        let Ok(candidate) = hex::decode(candidate) else {
-            return false;
-        };
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.token.expose().as_bytes())
-            .expect("HMAC accepts keys of any length");
-        mac.update(b"checkout-bff csrf v1");
-        mac.verify_slice(&candidate).is_ok()
+        let signer = self.inner.sessions.signer();
+        let by_session = self.inner.loaded
+            && signer.verify_tag(
+                CSRF_PURPOSE,
+                self.inner.token.expose().as_bytes(),
+                candidate,
+            );
+        by_session
+            || self
+                .inner
+                .pre_session
+                .as_ref()
+                .is_some_and(|pre_session| pre_session.verify_csrf_token(signer, candidate))
     }
 
     pub fn id(&self) -> Uuid {
-        self.record.id
+        self.inner.record.id
     }
 
     pub fn cart_id(&self) -> Option<Uuid> {
-        self.record.cart_id
+        match *self.inner.row.lock() {
+            Row::Loaded => self.inner.record.cart_id,
+            Row::None => None,
+            Row::StoredHere { cart } => cart,
+        }
     }
 
     pub fn customer_id(&self) -> Option<i64> {
-        self.record.customer_id
+        self.inner.record.customer_id
     }
 
     /// The address a signed-in customer used, for display only.
     pub fn customer_email(&self) -> Option<&str> {
-        self.record.customer_email.as_deref()
+        self.inner.record.customer_email.as_deref()
     }
 
     /// The cart holding guest lines a sign-in could not merge, if any.
     pub fn left_behind_cart_id(&self) -> Option<Uuid> {
-        self.record.left_behind_cart_id
+        self.inner.record.left_behind_cart_id
     }
 
     pub fn channel_id(&self) -> i64 {
-        self.record.channel_id
+        self.inner.record.channel_id
     }
 
     /// The cart as last seen, loaded with the session.
     pub fn snapshot(&self) -> Option<&CartSnapshot> {
-        self.record.snapshot.as_ref()
+        self.inner.record.snapshot.as_ref()
     }
-}
 
-/// What the response should do with the session cookie, set in the request's extensions.
-#[derive(Debug, Clone)]
-pub enum CookieChange {
-    Issue(SessionToken),
-    Remove,
-}
+    /// Stores the session if no row stands for it yet (a write needs one: an
+    /// Idempotency-Key, a message). The response then hands the browser its cookie.
+    pub async fn store(&self) -> Result<(), SessionError> {
+        self.store_with(None).await
+    }
 
-impl ShopperSession {
-    /// The live session named by `token`, without a request (e.g. right after a sign-in).
-    pub async fn load(
-        sessions: &Sessions,
-        token: SessionToken,
-    ) -> Result<Option<Self>, SessionError> {
-        Ok(sessions.load(&token).await?.map(|record| ShopperSession {
-            record,
-            token,
-            changed: Arc::default(),
-        }))
+    /// Stores a session that has no row yet, holding `cart` (its first cart, or a recovered
+    /// one). Without a row, nothing else can be racing for the session: its browser has no
+    /// cookie to send.
+    pub async fn store_holding(&self, cart: Uuid) -> Result<(), SessionError> {
+        self.store_with(Some(cart)).await
+    }
+
+    async fn store_with(&self, cart: Option<Uuid>) -> Result<(), SessionError> {
+        let _storing = self.inner.storing.lock().await;
+        if self.is_stored() {
+            return match cart {
+                None => Ok(()),
+                Some(_) => Err(SessionError::Unexpected(anyhow::anyhow!(
+                    "a stored session's cart is bound, not stored"
+                ))),
+            };
+        }
+        self.inner
+            .sessions
+            .insert(self.id(), &self.inner.token, cart)
+            .await?;
+        *self.inner.row.lock() = Row::StoredHere { cart };
+        Ok(())
+    }
+
+    /// What the response must do with the cookies (see `write_session_cookie`).
+    pub(super) fn cookie_work(&self) -> CookieWork {
+        let stored_here = matches!(*self.inner.row.lock(), Row::StoredHere { .. });
+        let shown = self.inner.pre_session_shown.load(Ordering::Acquire);
+        let pre_session = self.inner.pre_session.as_ref();
+        let had_pre_session = pre_session.is_some_and(PreSession::came_with_request);
+        let issue_pre_session = pre_session
+            .filter(|_| shown && !had_pre_session)
+            .map(|pre_session| pre_session.cookie_value(self.inner.sessions.signer()));
+        let mut flash = self.inner.flash.lock();
+        CookieWork {
+            issue_token: stored_here.then(|| self.inner.token.clone()),
+            issue_pre_session,
+            had_pre_session,
+            flash_out: flash.outgoing.take(),
+            forget_flash: flash.taken,
+        }
+    }
+
+    pub(super) fn sessions(&self) -> &Sessions {
+        &self.inner.sessions
+    }
+
+    pub(super) fn flash_cookie(&self) -> parking_lot::MutexGuard<'_, FlashCookie> {
+        self.inner.flash.lock()
     }
 }
 
@@ -126,77 +276,39 @@ impl FromRequest for ShopperSession {
             let sessions = sessions.ok_or_else(|| {
                 SessionError::Unexpected(anyhow::anyhow!("Sessions is not registered"))
             })?;
+            let settings = sessions.settings();
             let token = req
-                .cookie(&sessions.settings().cookie_name)
+                .cookie(&settings.cookie_name)
                 .and_then(|cookie| SessionToken::parse(cookie.value()));
+            let flash = req
+                .cookie(&settings.flash_cookie_name())
+                .and_then(|cookie| decode_flash_cookie(sessions.signer(), cookie.value()));
             let loaded = match token {
                 Some(token) => sessions.load(&token).await?.map(|record| (token, record)),
                 None => None,
             };
-            let (token, record) = match loaded {
-                Some(loaded) => loaded,
-                None => {
-                    let (token, record) = sessions.create().await?;
-                    req.extensions_mut()
-                        .insert(CookieChange::Issue(token.clone()));
-                    (token, record)
+            let pre_session = PreSession::from_cookie(
+                sessions.signer(),
+                req.cookie(&settings.pre_session_cookie_name())
+                    .as_ref()
+                    .map(|cookie| cookie.value()),
+            )
+            .map_err(|e| SessionError::Unexpected(e.into()))?;
+            let session = match loaded {
+                Some((token, record)) => {
+                    // A fresh pre-session means nothing to a session that has its own tokens.
+                    let carried = pre_session.came_with_request().then_some(pre_session);
+                    Self::new(sessions, record, token, true, carried, flash)
                 }
-            };
-            let session = ShopperSession {
-                record,
-                token,
-                changed: Arc::default(),
+                None => {
+                    let token =
+                        SessionToken::generate().map_err(|e| SessionError::Unexpected(e.into()))?;
+                    let record = sessions.unstored_record();
+                    Self::new(sessions, record, token, false, Some(pre_session), flash)
+                }
             };
             req.extensions_mut().insert(session.clone());
             Ok(session)
         })
-    }
-}
-
-/// Finishes a request's session work before the answer leaves: drops the cache entries of a
-/// session the request changed (every method but GET and HEAD changes something, and reads
-/// that refresh a snapshot say so), and adds the `Set-Cookie` header a handler asked for.
-pub fn write_session_cookie<B>(mut response: ServiceResponse<B>) -> ServiceResponse<B> {
-    invalidate_changed_session(&response);
-    let change = response
-        .request()
-        .extensions()
-        .get::<CookieChange>()
-        .cloned();
-    let Some(change) = change else {
-        return response;
-    };
-    let Some(sessions) = response.request().app_data::<Data<Sessions>>().cloned() else {
-        return response;
-    };
-    let cookie = match change {
-        CookieChange::Issue(token) => session_cookie(sessions.settings(), &token),
-        CookieChange::Remove => removal_cookie(sessions.settings()),
-    };
-    if let Err(error) = response.response_mut().add_cookie(&cookie) {
-        tracing::error!(error = %error, "could not write the session cookie");
-    }
-    response
-}
-
-/// Drops this instance's cache entries for a session the request changed, so the client's next
-/// request reads its own write (other instances learn of it through the database).
-fn invalidate_changed_session<B>(response: &ServiceResponse<B>) {
-    let request = response.request();
-    let Some(session) = request.extensions().get::<ShopperSession>().cloned() else {
-        return;
-    };
-    let Some(sessions) = request.app_data::<Data<Sessions>>() else {
-        return;
-    };
-    let method = request.method();
-    let read_only =
-        method == actix_web::http::Method::GET || method == actix_web::http::Method::HEAD;
-    if read_only && !session.is_changed() {
-        return;
-    }
-    sessions.cache().invalidate_session(session.id());
-    if let Some(cart) = session.cart_id() {
-        sessions.cache().invalidate_cart(cart);
     }
 }

@@ -1,14 +1,21 @@
 //! Shopper sessions: an opaque token in an HttpOnly cookie, a row in Postgres keyed by the
 //! token's hash, and a typed `ShopperSession` extractor for handlers.
 //!
-//! A session is created when a request first needs one. An unknown, expired or malformed cookie
-//! simply yields a new session: never an error.
+//! A session is stored when there is something to store: the first write (an add, a
+//! recovery, a sign-in, an Idempotency-Key) creates its row and hands the browser its cookie.
+//! A request that only reads stores nothing; a page that shows forms before any write gets its
+//! CSRF token from a signed pre-session cookie instead, and a one-time message for such a
+//! shopper travels in a signed cookie too. An unknown, expired or malformed cookie simply
+//! yields a session that is not stored yet: never an error.
 
 mod cache;
 mod cookie;
 mod error;
 mod extractor;
 mod flash;
+mod pre_session;
+mod response;
+mod signing;
 mod store;
 mod sweeper;
 mod token;
@@ -16,8 +23,10 @@ mod token;
 pub use cache::{run_cache_listener, SessionCache};
 pub use cookie::{removal_cookie, session_cookie};
 pub use error::SessionError;
-pub use extractor::{write_session_cookie, CookieChange, ShopperSession};
-pub use flash::{set_flash, take_flash, Flash, FlashLevel};
+pub use extractor::ShopperSession;
+pub use flash::{set_flash, Flash, FlashLevel};
+pub use response::{write_session_cookie, CookieChange};
+pub use signing::{InvalidSigningKey, Signer};
 pub use store::{delete_expired_sessions, CartSnapshot, SessionRecord};
 pub use sweeper::sweep_expired_sessions;
 pub use token::{SessionToken, TokenHash};
@@ -25,16 +34,19 @@ pub use token::{SessionToken, TokenHash};
 use std::sync::Arc;
 
 use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
 
 use crate::configuration::SessionSettings;
 
-/// Everything needed to load, create and end sessions; shared by all workers.
+/// Everything needed to load, store and end sessions; shared by all workers.
 #[derive(Clone)]
 pub struct Sessions {
     pool: PgPool,
     settings: SessionSettings,
     channel_id: i64,
     cache: Arc<SessionCache>,
+    signer: Signer,
 }
 
 impl Sessions {
@@ -43,13 +55,15 @@ impl Sessions {
         settings: SessionSettings,
         channel_id: i64,
         cache: Arc<SessionCache>,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, InvalidSigningKey> {
+        let signer = Signer::new(&settings.signing_key)?;
+        Ok(Self {
             pool,
             settings,
             channel_id,
             cache,
-        }
+            signer,
+        })
     }
 
     pub fn cache(&self) -> &SessionCache {
@@ -58,6 +72,14 @@ impl Sessions {
 
     pub fn settings(&self) -> &SessionSettings {
         &self.settings
+    }
+
+    fn signer(&self) -> &Signer {
+        &self.signer
+    }
+
+    fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     /// The live session for `token`, touching it when it was last seen long enough ago.
@@ -82,18 +104,44 @@ impl Sessions {
         Ok(Some(record))
     }
 
-    /// A brand-new session and the token that names it.
-    pub async fn create(&self) -> Result<(SessionToken, SessionRecord), SessionError> {
-        let token = SessionToken::generate().map_err(|e| SessionError::Unexpected(e.into()))?;
-        let record = store::insert_session(
+    /// What a session that is not stored yet looks like: a new id, nothing in it.
+    fn unstored_record(&self) -> SessionRecord {
+        let now = OffsetDateTime::now_utc();
+        let lifetime = self
+            .settings
+            .idle_timeout()
+            .min(self.settings.absolute_timeout());
+        SessionRecord {
+            id: Uuid::new_v4(),
+            cart_id: None,
+            customer_id: None,
+            customer_email: None,
+            channel_id: self.channel_id,
+            left_behind_cart_id: None,
+            last_seen_at: now,
+            expires_at: now + lifetime,
+            snapshot: None,
+        }
+    }
+
+    /// Stores the session `id` under `token`, holding `cart` if it has one already.
+    async fn insert(
+        &self,
+        id: Uuid,
+        token: &SessionToken,
+        cart: Option<Uuid>,
+    ) -> Result<(), SessionError> {
+        store::insert_session(
             &self.pool,
+            id,
             &token.hash(),
             self.channel_id,
+            cart,
             self.settings.idle_timeout(),
             self.settings.absolute_timeout(),
         )
         .await?;
-        Ok((token, record))
+        Ok(())
     }
 
     /// Ends the session: its token is dead from now on.

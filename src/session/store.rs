@@ -54,41 +54,34 @@ fn interval(duration: Duration) -> sqlx::postgres::types::PgInterval {
     }
 }
 
-/// Stores a new session for the token whose hash is `token_hash`.
-#[tracing::instrument(name = "Insert session", skip_all)]
+/// Stores the new session `id` for the token whose hash is `token_hash`, holding `cart` if it
+/// has one already (its first cart, or a recovered one).
+#[tracing::instrument(name = "Insert session", skip_all, fields(session.id = %id))]
 pub async fn insert_session(
     executor: impl PgExecutor<'_>,
+    id: Uuid,
     token_hash: &TokenHash,
     channel_id: i64,
+    cart: Option<Uuid>,
     idle_timeout: Duration,
     absolute_timeout: Duration,
-) -> Result<SessionRecord, sqlx::Error> {
-    let id = Uuid::new_v4();
-    let row = sqlx::query!(
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
         r#"
-        INSERT INTO sessions (id, token_hash, channel_id, idle_expires_at, absolute_expires_at)
-        VALUES ($1, $2, $3, now() + $4::interval, now() + $5::interval)
-        RETURNING last_seen_at, expires_at AS "expires_at!"
+        INSERT INTO sessions (id, token_hash, channel_id, cart_id, idle_expires_at,
+                              absolute_expires_at)
+        VALUES ($1, $2, $3, $4, now() + $5::interval, now() + $6::interval)
         "#,
         id,
         &token_hash.0[..],
         channel_id,
+        cart,
         interval(idle_timeout),
         interval(absolute_timeout),
     )
-    .fetch_one(executor)
+    .execute(executor)
     .await?;
-    Ok(SessionRecord {
-        id,
-        cart_id: None,
-        customer_id: None,
-        channel_id,
-        left_behind_cart_id: None,
-        last_seen_at: row.last_seen_at,
-        expires_at: row.expires_at,
-        customer_email: None,
-        snapshot: None,
-    })
+    Ok(())
 }
 
 /// The unexpired session whose token hashes to `token_hash`, with its cart snapshot: one

@@ -88,33 +88,54 @@ pub(crate) async fn sandbox_carts(app: &TestApp) -> Vec<Value> {
 async fn signing_in_rotates_the_session_and_the_old_cookie_stops_working() {
     let app = spawn_app().await;
     let name = app.settings.session.cookie_name.clone();
-    let first = app.get("/api/session").await;
-    let old = cookie(&first, &name).expect("a guest session");
-    let guest: Value = first.json().await.expect("json");
+    let guest_cookie = crate::helpers::new_session_cookie(&app).await;
+    let old = guest_cookie[name.len() + 1..].to_owned();
+    let as_guest = |path: &str| {
+        crate::helpers::cookieless_client()
+            .get(app.url(path))
+            .header("cookie", &guest_cookie)
+    };
+    let guest: Value = as_guest("/api/session")
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(
         guest,
         json!({"customer": null, "item_count": 0, "left_behind": null})
     );
 
-    let response = login_with(&app, &app.api_client, JANE).await;
+    let response = crate::helpers::cookieless_client()
+        .post(app.url("/api/session/login"))
+        .header("cookie", &guest_cookie)
+        .json(&json!({"email": JANE.0, "password": JANE.1}))
+        .send()
+        .await
+        .expect("login");
 
     assert_eq!(response.status().as_u16(), 200);
     let new = cookie(&response, &name).expect("a new session cookie");
     assert_ne!(new, old);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["customer"]["id"], 1);
-    let signed_in: Value = app.get("/api/session").await.json().await.expect("json");
-    assert_eq!(signed_in["customer"]["id"], 1);
-    // The old token names nothing any more: it gets a fresh guest session.
-    let replay = reqwest::Client::new()
+    let signed_in: Value = crate::helpers::cookieless_client()
         .get(app.url("/api/session"))
-        .header("cookie", format!("{name}={old}"))
+        .header("cookie", format!("{name}={new}"))
         .send()
         .await
-        .expect("request");
-    assert!(cookie(&replay, &name).is_some_and(|issued| issued != old));
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(signed_in["customer"]["id"], 1);
+    // The old token names nothing any more: a read with it is a guest's, and stores nothing.
+    let replay = as_guest("/api/session").send().await.expect("request");
+    assert!(cookie(&replay, &name).is_none(), "a read stores no session");
     let replayed: Value = replay.json().await.expect("json");
     assert_eq!(replayed["customer"], Value::Null);
+    assert_eq!(app.session_count().await, 1, "only the signed-in session");
 }
 
 #[tokio::test]
@@ -147,7 +168,7 @@ async fn wrong_credentials_get_the_same_401_whichever_part_was_wrong() {
 }
 
 #[tokio::test]
-async fn sign_in_attempts_are_throttled_per_email_and_per_address() {
+async fn failed_sign_ins_are_throttled_per_address_and_email_and_attempts_per_address() {
     let app = spawn_app_with_limits(5, 100).await;
     for attempt in 0..5 {
         let response = login_with(&app, &client(), ("jane@example.com", "nope")).await;
@@ -157,7 +178,7 @@ async fn sign_in_attempts_are_throttled_per_email_and_per_address() {
     assert_eq!(
         throttled.status().as_u16(),
         429,
-        "case does not dodge the per-e-mail limit"
+        "case does not dodge the per-e-mail count"
     );
     assert!(throttled.headers().get("retry-after").is_some());
     let body: Value = throttled.json().await.expect("json");
@@ -176,10 +197,11 @@ async fn sign_in_attempts_are_throttled_per_email_and_per_address() {
     assert_eq!(throttled.status().as_u16(), 429, "per client address");
 }
 
-async fn spawn_app_with_limits(per_email: u32, per_ip: u32) -> TestApp {
+/// Failed sign-ins allowed per (address, e-mail), and sign-in attempts per address a window.
+async fn spawn_app_with_limits(failures_per_email: u32, per_ip: u32) -> TestApp {
     crate::helpers::spawn_app_with(|settings| {
-        settings.rate_limits.logins_per_minute_per_email = per_email;
-        settings.rate_limits.logins_per_minute_per_ip = per_ip;
+        settings.rate_limits.sign_in_failures_per_address_and_email = failures_per_email;
+        settings.rate_limits.address_sign_in_share = crate::helpers::share_of(per_ip);
     })
     .await
 }

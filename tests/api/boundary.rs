@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::accounts::{login_with, JANE};
-use crate::helpers::{captured_logs, client, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{captured_logs, client, share_of, spawn_app, spawn_app_with, TestApp};
 use crate::pages::{cart_page, csrf_token};
 
 const EVIL: &str = "https://evil.example";
@@ -165,15 +165,14 @@ async fn the_webhook_receiver_takes_callbacks_without_an_origin_check() {
     assert_ne!(response.status().as_u16(), 403);
 }
 
-/// An app behind `hops` proxies, with `per_ip` mutations and sign-ins a minute per address.
+/// An app behind `hops` proxies, with a share of `per_ip` calls and sign-ins a window per
+/// address.
 async fn behind_proxies(hops: u32, forwarded: bool, per_ip: u32) -> TestApp {
     spawn_app_with(|settings| {
         settings.rate_limits.trusted_proxy_hops = hops;
         settings.rate_limits.use_forwarded_header = forwarded;
-        settings.rate_limits.mutations_per_minute_per_ip = per_ip;
-        settings.rate_limits.mutations_per_minute_per_session = 1000;
-        settings.rate_limits.logins_per_minute_per_ip = per_ip;
-        settings.rate_limits.logins_per_minute_per_email = 1000;
+        settings.rate_limits.address_share = share_of(per_ip);
+        settings.rate_limits.address_sign_in_share = share_of(per_ip);
     })
     .await
 }

@@ -49,7 +49,7 @@ async fn assert_one_cart_holding(app: &crate::helpers::TestApp, expected_items: 
 async fn fifty_concurrent_first_adds_in_one_session_end_in_one_cart_holding_everything() {
     // Arrange
     let app = spawn_app().await;
-    let cookie = new_session_cookie(&app.address).await;
+    let cookie = new_session_cookie(&app).await;
     let expected: i64 = (0..50).map(quantity_of).sum();
 
     // Act
@@ -86,7 +86,7 @@ async fn fifty_concurrent_first_adds_across_two_instances_on_one_database_end_in
     // Arrange
     let app = spawn_app().await;
     let second = spawn_second_instance(&app).await;
-    let cookie = new_session_cookie(&app.address).await;
+    let cookie = new_session_cookie(&app).await;
     let expected: i64 = (0..50).map(quantity_of).sum();
 
     // Act: odd adds go to the second instance.
@@ -125,7 +125,7 @@ async fn concurrent_first_adds_where_the_creator_is_refused_still_end_in_one_car
     // Arrange: the first few adds name a product BigCommerce refuses; whoever creates the
     // cart with them fails, and a waiting request must take over.
     let app = spawn_app().await;
-    let cookie = new_session_cookie(&app.address).await;
+    let cookie = new_session_cookie(&app).await;
     let bodies: Vec<Value> = (0..20)
         .map(|n| {
             if n < 3 {
@@ -175,7 +175,7 @@ async fn no_database_connection_is_held_across_a_bigcommerce_call() {
         settings.database.acquire_timeout_ms = 300;
     })
     .await;
-    let cookie = new_session_cookie(&app.address).await;
+    let cookie = new_session_cookie(&app).await;
     let first = post_items_as(&app.address, &cookie, &one_line(104, None, 1), None).await;
     assert_eq!(first.status().as_u16(), 201);
     app.inject_faults(json!({"rules": [{"route": "POST /v3/carts/*/items", "latency_ms": 700}]}))

@@ -141,7 +141,7 @@ async fn a_replayed_checkout_returns_the_same_urls_but_a_new_key_mints_fresh_one
 async fn concurrent_requests_with_one_key_make_one_bigcommerce_call_and_get_one_answer() {
     // Arrange: BigCommerce is slow, so every duplicate arrives while the first is in flight.
     let app = spawn_app().await;
-    let cookie = new_session_cookie(&app.address).await;
+    let cookie = new_session_cookie(&app).await;
     app.inject_faults(json!({"latency_ms": 300})).await;
     let body = one_line(104, None, 2);
 
@@ -236,8 +236,8 @@ async fn the_same_key_with_another_body_is_refused_with_idempotency_key_reused()
 async fn keys_are_per_session() {
     // Arrange
     let app = spawn_app().await;
-    let alice = new_session_cookie(&app.address).await;
-    let bob = new_session_cookie(&app.address).await;
+    let alice = new_session_cookie(&app).await;
+    let bob = new_session_cookie(&app).await;
 
     // Act
     let for_alice = post_items_as(&app.address, &alice, &one_line(101, None, 1), Some("k")).await;

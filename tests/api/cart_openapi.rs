@@ -5,7 +5,8 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    cart_body, line_id, new_session_cookie, one_line, post_items_as, spawn_app_with, TestApp,
+    cart_body, line_id, new_session_cookie, one_line, post_items_as, share_of, spawn_app_with,
+    TestApp,
 };
 
 /// The cart API as the document must describe it: (path, method).
@@ -205,7 +206,6 @@ async fn real_answers_of_every_endpoint_match_the_served_document() {
     // Arrange
     let app = spawn_app_with(|settings| {
         settings.bigcommerce.timeout_ms = 300;
-        settings.rate_limits.mutations_per_minute_per_session = 40;
         settings.application.max_json_body_bytes = 2048;
     })
     .await;
@@ -413,10 +413,10 @@ async fn real_answers_of_every_endpoint_match_the_served_document() {
 #[tokio::test]
 async fn recovery_clearing_and_rate_limit_answers_match_the_served_document() {
     // Arrange
-    let app =
-        spawn_app_with(|settings| settings.rate_limits.mutations_per_minute_per_session = 4).await;
+    // The session's share: 2 + 2 for the recoveries, 1 to clear its cart, 1 to add again.
+    let app = spawn_app_with(|settings| settings.rate_limits.session_share = share_of(6)).await;
     let contract = Contract::fetch(&app).await;
-    let other = new_session_cookie(&app.address).await;
+    let other = new_session_cookie(&app).await;
     post_items_as(&app.address, &other, &one_line(104, None, 1), None).await;
     let guest_cart = app.sandbox_carts().await[0]["id"]
         .as_str()
@@ -455,6 +455,16 @@ async fn recovery_clearing_and_rate_limit_answers_match_the_served_document() {
     contract
         .answer("/api/cart", "delete", cleared_again, "204 nothing to clear")
         .await;
+    let added = app.add_item(104, None, 1).await;
+    contract
+        .answer(
+            "/api/cart/items",
+            "post",
+            added,
+            "201 the share's last call",
+        )
+        .await;
+    // Over the share now, with a cart, so every change would call BigCommerce.
     let limited = app.add_item(104, None, 1).await;
     contract
         .answer("/api/cart/items", "post", limited, "429 too_many_requests")

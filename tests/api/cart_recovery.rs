@@ -8,7 +8,7 @@ use crate::helpers::{cart_body, new_session_cookie, one_line, post_items_as, spa
 
 /// A guest cart created by another session; returns its recovery token.
 async fn abandoned_guest_cart(app: &TestApp) -> String {
-    let other = new_session_cookie(&app.address).await;
+    let other = new_session_cookie(app).await;
     let response = post_items_as(&app.address, &other, &one_line(104, None, 3), None).await;
     assert_eq!(response.status().as_u16(), 201);
     let carts = app.sandbox_carts().await;

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    cart_body, client, line_id, new_session_cookie, one_line, post_items_as, raw_request,
+    cart_body, client, line_id, new_session_cookie, one_line, post_items_as, raw_request, share_of,
     spawn_app, spawn_app_with,
 };
 
@@ -13,7 +13,7 @@ use crate::helpers::{
 async fn path_injection_attempts_in_item_ids_make_zero_bigcommerce_calls() {
     // Arrange: a cart exists, so a BigCommerce path could be built from the id.
     let app = spawn_app().await;
-    let cookie = new_session_cookie(&app.address).await;
+    let cookie = new_session_cookie(&app).await;
     let created = post_items_as(&app.address, &cookie, &one_line(101, None, 1), None).await;
     assert_eq!(created.status().as_u16(), 201);
     let long = "a".repeat(5000);
@@ -517,12 +517,11 @@ async fn every_cart_answer_is_private_and_not_stored() {
 async fn mutations_are_rate_limited_per_session() {
     // Arrange
     let app = spawn_app_with(|settings| {
-        settings.rate_limits.mutations_per_minute_per_session = 3;
-        settings.rate_limits.mutations_per_minute_per_ip = 1000;
+        settings.rate_limits.session_share = share_of(3);
     })
     .await;
-    let alice = new_session_cookie(&app.address).await;
-    let bob = new_session_cookie(&app.address).await;
+    let alice = new_session_cookie(&app).await;
+    let bob = new_session_cookie(&app).await;
     for n in 0..3 {
         let response = post_items_as(&app.address, &alice, &one_line(104, None, 1), None).await;
         assert_eq!(response.status().as_u16(), 201, "add {n} within the limit");
@@ -561,13 +560,12 @@ async fn mutations_are_rate_limited_per_session() {
 async fn mutations_are_rate_limited_per_client_address() {
     // Arrange
     let app = spawn_app_with(|settings| {
-        settings.rate_limits.mutations_per_minute_per_session = 1000;
-        settings.rate_limits.mutations_per_minute_per_ip = 3;
+        settings.rate_limits.address_share = share_of(3);
     })
     .await;
     let mut sessions = Vec::new();
     for _ in 0..4 {
-        sessions.push(new_session_cookie(&app.address).await);
+        sessions.push(new_session_cookie(&app).await);
     }
     let cases = [(0, 201), (1, 201), (2, 201), (3, 429)];
 

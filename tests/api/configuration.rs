@@ -73,6 +73,16 @@ fn a_configuration_error_names_its_key() {
             &[("APP_SESSION__COOKIE_NAME", "__Host-session")],
             "session.cookie_name",
         ),
+        (
+            Environment::Local,
+            &[("APP_RATE_LIMITS__ADDRESS_SHARE", "-0.5")],
+            "rate_limits.address_share",
+        ),
+        (
+            Environment::Local,
+            &[("APP_RATE_LIMITS__SESSION_SHARE", "0")],
+            "rate_limits.session_share",
+        ),
         // Production has no committed secrets: a missing one stops start-up, by name.
         (
             Environment::Production,
@@ -81,6 +91,22 @@ fn a_configuration_error_names_its_key() {
                 ("APP_BIGCOMMERCE__CLIENT_ID", "id"),
             ],
             "bigcommerce.access_token",
+        ),
+        (
+            Environment::Production,
+            &[
+                ("APP_BIGCOMMERCE__STORE_HASH", "abc123"),
+                ("APP_BIGCOMMERCE__CLIENT_ID", "id"),
+                ("APP_BIGCOMMERCE__ACCESS_TOKEN", "token"),
+                ("APP_BIGCOMMERCE__CLIENT_SECRET", "secret"),
+                ("APP_WEBHOOKS__SECRET", "hook-secret"),
+            ],
+            "session.signing_key",
+        ),
+        (
+            Environment::Local,
+            &[("APP_SESSION__SIGNING_KEY", "too-short")],
+            "session.signing_key",
         ),
     ];
     for (environment, variables, key) in cases {

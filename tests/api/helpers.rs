@@ -249,7 +249,29 @@ pub fn test_settings() -> Settings {
     settings.database.password = std::env::var("TEST_DATABASE_PASSWORD")
         .unwrap_or_default()
         .into();
+    // Fair shares are tested with their configured defaults in fair_shares.rs; elsewhere they
+    // are wide open (far above the whole quota: every test client is one address), so tests
+    // of other rules, the budget's among them, may make more changes than one shopper would.
+    settings.rate_limits.session_share = 1000.0;
+    settings.rate_limits.address_share = 1000.0;
+    settings.rate_limits.address_sign_in_share = 1000.0;
+    settings.rate_limits.sign_in_failures_per_address_and_email = 1000;
     settings
+}
+
+/// The sandbox's quota per window (what fair shares are fractions of).
+pub const SANDBOX_QUOTA: u32 = 150;
+
+/// The fraction of the sandbox's quota that is `calls` calls per window.
+pub fn share_of(calls: u32) -> f64 {
+    f64::from(calls) / f64::from(SANDBOX_QUOTA)
+}
+
+/// The fair shares as `config/` sets them, for tests of the defaults.
+pub fn configured_rate_limits() -> checkout_bff::configuration::RateLimitSettings {
+    load_configuration(Path::new("config"), Environment::Local, HashMap::new())
+        .expect("configuration")
+        .rate_limits
 }
 
 /// Spawns the application with the test configuration.
@@ -446,28 +468,33 @@ pub fn cookieless_client() -> reqwest::Client {
         .expect("http client")
 }
 
-/// Opens a new session on the instance at `address` and returns its `Cookie` header value
-/// (`name=value`).
-pub async fn new_session_cookie(address: &str) -> String {
-    let response = cookieless_client()
-        .get(format!("{address}/api/cart"))
-        .send()
-        .await
-        .expect("request failed");
-    assert_eq!(response.status().as_u16(), 200);
-    let set_cookie = response
+/// A stored session without a cart (as a browser holds after its first write) and its
+/// `Cookie` header value (`name=value`). Reads store no session, so the row is written here.
+pub async fn new_session_cookie(app: &TestApp) -> String {
+    use sha2::{Digest, Sha256};
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    sqlx::query(
+        r#"INSERT INTO sessions (id, token_hash, channel_id, idle_expires_at, absolute_expires_at)
+           VALUES (gen_random_uuid(), $1, $2, now() + interval '1 day', now() + interval '30 days')"#,
+    )
+    .bind(Sha256::digest(token.as_bytes()).to_vec())
+    .bind(i64::from(app.settings.bigcommerce.channel_id))
+    .execute(&app.db_pool)
+    .await
+    .expect("store a session");
+    format!("{}={token}", app.settings.session.cookie_name)
+}
+
+/// The `name=value` of the cookie `name` a response sets, if it sets one.
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
         .headers()
-        .get("set-cookie")
-        .expect("a new session sets a cookie")
-        .to_str()
-        .expect("ascii cookie")
-        .to_owned();
-    set_cookie
-        .split(';')
-        .next()
-        .expect("cookie pair")
-        .trim()
-        .to_owned()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with(&format!("{name}=")))
+        .and_then(|value| value.split(';').next())
+        .map(|pair| pair.trim().to_owned())
 }
 
 /// The body of an add request for one line.

@@ -13,6 +13,7 @@ mod cart_security;
 mod cart_snapshot;
 mod cart_upstream_faults;
 mod configuration;
+mod fair_shares;
 mod fidelity;
 mod health_check;
 mod helpers;

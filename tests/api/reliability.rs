@@ -72,7 +72,7 @@ async fn journey(address: &str, cookie: &str) -> Vec<u16> {
 async fn journeys(app: &TestApp, count: usize) -> BTreeMap<u16, usize> {
     let mut cookies = Vec::new();
     for _ in 0..count {
-        cookies.push(new_session_cookie(&app.address).await);
+        cookies.push(new_session_cookie(app).await);
     }
     let runs = cookies.iter().map(|cookie| journey(&app.address, cookie));
     let mut seen = BTreeMap::new();
@@ -177,7 +177,7 @@ async fn a_database_outage_under_load_fails_fast_with_503_and_loses_nothing() {
     // Ten shoppers with carts before the outage.
     let mut shoppers = Vec::new();
     for product in 101..111 {
-        let cookie = new_session_cookie(&app.address).await;
+        let cookie = new_session_cookie(&app).await;
         let added = post_items_as(
             &app.address,
             &cookie,
@@ -229,7 +229,7 @@ async fn three_instances_racing_first_adds_for_one_session_make_one_cart() {
     let app = spawn_app().await;
     let second = spawn_second_instance(&app).await;
     let third = spawn_second_instance(&app).await;
-    let cookie = new_session_cookie(&app.address).await;
+    let cookie = new_session_cookie(&app).await;
     let addresses = [
         app.address.clone(),
         second.address.clone(),
@@ -274,7 +274,7 @@ async fn a_graceful_shutdown_under_load_drops_no_request_in_flight() {
     .await;
     let mut cookies = Vec::new();
     for _ in 0..8 {
-        cookies.push(new_session_cookie(&app.address).await);
+        cookies.push(new_session_cookie(&app).await);
     }
 
     let body = one_line(101, None, 1);

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::dto::CheckoutResponse;
-use super::mutation::Mutation;
+use super::mutation::{Cost, Mutation};
 use crate::cart::{CartError, CartService, HandOffTarget};
 use crate::errors::Problem;
 use crate::idempotency::Answer;
@@ -34,7 +34,7 @@ pub struct CheckoutQuery {
         (status = 400, description = "An unknown target (bad_request)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No cart to check out (cart_empty), or a request with this Idempotency-Key is still in flight (idempotency_key_in_flight)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid Idempotency-Key (invalid_input), or the key was used for another request (idempotency_key_reused)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many changes from this session or address (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The fair share of the store's API quota of this session or client address is spent (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "BigCommerce is unavailable (upstream_unavailable)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "BigCommerce's rate limit (upstream_rate_limited) or the store's API budget (upstream_busy), with Retry-After, or the database is unavailable (database_unavailable)", body = Problem, content_type = "application/problem+json"),
         (status = 504, description = "BigCommerce did not answer in time (upstream_timeout)", body = Problem, content_type = "application/problem+json"),
@@ -47,7 +47,7 @@ pub async fn checkout(
 ) -> Result<HttpResponse, CartError> {
     let target = query.target;
     mutation
-        .run(&*query, |session, cx| async move {
+        .run(&*query, Cost::OnCart(1), |session, cx| async move {
             let hand_off = carts.checkout(&session, target, cx).await?;
             Ok(Answer::ok(CheckoutResponse::from(hand_off)))
         })

@@ -3,7 +3,7 @@
 use actix_web::web::Data;
 use actix_web::HttpResponse;
 
-use super::mutation::Mutation;
+use super::mutation::{Cost, Mutation};
 use crate::cart::{CartError, CartService};
 use crate::errors::Problem;
 use crate::idempotency::Answer;
@@ -16,7 +16,7 @@ use crate::idempotency::Answer;
         (status = 204, description = "The cart is gone"),
         (status = 409, description = "A request with this Idempotency-Key is still in flight (idempotency_key_in_flight)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid Idempotency-Key (invalid_input), or the key was used for another request (idempotency_key_reused)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many changes from this session or address (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The fair share of the store's API quota of this session or client address is spent (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "BigCommerce is unavailable (upstream_unavailable)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "BigCommerce's rate limit (upstream_rate_limited) or the store's API budget (upstream_busy), with Retry-After, or the database is unavailable (database_unavailable)", body = Problem, content_type = "application/problem+json"),
         (status = 504, description = "BigCommerce did not answer in time (upstream_timeout)", body = Problem, content_type = "application/problem+json"),
@@ -27,7 +27,7 @@ pub async fn clear_cart(
     carts: Data<CartService>,
 ) -> Result<HttpResponse, CartError> {
     mutation
-        .run(&(), |session, cx| async move {
+        .run(&(), Cost::OnCart(1), |session, cx| async move {
             carts.clear(&session, cx).await?;
             Ok(Answer::no_content())
         })

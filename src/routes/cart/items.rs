@@ -4,7 +4,7 @@ use actix_web::web::{self, Data};
 use actix_web::HttpResponse;
 
 use super::dto::{AddItemsRequest, CartResponse, UpdateQuantityRequest};
-use super::mutation::Mutation;
+use super::mutation::{Cost, Mutation};
 use crate::cart::{CartError, CartService};
 use crate::domain::{Cart, LineItemId};
 use crate::errors::Problem;
@@ -22,7 +22,7 @@ use crate::idempotency::Answer;
         (status = 413, description = "The body is larger than application.max_json_body_bytes (payload_too_large)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json (unsupported_media_type)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid input (invalid_input), BigCommerce refused the items (product_unavailable, quantity_limit, option_required, upstream_rejected; BigCommerce's title is the detail), or the Idempotency-Key was used for another request (idempotency_key_reused)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many changes from this session or address (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The fair share of the store's API quota of this session or client address is spent (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "BigCommerce is unavailable (upstream_unavailable)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "BigCommerce's rate limit (upstream_rate_limited) or the store's API budget (upstream_busy), with Retry-After, or the database is unavailable (database_unavailable)", body = Problem, content_type = "application/problem+json"),
         (status = 504, description = "BigCommerce did not answer in time (upstream_timeout)", body = Problem, content_type = "application/problem+json"),
@@ -42,10 +42,16 @@ pub async fn add_items(
         async move { carts.check_for_add(&session, &items, cx).await }
     };
     mutation
-        .run_settled(&*body, plan, added, |session, cx| async move {
-            let cart = carts.add_items(&session, &items, cx).await?;
-            Ok(added(cart))
-        })
+        .run_settled(
+            &*body,
+            Cost::Always(1),
+            plan,
+            added,
+            |session, cx| async move {
+                let cart = carts.add_items(&session, &items, cx).await?;
+                Ok(added(cart))
+            },
+        )
         .await
 }
 
@@ -69,7 +75,7 @@ fn added(cart: Cart) -> Answer {
         (status = 413, description = "The body is larger than application.max_json_body_bytes (payload_too_large)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json (unsupported_media_type)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid quantity (invalid_input), BigCommerce refused it (quantity_limit, ...), the line cannot be changed (line_not_editable), or the Idempotency-Key was used for another request (idempotency_key_reused)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many changes from this session or address (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The fair share of the store's API quota of this session or client address is spent (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "BigCommerce is unavailable (upstream_unavailable)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "BigCommerce's rate limit (upstream_rate_limited) or the store's API budget (upstream_busy), with Retry-After, or the database is unavailable (database_unavailable)", body = Problem, content_type = "application/problem+json"),
         (status = 504, description = "BigCommerce did not answer in time (upstream_timeout)", body = Problem, content_type = "application/problem+json"),
@@ -84,7 +90,7 @@ pub async fn update_item(
     let item = LineItemId::parse(&item).map_err(|_| CartError::ItemNotFound)?;
     let quantity = body.parse(carts.settings().max_quantity)?;
     mutation
-        .run(&*body, |session, cx| async move {
+        .run(&*body, Cost::OnCart(1), |session, cx| async move {
             let cart = carts.set_quantity(&session, item, quantity, cx).await?;
             Ok(Answer::ok(CartResponse { cart }))
         })
@@ -103,7 +109,7 @@ pub async fn update_item(
         (status = 404, description = "No such line (item_not_found)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A request with this Idempotency-Key is still in flight (idempotency_key_in_flight)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid Idempotency-Key (invalid_input), or the key was used for another request (idempotency_key_reused)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many changes from this session or address (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The fair share of the store's API quota of this session or client address is spent (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "BigCommerce is unavailable (upstream_unavailable)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "BigCommerce's rate limit (upstream_rate_limited) or the store's API budget (upstream_busy), with Retry-After, or the database is unavailable (database_unavailable)", body = Problem, content_type = "application/problem+json"),
         (status = 504, description = "BigCommerce did not answer in time (upstream_timeout)", body = Problem, content_type = "application/problem+json"),
@@ -116,7 +122,7 @@ pub async fn remove_item(
 ) -> Result<HttpResponse, CartError> {
     let item = LineItemId::parse(&item).map_err(|_| CartError::ItemNotFound)?;
     mutation
-        .run(&(), |session, cx| async move {
+        .run(&(), Cost::OnCart(1), |session, cx| async move {
             let cart = carts.remove_item(&session, item, cx).await?;
             Ok(Answer::ok(CartResponse { cart }))
         })

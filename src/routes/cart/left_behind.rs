@@ -4,7 +4,7 @@ use actix_web::web::{self, Data};
 use actix_web::HttpResponse;
 
 use super::dto::{LeftBehindRequest, LeftBehindResponse};
-use super::mutation::Mutation;
+use super::mutation::{Cost, Mutation};
 use crate::cart::{CartError, CartService, LeftBehindAction};
 use crate::errors::Problem;
 use crate::idempotency::Answer;
@@ -38,7 +38,7 @@ pub async fn act_on_left_behind(
 ) -> Result<HttpResponse, CartError> {
     let action = LeftBehindAction::parse(&body.action)?;
     mutation
-        .run(&*body, |session, cx| async move {
+        .run(&*body, Cost::Always(1), |session, cx| async move {
             match action {
                 LeftBehindAction::Move => {
                     let moved = carts.move_left_behind(&session, cx).await?;

@@ -14,7 +14,7 @@ pub use clear::clear_cart;
 pub use get::get_cart;
 pub use items::{add_items, remove_item, update_item};
 pub use left_behind::act_on_left_behind;
-pub use mutation::{correlation_id, Mutation};
+pub use mutation::{correlation_id, Cost, Mutation};
 pub use recover::recover_cart;
 
 // utoipa's generated path types, for the OpenAPI document.

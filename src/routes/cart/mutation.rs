@@ -1,5 +1,7 @@
-//! `Mutation`: what every cart-changing handler starts from — the session, checked against
-//! the per-client rate limits, the optional Idempotency-Key, and the correlation id.
+//! `Mutation`: what every cart-changing handler starts from — the session, the optional
+//! Idempotency-Key, the correlation id — and how it runs: at most once per key, spending the
+//! client's fair share of the store's quota only when the change really runs (a replayed
+//! answer calls nobody, so it costs nothing).
 
 use std::future::Future;
 use std::time::Duration;
@@ -18,9 +20,29 @@ use crate::cart::{CartError, CartService};
 use crate::cart::{OutcomeCheck, Settlement};
 use crate::domain::Cart;
 use crate::domain::IdempotencyKey;
+use crate::fair_shares::{FairShares, Spender};
 use crate::idempotency::{fingerprint, run_idempotent, Answer, Repeatable, Settle, Settled};
-use crate::rate_limit::MutationLimiter;
 use crate::session::ShopperSession;
+
+/// What a change costs of the client's fair shares: the BigCommerce calls it makes.
+#[derive(Debug, Clone, Copy)]
+pub enum Cost {
+    /// A change to the session's cart: nothing without a cart, since nothing is called.
+    OnCart(u32),
+    /// Calls whether or not the session has a cart (an add creates one; a recovery looks its
+    /// token up).
+    Always(u32),
+}
+
+impl Cost {
+    fn calls_for(self, session: &ShopperSession) -> u32 {
+        match self {
+            Cost::OnCart(calls) if session.cart_id().is_some() => calls,
+            Cost::OnCart(_) => 0,
+            Cost::Always(calls) => calls,
+        }
+    }
+}
 
 pub struct Mutation {
     pub session: ShopperSession,
@@ -36,13 +58,31 @@ impl Mutation {
     pub async fn run<F, Fut>(
         self,
         body: &impl Serialize,
+        cost: Cost,
         operation: F,
     ) -> Result<HttpResponse, CartError>
     where
         F: FnOnce(ShopperSession, CorrelationId) -> Fut,
         Fut: Future<Output = Result<Answer, CartError>>,
     {
-        self.run_with(body, None::<Repeatable>, operation).await
+        self.run_with(body, cost, false, None::<Repeatable>, operation)
+            .await
+    }
+
+    /// Like `run`, for a change that may be the session's first write (a recovery that
+    /// switches carts): a session without a row is stored to keep the key.
+    pub async fn run_first_write<F, Fut>(
+        self,
+        body: &impl Serialize,
+        cost: Cost,
+        operation: F,
+    ) -> Result<HttpResponse, CartError>
+    where
+        F: FnOnce(ShopperSession, CorrelationId) -> Fut,
+        Fut: Future<Output = Result<Answer, CartError>>,
+    {
+        self.run_with(body, cost, true, None::<Repeatable>, operation)
+            .await
     }
 
     /// Like `run`, for a change that must not be repeated (adding lines): `plan` (run only
@@ -52,6 +92,7 @@ impl Mutation {
     pub async fn run_settled<F, Fut, P>(
         self,
         body: &impl Serialize,
+        cost: Cost,
         plan: P,
         answer_for: fn(Cart) -> Answer,
         operation: F,
@@ -62,7 +103,9 @@ impl Mutation {
         P: Future<Output = Result<OutcomeCheck, CartError>> + 'static,
     {
         let Some(carts) = self.request.app_data::<Data<CartService>>().cloned() else {
-            return self.run(body, operation).await;
+            return self
+                .run_with(body, cost, true, None::<Repeatable>, operation)
+                .await;
         };
         let window = carts.settings().idempotency_settle_window();
         let cx = self.correlation;
@@ -87,12 +130,16 @@ impl Mutation {
             },
             window,
         };
-        self.run_with(body, Some(settle), operation).await
+        self.run_with(body, cost, true, Some(settle), operation)
+            .await
     }
 
+    /// `first_write`: the change may be the session's first (an add, a recovery).
     async fn run_with<F, Fut, C, CFut>(
         self,
         body: &impl Serialize,
+        cost: Cost,
+        first_write: bool,
         settle: Option<Settle<C>>,
         operation: F,
     ) -> Result<HttpResponse, CartError>
@@ -113,13 +160,42 @@ impl Mutation {
             .map_or(DEFAULT_KEY_TTL, |carts| {
                 carts.settings().idempotency_key_ttl()
             });
+        let shares = self
+            .request
+            .app_data::<Data<FairShares>>()
+            .cloned()
+            .ok_or_else(|| {
+                CartError::Unexpected(anyhow::anyhow!("FairShares is not registered"))
+            })?;
         let print = fingerprint(self.request.method().as_str(), self.request.path(), body);
+        let calls = cost.calls_for(&self.session);
         let Mutation {
             session,
             idempotency_key,
             correlation,
-            ..
+            request,
         } = self;
+        let spender = Spender::new(
+            Some(session.id()),
+            crate::client_address::client_key(&request),
+        );
+        // A session without a row has no answer to replay: it spends its share before anything
+        // is stored for it.
+        let spent_up_front = match session.is_stored() {
+            true => None,
+            false => Some(shares.spend(spender, calls).await?),
+        };
+        // Keys are kept per session. A change that may be the session's first write stores
+        // the session to keep its key; one that needs a cart the session has not got changes
+        // nothing and calls nobody, so there is nothing to keep.
+        let idempotency_key = match idempotency_key {
+            Some(key) if session.is_stored() => Some(key),
+            Some(key) if first_write => {
+                session.store().await?;
+                Some(key)
+            }
+            _ => None,
+        };
         let session_id = session.id();
         run_idempotent(
             &pool,
@@ -128,7 +204,17 @@ impl Mutation {
             print,
             ttl,
             settle,
-            || operation(session, correlation),
+            || async move {
+                let charged = match spent_up_front {
+                    Some(charged) => charged,
+                    None => shares.spend(spender, calls).await?,
+                };
+                let result = operation(session, correlation).await;
+                if result.as_ref().is_err_and(CartError::called_nobody) {
+                    shares.refund(charged).await;
+                }
+                result
+            },
         )
         .await
     }
@@ -167,11 +253,6 @@ impl FromRequest for Mutation {
                 }
             };
             let session = session.await?;
-            if let Some(limiter) = req.app_data::<Data<MutationLimiter>>() {
-                limiter
-                    .check(crate::client_address::client_key(&req), session.id())
-                    .map_err(CartError::TooManyRequests)?;
-            }
             Ok(Mutation {
                 session,
                 idempotency_key,

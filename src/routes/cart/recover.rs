@@ -4,7 +4,7 @@ use actix_web::web::{self, Data};
 use actix_web::HttpResponse;
 
 use super::dto::{RecoverRequest, RecoverResponse};
-use super::mutation::Mutation;
+use super::mutation::{Cost, Mutation};
 use crate::cart::{CartError, CartService, RecoveryMode};
 use crate::domain::{Cart, RecoveryToken};
 use crate::errors::Problem;
@@ -26,7 +26,7 @@ use crate::session::ShopperSession;
         (status = 413, description = "The body is larger than application.max_json_body_bytes (payload_too_large)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json (unsupported_media_type)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid Idempotency-Key (invalid_input), or the key was used for another request (idempotency_key_reused)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many changes from this session or address (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The fair share of the store's API quota of this session or client address is spent (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "BigCommerce is unavailable (upstream_unavailable)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "BigCommerce's rate limit (upstream_rate_limited) or the store's API budget (upstream_busy), with Retry-After, or the database is unavailable (database_unavailable)", body = Problem, content_type = "application/problem+json"),
         (status = 504, description = "BigCommerce did not answer in time (upstream_timeout)", body = Problem, content_type = "application/problem+json"),
@@ -51,13 +51,22 @@ pub async fn recover_cart(
             warnings: recovered.warnings,
         }))
     };
+    // The token's look-up and the cart's read, whatever the token is worth: guessing tokens
+    // spends the guesser's share.
     match mode {
         // A merge adds lines: with a key, a lost outcome is settled by reading the carts,
         // never repeated.
-        RecoveryMode::Merge => mutation.run_settled(&*body, plan, recovered, run).await,
-        RecoveryMode::Switch => mutation.run(&*body, run).await,
+        RecoveryMode::Merge => {
+            mutation
+                .run_settled(&*body, RECOVERY_COST, plan, recovered, run)
+                .await
+        }
+        RecoveryMode::Switch => mutation.run_first_write(&*body, RECOVERY_COST, run).await,
     }
 }
+
+/// Resolving a token and reading its cart: two calls (a merge adds one more, not charged).
+pub const RECOVERY_COST: Cost = Cost::Always(2);
 
 fn recovered(cart: Cart) -> Answer {
     Answer::ok(RecoverResponse {

@@ -3,12 +3,11 @@
 use actix_web::http::StatusCode;
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
-use sqlx::PgPool;
 
 use super::super::cart::correlation_id;
 use crate::cart::CartService;
 use crate::catalog::Catalog;
-use crate::session::{take_flash, ShopperSession};
+use crate::session::ShopperSession;
 use crate::views::{render, CartPage, CartView, LeftBehindView, ProductView};
 
 pub async fn show_cart(
@@ -16,15 +15,12 @@ pub async fn show_cart(
     session: ShopperSession,
     carts: Data<CartService>,
     catalog: Data<Catalog>,
-    pool: Data<PgPool>,
 ) -> HttpResponse {
     let cx = correlation_id(&request);
-    let flash = take_flash(&pool, session.id())
-        .await
-        .unwrap_or_else(|error| {
-            tracing::warn!(error = %error, "could not read a flash message");
-            None
-        });
+    let flash = session.take_flash().await.unwrap_or_else(|error| {
+        tracing::warn!(error = %error, "could not read a flash message");
+        None
+    });
     let (cart, problem) = match carts.get(&session, cx).await {
         Ok(cart) => (cart, None),
         Err(error) => (None, Some(error.problem().title.to_owned())),

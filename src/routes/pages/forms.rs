@@ -1,20 +1,20 @@
-//! The cart page's forms. Each is CSRF-checked (403 and no change otherwise), goes through
-//! `CartService`, and answers 303.
+//! The cart page's forms. Each is CSRF-checked (403 and no change otherwise), has its input
+//! checked (a message, and nothing spent), spends the client's fair share of the store's
+//! quota (429 when it is spent), goes through `CartService`, and answers 303.
 
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Data};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
-use sqlx::PgPool;
 
 use super::super::cart::correlation_id;
-use super::{back_to_cart, flash_for, see_other, warnings_text};
+use super::{back_to_cart, flash_for, see_other, settle_charge, spend_share, warnings_text};
 use crate::cart::{CartService, HandOffTarget, LeftBehindAction};
 use crate::domain::{
     LineItemId, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity, VariantId,
     MAX_OPTION_SELECTIONS,
 };
-use crate::rate_limit::MutationLimiter;
+use crate::fair_shares::FairShares;
 use crate::session::{Flash, ShopperSession};
 use crate::views::error_page;
 
@@ -78,39 +78,30 @@ pub struct LeftBehindForm {
     action: String,
 }
 
-/// The refusal of a post without this session's CSRF token, or over the rate limit; `None`
-/// when the post may go ahead.
-fn refusal(
-    request: &HttpRequest,
-    session: &ShopperSession,
-    token: &str,
-    limiter: &MutationLimiter,
-) -> Option<HttpResponse> {
-    if !session.verify_csrf_token(token) {
-        return Some(error_page(
+/// The refusal of a post without this session's CSRF token; `None` when it may go ahead.
+fn forged(session: &ShopperSession, token: &str) -> Option<HttpResponse> {
+    (!session.verify_csrf_token(token)).then(|| {
+        error_page(
             StatusCode::FORBIDDEN,
             "This form has expired",
             "Reload the cart page and try again.",
-        ));
-    }
-    limiter
-        .check(crate::client_address::client_key(request), session.id())
-        .err()
-        .map(super::too_many)
+        )
+    })
+}
+
+/// What a change to the session's cart costs: one call, or none without a cart.
+fn on_cart(session: &ShopperSession) -> u32 {
+    u32::from(session.cart_id().is_some())
 }
 
 /// The line a form's path names; a malformed id cannot be in the cart, so the shopper goes
 /// back to it with a message.
-async fn named_line(
-    pool: &PgPool,
-    session: &ShopperSession,
-    item: &str,
-) -> Result<LineItemId, HttpResponse> {
+async fn named_line(session: &ShopperSession, item: &str) -> Result<LineItemId, HttpResponse> {
     match LineItemId::parse(item) {
         Ok(item) => Ok(item),
         Err(_) => {
             let flash = Flash::error("That item is no longer in your cart.");
-            Err(back_to_cart(pool, session, flash).await)
+            Err(back_to_cart(session, flash).await)
         }
     }
 }
@@ -124,10 +115,9 @@ pub async fn add_item(
     session: ShopperSession,
     form: web::Form<AddForm>,
     carts: Data<CartService>,
-    limiter: Data<MutationLimiter>,
-    pool: Data<PgPool>,
+    shares: Data<FairShares>,
 ) -> HttpResponse {
-    if let Some(refused) = refusal(&request, &session, &form.csrf_token, &limiter) {
+    if let Some(refused) = forged(&session, &form.csrf_token) {
         return refused;
     }
     let max = carts.settings().max_quantity;
@@ -147,16 +137,21 @@ pub async fn add_item(
         let flash = Flash::error(format!(
             "Choose a quantity from 1 to {max}, and fill in the product's options."
         ));
-        return back_to_cart(&pool, &session, flash).await;
+        return back_to_cart(&session, flash).await;
     };
-    let flash = match carts
+    let charged = match spend_share(&request, &session, &shares, 1).await {
+        Ok(charged) => charged,
+        Err(refused) => return refused,
+    };
+    let added = carts
         .add_items(
             &session,
             std::slice::from_ref(&item),
             correlation_id(&request),
         )
-        .await
-    {
+        .await;
+    settle_charge(&shares, charged, &added).await;
+    let flash = match added {
         Ok(cart) => {
             let name = cart
                 .line_items
@@ -167,7 +162,7 @@ pub async fn add_item(
         }
         Err(error) => flash_for(&error),
     };
-    back_to_cart(&pool, &session, flash).await
+    back_to_cart(&session, flash).await
 }
 
 pub async fn update_item(
@@ -176,13 +171,12 @@ pub async fn update_item(
     item: web::Path<String>,
     form: web::Form<QuantityForm>,
     carts: Data<CartService>,
-    limiter: Data<MutationLimiter>,
-    pool: Data<PgPool>,
+    shares: Data<FairShares>,
 ) -> HttpResponse {
-    if let Some(refused) = refusal(&request, &session, &form.csrf_token, &limiter) {
+    if let Some(refused) = forged(&session, &form.csrf_token) {
         return refused;
     }
-    let item = match named_line(&pool, &session, &item).await {
+    let item = match named_line(&session, &item).await {
         Ok(item) => item,
         Err(back) => return back,
     };
@@ -192,17 +186,22 @@ pub async fn update_item(
         .and_then(|q| u32::try_from(q).ok())
     else {
         let flash = Flash::error(format!("Choose a quantity from 0 to {max}."));
-        return back_to_cart(&pool, &session, flash).await;
+        return back_to_cart(&session, flash).await;
     };
-    let flash = match carts
+    let charged = match spend_share(&request, &session, &shares, on_cart(&session)).await {
+        Ok(charged) => charged,
+        Err(refused) => return refused,
+    };
+    let changed = carts
         .set_quantity(&session, item, quantity, correlation_id(&request))
-        .await
-    {
+        .await;
+    settle_charge(&shares, charged, &changed).await;
+    let flash = match changed {
         Ok(_) if quantity == 0 => Flash::success("Removed the item."),
         Ok(_) => Flash::success(format!("Quantity changed to {quantity}.")),
         Err(error) => flash_for(&error),
     };
-    back_to_cart(&pool, &session, flash).await
+    back_to_cart(&session, flash).await
 }
 
 pub async fn remove_item(
@@ -211,24 +210,28 @@ pub async fn remove_item(
     item: web::Path<String>,
     form: web::Form<CsrfForm>,
     carts: Data<CartService>,
-    limiter: Data<MutationLimiter>,
-    pool: Data<PgPool>,
+    shares: Data<FairShares>,
 ) -> HttpResponse {
-    if let Some(refused) = refusal(&request, &session, &form.csrf_token, &limiter) {
+    if let Some(refused) = forged(&session, &form.csrf_token) {
         return refused;
     }
-    let item = match named_line(&pool, &session, &item).await {
+    let item = match named_line(&session, &item).await {
         Ok(item) => item,
         Err(back) => return back,
     };
-    let flash = match carts
+    let charged = match spend_share(&request, &session, &shares, on_cart(&session)).await {
+        Ok(charged) => charged,
+        Err(refused) => return refused,
+    };
+    let removed = carts
         .remove_item(&session, item, correlation_id(&request))
-        .await
-    {
+        .await;
+    settle_charge(&shares, charged, &removed).await;
+    let flash = match removed {
         Ok(_) => Flash::success("Removed the item."),
         Err(error) => flash_for(&error),
     };
-    back_to_cart(&pool, &session, flash).await
+    back_to_cart(&session, flash).await
 }
 
 pub async fn clear_cart(
@@ -236,17 +239,22 @@ pub async fn clear_cart(
     session: ShopperSession,
     form: web::Form<CsrfForm>,
     carts: Data<CartService>,
-    limiter: Data<MutationLimiter>,
-    pool: Data<PgPool>,
+    shares: Data<FairShares>,
 ) -> HttpResponse {
-    if let Some(refused) = refusal(&request, &session, &form.csrf_token, &limiter) {
+    if let Some(refused) = forged(&session, &form.csrf_token) {
         return refused;
     }
-    let flash = match carts.clear(&session, correlation_id(&request)).await {
+    let charged = match spend_share(&request, &session, &shares, on_cart(&session)).await {
+        Ok(charged) => charged,
+        Err(refused) => return refused,
+    };
+    let cleared = carts.clear(&session, correlation_id(&request)).await;
+    settle_charge(&shares, charged, &cleared).await;
+    let flash = match cleared {
         Ok(()) => Flash::success("Your cart is empty now."),
         Err(error) => flash_for(&error),
     };
-    back_to_cart(&pool, &session, flash).await
+    back_to_cart(&session, flash).await
 }
 
 pub async fn checkout(
@@ -254,19 +262,23 @@ pub async fn checkout(
     session: ShopperSession,
     form: web::Form<CsrfForm>,
     carts: Data<CartService>,
-    limiter: Data<MutationLimiter>,
-    pool: Data<PgPool>,
+    shares: Data<FairShares>,
 ) -> HttpResponse {
-    if let Some(refused) = refusal(&request, &session, &form.csrf_token, &limiter) {
+    if let Some(refused) = forged(&session, &form.csrf_token) {
         return refused;
     }
+    let charged = match spend_share(&request, &session, &shares, on_cart(&session)).await {
+        Ok(charged) => charged,
+        Err(refused) => return refused,
+    };
     let target = HandOffTarget::Checkout;
-    match carts
+    let handed_off = carts
         .checkout(&session, target, correlation_id(&request))
-        .await
-    {
+        .await;
+    settle_charge(&shares, charged, &handed_off).await;
+    match handed_off {
         Ok(hand_off) => see_other(&hand_off.url),
-        Err(error) => back_to_cart(&pool, &session, flash_for(&error)).await,
+        Err(error) => back_to_cart(&session, flash_for(&error)).await,
     }
 }
 
@@ -276,32 +288,43 @@ pub async fn left_behind(
     session: ShopperSession,
     form: web::Form<LeftBehindForm>,
     carts: Data<CartService>,
-    limiter: Data<MutationLimiter>,
-    pool: Data<PgPool>,
+    shares: Data<FairShares>,
 ) -> HttpResponse {
-    if let Some(refused) = refusal(&request, &session, &form.csrf_token, &limiter) {
+    if let Some(refused) = forged(&session, &form.csrf_token) {
         return refused;
     }
     let Ok(action) = LeftBehindAction::parse(&form.action) else {
         let flash = Flash::error("Choose to add the items to your cart or to remove them.");
-        return back_to_cart(&pool, &session, flash).await;
+        return back_to_cart(&session, flash).await;
+    };
+    let charged = match spend_share(&request, &session, &shares, 1).await {
+        Ok(charged) => charged,
+        Err(refused) => return refused,
     };
     let cx = correlation_id(&request);
     let flash = match action {
-        LeftBehindAction::Move => match carts.move_left_behind(&session, cx).await {
-            Ok(moved) if moved.warnings.is_empty() => {
-                Flash::success("The items are in your cart now.")
+        LeftBehindAction::Move => {
+            let moved = carts.move_left_behind(&session, cx).await;
+            settle_charge(&shares, charged, &moved).await;
+            match moved {
+                Ok(moved) if moved.warnings.is_empty() => {
+                    Flash::success("The items are in your cart now.")
+                }
+                Ok(moved) => Flash::error(format!(
+                    "Not everything could be added. {}",
+                    warnings_text(&moved.warnings)
+                )),
+                Err(error) => flash_for(&error),
             }
-            Ok(moved) => Flash::error(format!(
-                "Not everything could be added. {}",
-                warnings_text(&moved.warnings)
-            )),
-            Err(error) => flash_for(&error),
-        },
-        LeftBehindAction::Discard => match carts.discard_left_behind(&session, cx).await {
-            Ok(()) => Flash::success("Removed the items."),
-            Err(error) => flash_for(&error),
-        },
+        }
+        LeftBehindAction::Discard => {
+            let discarded = carts.discard_left_behind(&session, cx).await;
+            settle_charge(&shares, charged, &discarded).await;
+            match discarded {
+                Ok(()) => Flash::success("Removed the items."),
+                Err(error) => flash_for(&error),
+            }
+        }
     };
-    back_to_cart(&pool, &session, flash).await
+    back_to_cart(&session, flash).await
 }

@@ -14,7 +14,7 @@ use super::{local_path, login_returning_to, see_other, warnings_text};
 use crate::accounts::{AccountError, Accounts};
 use crate::cart::{CartService, SignInCartOutcome};
 use crate::domain::EmailAddress;
-use crate::session::{set_flash, take_flash, CookieChange, Flash, Sessions, ShopperSession};
+use crate::session::{set_flash, CookieChange, Flash, Sessions, ShopperSession};
 use crate::views::{error_page, render, LoginPage};
 
 #[derive(Deserialize)]
@@ -41,12 +41,8 @@ pub struct LogoutForm {
     csrf_token: String,
 }
 
-pub async fn show_login(
-    session: ShopperSession,
-    query: web::Query<LoginQuery>,
-    pool: Data<PgPool>,
-) -> HttpResponse {
-    let flash = take_flash(&pool, session.id()).await.unwrap_or_default();
+pub async fn show_login(session: ShopperSession, query: web::Query<LoginQuery>) -> HttpResponse {
+    let flash = session.take_flash().await.unwrap_or_default();
     let page = LoginPage {
         flash: flash.map(Into::into),
         csrf_token: session.csrf_token(),
@@ -70,7 +66,6 @@ pub async fn submit_login(
     let again = |text: &str| Flash::error(text);
     let Ok(email) = EmailAddress::parse(&form.email) else {
         return back_to_login(
-            &pool,
             &session,
             again("Enter the e-mail address of your account."),
             &form.redirect_to,
@@ -87,7 +82,6 @@ pub async fn submit_login(
         Ok(signed_in) => signed_in,
         Err(AccountError::InvalidCredentials) => {
             return back_to_login(
-                &pool,
                 &session,
                 again("That e-mail address or password is not right."),
                 &form.redirect_to,
@@ -99,11 +93,11 @@ pub async fn submit_login(
                 "Too many attempts. Try again in {} seconds.",
                 wait.as_secs().max(1)
             );
-            return back_to_login(&pool, &session, Flash::error(text), &form.redirect_to).await;
+            return back_to_login(&session, Flash::error(text), &form.redirect_to).await;
         }
         Err(error) => {
             let flash = Flash::error(error.problem().title);
-            return back_to_login(&pool, &session, flash, &form.redirect_to).await;
+            return back_to_login(&session, flash, &form.redirect_to).await;
         }
     };
     request
@@ -139,7 +133,11 @@ pub async fn submit_logout(
     if !session.verify_csrf_token(&form.csrf_token) {
         return expired_form();
     }
-    if let Err(error) = sessions.end(session.id()).await {
+    let ended = match session.is_stored() {
+        true => sessions.end(session.id()).await,
+        false => Ok(()),
+    };
+    if let Err(error) = ended {
         tracing::error!(error = %error, "could not end a session");
         return error_page(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -152,13 +150,8 @@ pub async fn submit_logout(
 }
 
 /// Back to the form with a message, keeping where the shopper was headed.
-async fn back_to_login(
-    pool: &PgPool,
-    session: &ShopperSession,
-    flash: Flash,
-    redirect_to: &str,
-) -> HttpResponse {
-    if let Err(error) = set_flash(pool, session.id(), &flash).await {
+async fn back_to_login(session: &ShopperSession, flash: Flash, redirect_to: &str) -> HttpResponse {
+    if let Err(error) = session.leave_flash(flash).await {
         tracing::warn!(error = %error, "could not store a flash message");
     }
     match local_path(redirect_to) {

@@ -7,13 +7,14 @@ mod forms;
 mod login;
 mod recover;
 
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::web;
-use actix_web::HttpResponse;
-use sqlx::PgPool;
+use actix_web::{HttpRequest, HttpResponse};
 
 use crate::cart::{CartError, CartWarning};
-use crate::session::{set_flash, Flash, ShopperSession};
+use crate::client_address::client_key;
+use crate::fair_shares::{Charged, FairShares, ShareError, Spender};
+use crate::session::{Flash, ShopperSession};
 use crate::views::{error_page, with_page_headers};
 
 /// Registers the pages.
@@ -51,8 +52,8 @@ fn see_other(location: &str) -> HttpResponse {
 }
 
 /// Leaves `flash` for the cart page and sends the shopper there.
-async fn back_to_cart(pool: &PgPool, session: &ShopperSession, flash: Flash) -> HttpResponse {
-    if let Err(error) = set_flash(pool, session.id(), &flash).await {
+async fn back_to_cart(session: &ShopperSession, flash: Flash) -> HttpResponse {
+    if let Err(error) = session.leave_flash(flash).await {
         tracing::warn!(error = %error, "could not store a flash message");
     }
     see_other("/cart")
@@ -82,7 +83,37 @@ fn warnings_text(warnings: &[CartWarning]) -> String {
         .join(" ")
 }
 
-/// 429 page for a client over its rate limit.
+/// Spends `calls` of the client's fair shares of the store's quota before a form calls
+/// BigCommerce; the page to answer instead when a share is spent (429) or cannot be counted.
+async fn spend_share(
+    request: &HttpRequest,
+    session: &ShopperSession,
+    shares: &FairShares,
+    calls: u32,
+) -> Result<Charged, HttpResponse> {
+    let spender = Spender::new(Some(session.id()), client_key(request));
+    match shares.spend(spender, calls).await {
+        Ok(charged) => Ok(charged),
+        Err(ShareError::Spent { wait, .. }) => Err(too_many(wait)),
+        Err(ShareError::Database(error)) => {
+            tracing::warn!(error = %error, "could not count a client's fair share");
+            Err(error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The shop is busy",
+                "Please try again in a moment.",
+            ))
+        }
+    }
+}
+
+/// Gives a form's charge back when its change called nobody (the store's budget shed it).
+async fn settle_charge<T>(shares: &FairShares, charged: Charged, result: &Result<T, CartError>) {
+    if result.as_ref().is_err_and(CartError::called_nobody) {
+        shares.refund(charged).await;
+    }
+}
+
+/// 429 page for a client whose fair share is spent.
 fn too_many(wait: std::time::Duration) -> HttpResponse {
     let mut response = error_page(
         actix_web::http::StatusCode::TOO_MANY_REQUESTS,

@@ -7,14 +7,14 @@ use actix_web::http::StatusCode;
 use actix_web::web::{self, Data};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
-use sqlx::PgPool;
 
 use super::super::cart::correlation_id;
-use super::{back_to_cart, flash_for, login_returning_to, warnings_text};
+use super::{
+    back_to_cart, flash_for, login_returning_to, settle_charge, spend_share, warnings_text,
+};
 use crate::cart::{CartError, CartService, RecoveryMode};
-use crate::client_address::client_key;
 use crate::domain::RecoveryToken;
-use crate::rate_limit::MutationLimiter;
+use crate::fair_shares::FairShares;
 use crate::session::{Flash, ShopperSession};
 use crate::views::{error_page, render, CartView, RecoverPage};
 
@@ -34,36 +34,36 @@ pub struct RecoverForm {
     mode: RecoveryMode,
 }
 
+/// What looking a token up costs: resolving it and reading its cart.
+const LOOK_UP_CALLS: u32 = 2;
+
 pub async fn show_recovery(
     request: HttpRequest,
     session: ShopperSession,
     query: web::Query<RecoverQuery>,
     carts: Data<CartService>,
-    limiter: Data<MutationLimiter>,
-    pool: Data<PgPool>,
+    shares: Data<FairShares>,
 ) -> HttpResponse {
-    // Each look-up costs two BigCommerce calls: guessed tokens spend the client's budget.
-    if let Err(wait) = limiter.check(client_key(&request), session.id()) {
-        return super::too_many(wait);
-    }
     let Ok(token) = RecoveryToken::parse(&query.t) else {
-        return back_to_cart(
-            &pool,
-            &session,
-            Flash::error("That cart link is not valid."),
-        )
-        .await;
+        return back_to_cart(&session, Flash::error("That cart link is not valid.")).await;
     };
-    let preview = match carts
+    // Each look-up calls BigCommerce, whatever the token is worth: guessed tokens spend the
+    // guesser's share.
+    let charged = match spend_share(&request, &session, &shares, LOOK_UP_CALLS).await {
+        Ok(charged) => charged,
+        Err(refused) => return refused,
+    };
+    let preview = carts
         .preview_recovery(&session, &token, correlation_id(&request))
-        .await
-    {
+        .await;
+    settle_charge(&shares, charged, &preview).await;
+    let preview = match preview {
         Ok(preview) => preview,
         Err(CartError::RecoveryTokenUnknown) => {
             let flash = Flash::error("That cart link has expired or is no longer valid.");
-            return back_to_cart(&pool, &session, flash).await;
+            return back_to_cart(&session, flash).await;
         }
-        Err(error) => return back_to_cart(&pool, &session, flash_for(&error)).await,
+        Err(error) => return back_to_cart(&session, flash_for(&error)).await,
     };
     let sign_in_url = preview
         .needs_sign_in
@@ -84,8 +84,7 @@ pub async fn confirm_recovery(
     session: ShopperSession,
     form: web::Form<RecoverForm>,
     carts: Data<CartService>,
-    limiter: Data<MutationLimiter>,
-    pool: Data<PgPool>,
+    shares: Data<FairShares>,
 ) -> HttpResponse {
     if !session.verify_csrf_token(&form.csrf_token) {
         return error_page(
@@ -94,21 +93,18 @@ pub async fn confirm_recovery(
             "Open the link from your e-mail again.",
         );
     }
-    if let Err(wait) = limiter.check(client_key(&request), session.id()) {
-        return super::too_many(wait);
-    }
     let Ok(token) = RecoveryToken::parse(&form.t) else {
-        return back_to_cart(
-            &pool,
-            &session,
-            Flash::error("That cart link is not valid."),
-        )
-        .await;
+        return back_to_cart(&session, Flash::error("That cart link is not valid.")).await;
     };
-    let flash = match carts
+    let charged = match spend_share(&request, &session, &shares, LOOK_UP_CALLS).await {
+        Ok(charged) => charged,
+        Err(refused) => return refused,
+    };
+    let recovered = carts
         .recover(&session, &token, form.mode, correlation_id(&request))
-        .await
-    {
+        .await;
+    settle_charge(&shares, charged, &recovered).await;
+    let flash = match recovered {
         Ok(recovered) if recovered.warnings.is_empty() => {
             Flash::success("Welcome back! Your saved cart is here.")
         }
@@ -122,5 +118,5 @@ pub async fn confirm_recovery(
         Err(CartError::SignInRequired) => Flash::error("Sign in to restore that cart."),
         Err(error) => flash_for(&error),
     };
-    back_to_cart(&pool, &session, flash).await
+    back_to_cart(&session, flash).await
 }

@@ -49,7 +49,7 @@ pub struct LoginResponse {
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not an e-mail address", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The sign-in share of this session or address is spent, or too many wrong passwords for this e-mail came from it (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "BigCommerce is unavailable", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "BigCommerce's rate limit or the database", body = Problem, content_type = "application/problem+json"),
     )

@@ -19,7 +19,9 @@ pub async fn logout(
     session: ShopperSession,
     sessions: Data<Sessions>,
 ) -> Result<HttpResponse, SessionError> {
-    sessions.end(session.id()).await?;
+    if session.is_stored() {
+        sessions.end(session.id()).await?;
+    }
     request.extensions_mut().insert(CookieChange::Remove);
     Ok(HttpResponse::NoContent()
         .insert_header(("Cache-Control", "private, no-store"))
