@@ -84,6 +84,22 @@ impl Mutation {
         self.run_with(body, settle, operation).await
     }
 
+    /// Runs `operation` on every request, never from storage: for an answer that must be
+    /// fresh each time (a checkout hand-off is a single-use bearer URL, possibly spent by the
+    /// time a retry comes, and must not sit in the idempotency table). An Idempotency-Key is
+    /// accepted (it was checked to be well formed) and ignored.
+    pub async fn run_fresh<F, Fut>(self, operation: F) -> Result<HttpResponse, CartError>
+    where
+        F: FnOnce(ShopperSession, CorrelationId) -> Fut,
+        Fut: Future<Output = Result<Answer, CartError>>,
+    {
+        let answer = operation(self.session, self.correlation).await?;
+        Ok(crate::idempotency::json_response(
+            answer.status,
+            &answer.body,
+        ))
+    }
+
     async fn run_with<F, Fut, C, CFut>(
         self,
         body: &impl Serialize,
