@@ -5,6 +5,8 @@
 //! - Concurrent refreshes are one flight (`single_flight`): one read of the catalog's pages,
 //!   with no lock held across it, that survives the request that started it.
 //! - A failed refresh keeps the last good list and backs off (`freshness`).
+//! - A refresh that fails part-way keeps the pages it read, and the next one resumes there
+//!   (`Resumable`): a catalog of more pages than one window's refresh share is still read.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use parking_lot::Mutex;
 
 use super::freshness::{Freshness, Plan};
 use super::{Product, ProductModifier};
-use crate::bigcommerce::{BigCommerceClient, BigCommerceError, CorrelationId};
+use crate::bigcommerce::{BigCommerceClient, BigCommerceError, CatalogRead, CorrelationId};
 use crate::single_flight::SingleFlight;
 
 /// The catalog, cached.
@@ -23,8 +25,25 @@ pub struct Catalog {
     ttl: Duration,
     /// Locked only to read or replace the state, never across a call.
     freshness: Arc<Mutex<Freshness>>,
+    /// The pages of a read that failed part-way, for the next refresh to resume.
+    resumable: Arc<Mutex<Resumable>>,
     refreshes: SingleFlight<(), Refreshed>,
 }
+
+/// The pages of an unfinished read, and when it began.
+///
+/// The cost of resuming: the list is stitched from pages read in different windows, so a
+/// product added, removed or reordered between two of them can shift the paging, and one
+/// product may be missing (a repeated one is dropped by id) until the next full read, at most
+/// a TTL later. A read older than `MAX_RESUME_AGE` is started afresh, so no list is stitched
+/// from pages far apart in time. Without resuming, a catalog of more pages than the refresh
+/// class may spend in one window would never be read at all: every refresh would restart at
+/// page 1 and be shed before the last.
+#[derive(Default)]
+struct Resumable(Option<(Instant, CatalogRead)>);
+
+/// How old an unfinished read may be and still be resumed.
+const MAX_RESUME_AGE: Duration = Duration::from_secs(120);
 
 /// What one refresh came to, as every request that waited for it gets it.
 struct Refreshed(Result<Arc<Vec<Product>>, BigCommerceError>);
@@ -45,6 +64,7 @@ impl Catalog {
             bigcommerce,
             ttl,
             freshness: Arc::default(),
+            resumable: Arc::default(),
             refreshes: SingleFlight::new(),
         }
     }
@@ -105,8 +125,9 @@ impl Catalog {
     ) -> impl Future<Output = Result<Arc<Vec<Product>>, BigCommerceError>> {
         let bigcommerce = self.bigcommerce.clone();
         let freshness = Arc::clone(&self.freshness);
+        let resumable = Arc::clone(&self.resumable);
         let answer = self.refreshes.join((), move || async move {
-            Refreshed(read_products(&bigcommerce, &freshness, cx).await)
+            Refreshed(read_products(&bigcommerce, &freshness, &resumable, cx).await)
         });
         async move {
             match answer.await {
@@ -117,13 +138,27 @@ impl Catalog {
     }
 }
 
-/// One refresh: every page of the catalog, and the state updated with how it went.
+/// One refresh: every page of the catalog (from where an unfinished read stopped), and the
+/// state updated with how it went. Refreshes are one flight, so only one reads at a time.
 async fn read_products(
     bigcommerce: &BigCommerceClient,
     freshness: &Mutex<Freshness>,
+    resumable: &Mutex<Resumable>,
     cx: CorrelationId,
 ) -> Result<Arc<Vec<Product>>, BigCommerceError> {
-    match bigcommerce.list_products(cx).await {
+    let now = Instant::now();
+    let (started, mut read) = match resumable.lock().0.take() {
+        Some((started, read)) if now.saturating_duration_since(started) < MAX_RESUME_AGE => {
+            tracing::info!(pages_read = read.pages_read(), "resuming the catalog read");
+            (started, read)
+        }
+        _ => (now, CatalogRead::default()),
+    };
+    let outcome = bigcommerce.read_products(&mut read, cx).await;
+    if outcome.is_err() && read.pages_read() > 0 {
+        resumable.lock().0 = Some((started, read));
+    }
+    match outcome {
         Ok(raw) => {
             let products: Arc<Vec<Product>> = Arc::new(
                 raw.into_iter()

@@ -1,12 +1,12 @@
 //! What a real store does that the service once got wrong (issue 13): required headers, one
 //! URL per hand-off, purchase limits answered 409, refused customer changes, the whole paged
-//! catalog, every modifier type. Each behaviour is the sandbox's, as BigCommerce documents it.
+//! catalog (and no more, whatever its pagination claims), every modifier type. Each behaviour is the sandbox's, as BigCommerce documents it.
 
 use bc_sandbox::SandboxConfig;
 use checkout_bff::bigcommerce::{BigCommerceClient, BigCommerceError, CorrelationId};
 use checkout_bff::domain::{CartId, CustomerId};
 use checkout_bff::metrics::Metrics;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::{cart_body, client, line_id, spawn_app, spawn_app_with_sandbox, TestApp};
 
@@ -169,6 +169,51 @@ async fn the_product_list_is_the_whole_catalog_read_page_by_page() {
     // Three pages, read once for both requests (the list is cached for a minute).
     let stats = app.sandbox_stats().await;
     assert_eq!(stats.calls("GET /v3/catalog/products"), 3);
+}
+
+fn one_product_page(pagination: Value) -> Value {
+    json!({"rules": [{"route": "GET /v3/catalog/products", "status": 200,
+        "body": {"data": [{"id": 101, "name": "Sandbox Mug", "type": "physical", "price": 12.0}],
+                 "meta": {"pagination": pagination}}}]})
+}
+
+/// A store (or a proxy) that ignores `page` answers the same page every time; whatever its
+/// `meta.pagination` claims, a refresh stops at once and lists each product once.
+#[tokio::test]
+async fn catalog_paging_stops_when_the_store_repeats_a_page_whatever_its_pagination_claims() {
+    let claims = [
+        // `total` overstated, `current_page` never advancing, no `links.next`.
+        json!({"total": 1_000_000, "count": 1, "per_page": 10, "current_page": 1,
+            "total_pages": 100_000, "links": {"current": "?page=1&limit=10"}}),
+        // Every sign of more pages, but the same ids again.
+        json!({"total": 1_000_000, "count": 1, "per_page": 10, "total_pages": 100_000,
+            "links": {"current": "?page=1&limit=10", "next": "?page=2&limit=10"}}),
+        // Nothing but an overstated total.
+        json!({"total": 1_000_000}),
+    ];
+    for pagination in claims {
+        // Arrange
+        let app = spawn_app().await;
+        app.inject_faults(one_product_page(pagination.clone()))
+            .await;
+
+        // Act
+        let body: Value = app.get("/api/products").await.json().await.expect("json");
+
+        // Assert
+        let calls = app.sandbox_stats().await.calls("GET /v3/catalog/products");
+        assert!(
+            calls <= 2,
+            "{pagination}: {calls} catalog calls, answered {body}"
+        );
+        let products = body["products"].as_array().expect("products");
+        assert_eq!(
+            products.len(),
+            1,
+            "{pagination}: duplicates: {}",
+            products.len()
+        );
+    }
 }
 
 #[tokio::test]
