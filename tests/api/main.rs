@@ -20,6 +20,7 @@ mod idempotency_settle;
 mod pages;
 mod quota;
 mod reliability;
+mod review13;
 mod session_cache;
 mod sessions;
 mod single_flight;
