@@ -69,7 +69,13 @@ pub struct CatalogVariant {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct CatalogOptionValue {
+    /// The option value's id (`option_selections[].option_value` for a variant option).
+    #[serde(default)]
+    pub id: i64,
     pub label: String,
+    /// The variant option it is a value of (`option_selections[].option_id`).
+    #[serde(default)]
+    pub option_id: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

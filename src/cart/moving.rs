@@ -5,11 +5,10 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::selections::{rebuilt_selections, LinesCatalog};
 use super::service::CartService;
 use crate::bigcommerce::{BigCommerceError, CorrelationId, StoreCart};
-use crate::domain::{
-    CartId, CartLineItem, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity, VariantId,
-};
+use crate::domain::{CartId, CartLineItem, NewLineItem, ProductId, Quantity, VariantId};
 
 /// Something the shopper should know about a change that otherwise succeeded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -73,6 +72,15 @@ pub(super) struct Moved {
 }
 
 impl CartService {
+    /// What the catalog says of the products of `lines`, as far as re-adding them needs.
+    pub(super) async fn lines_catalog(
+        &self,
+        lines: &[CartLineItem],
+        cx: CorrelationId,
+    ) -> LinesCatalog {
+        LinesCatalog::of_lines(self.catalog.as_deref(), lines, cx).await
+    }
+
     /// Adds `lines` to `target`: in one call, and when BigCommerce refuses that call, line by
     /// line, so that every line that can move does. Only a failure of the first call that is
     /// not a refusal (the target gone, BigCommerce down or its outcome unknown) is an error:
@@ -85,8 +93,9 @@ impl CartService {
     ) -> Result<Moved, BigCommerceError> {
         let mut unmoved = Vec::new();
         let mut movable: Vec<(&CartLineItem, NewLineItem)> = Vec::new();
+        let catalog = self.lines_catalog(lines, cx).await;
         for line in lines {
-            match line_to_add(line) {
+            match line_to_add(line, &catalog) {
                 Some(item) => movable.push((line, item)),
                 None => unmoved.push(CartWarning::line_not_moved(
                     line,
@@ -145,23 +154,23 @@ impl CartService {
     }
 }
 
-/// A line as an item to add elsewhere. With options, BigCommerce wants every option as a
-/// selection and no variant id; without, the variant id. Custom and gift-certificate lines
-/// cannot be re-added.
-pub(super) fn line_to_add(line: &CartLineItem) -> Option<NewLineItem> {
+/// A line as an item to add elsewhere: every option as BigCommerce shows it (dates turned
+/// back into dates, as `catalog` says which options are dates) and no variant id; without
+/// options, the variant id. `None` for a line that cannot be re-added: custom and
+/// gift-certificate lines, and a line whose selections cannot be rebuilt (see `selections`).
+pub(super) fn line_to_add(line: &CartLineItem, catalog: &LinesCatalog) -> Option<NewLineItem> {
     let product_id = ProductId::parse(line.product_id?).ok()?;
     let quantity = Quantity::parse(i64::try_from(line.quantity).ok()?, u32::MAX).ok()?;
-    let selections: Vec<OptionSelection> = line
-        .options
-        .iter()
-        .filter_map(|option| {
-            let value = match option.option_value_id {
-                Some(id) => OptionValue::ValueId(id),
-                None => OptionValue::Text(option.value.clone()),
-            };
-            OptionSelection::parse(option.option_id?, value).ok()
-        })
-        .collect();
+    let selections = match rebuilt_selections(line, catalog.of(line.product_id)) {
+        Ok(selections) => selections,
+        Err(unrebuilt) => {
+            tracing::warn!(
+                ?unrebuilt,
+                "a line's options could not be rebuilt to move it"
+            );
+            return None;
+        }
+    };
     let variant_id = if selections.is_empty() {
         line.variant_id.and_then(|id| VariantId::parse(id).ok())
     } else {

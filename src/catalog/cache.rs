@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use super::freshness::{Freshness, Plan};
-use super::{Product, ProductModifier};
+use super::{KnownModifiers, Product};
 use crate::bigcommerce::{BigCommerceClient, BigCommerceError, CatalogRead, CorrelationId};
 use crate::single_flight::SingleFlight;
 
@@ -71,30 +71,34 @@ impl Catalog {
 
     /// The modifiers of `product_id`, from the cached list even when it is past its TTL
     /// (a product's modifiers rarely change, prices and stock do); the list is read from
-    /// BigCommerce (and waited for) only when it lacks the product. `None` when the catalog
-    /// does not list it (hidden, or BigCommerce unavailable with nothing cached).
-    pub async fn modifiers_of(
-        &self,
-        product_id: i64,
-        cx: CorrelationId,
-    ) -> Option<Vec<ProductModifier>> {
-        let find = |products: &[Product]| {
-            products
-                .iter()
-                .find(|product| product.id == product_id)
-                .map(|product| product.modifiers.clone())
-        };
-        let cached = self.freshness.lock().last_good();
-        if let Some(found) = cached.as_deref().and_then(|p| find(p)) {
-            return Some(found);
+    /// BigCommerce (and waited for) only when it lacks the product.
+    pub async fn modifiers_of(&self, product_id: i64, cx: CorrelationId) -> KnownModifiers {
+        if let Some(product) = self.cached_product(product_id) {
+            return KnownModifiers::Listed(product.modifiers);
         }
         let current = match self.plan() {
             // Fresh (so it really lacks the product), or BigCommerce failed moments ago.
             Plan::Serve(products) => products,
-            Plan::ServeAndRefresh(_) | Plan::Refresh => self.refresh(cx).await.ok()?,
-            Plan::Fail(_) => return None,
+            Plan::ServeAndRefresh(_) | Plan::Refresh => match self.refresh(cx).await {
+                Ok(products) => products,
+                Err(error) => return KnownModifiers::Unavailable(error),
+            },
+            Plan::Fail(error) => return KnownModifiers::Unavailable(error),
         };
-        find(&current)
+        match current.iter().find(|product| product.id == product_id) {
+            Some(product) => KnownModifiers::Listed(product.modifiers.clone()),
+            None => KnownModifiers::NotListed,
+        }
+    }
+
+    /// `product_id` as the last list read describes it, however old; no call is made. `None`
+    /// when no list has been read yet or it does not name the product.
+    pub fn cached_product(&self, product_id: i64) -> Option<Product> {
+        let cached = self.freshness.lock().last_good()?;
+        cached
+            .iter()
+            .find(|product| product.id == product_id)
+            .cloned()
     }
 
     /// The products: the cached list while it is fresh, and a stale one while it is being

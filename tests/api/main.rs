@@ -20,7 +20,6 @@ mod idempotency_settle;
 mod pages;
 mod quota;
 mod reliability;
-mod review13;
 mod session_cache;
 mod sessions;
 mod single_flight;
