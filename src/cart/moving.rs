@@ -72,15 +72,6 @@ pub(super) struct Moved {
 }
 
 impl CartService {
-    /// What the catalog says of the products of `lines`, as far as re-adding them needs.
-    pub(super) async fn lines_catalog(
-        &self,
-        lines: &[CartLineItem],
-        cx: CorrelationId,
-    ) -> LinesCatalog {
-        LinesCatalog::of_lines(self.catalog.as_deref(), lines, cx).await
-    }
-
     /// Adds `lines` to `target`: in one call, and when BigCommerce refuses that call, line by
     /// line, so that every line that can move does. Only a failure of the first call that is
     /// not a refusal (the target gone, BigCommerce down or its outcome unknown) is an error:

@@ -66,6 +66,17 @@ impl LinesCatalog {
     }
 }
 
+impl super::service::CartService {
+    /// What the catalog says of the products of `lines`, as far as re-adding them needs.
+    pub(super) async fn lines_catalog(
+        &self,
+        lines: &[CartLineItem],
+        cx: crate::bigcommerce::CorrelationId,
+    ) -> LinesCatalog {
+        LinesCatalog::of_lines(self.catalog.as_deref(), lines, cx).await
+    }
+}
+
 /// Whether rebuilding `line` depends on its modifiers' types.
 pub(super) fn needs_catalog(line: &CartLineItem) -> bool {
     line.options
