@@ -66,13 +66,16 @@ async function run(action, success) {
   }
 }
 
-function renderProducts(products) {
+function renderProducts(products, currency) {
   const list = $("products");
   list.replaceChildren();
   for (const product of products) {
-    const available = product.purchasable && product.in_stock;
+    // `addable` is false when a required modifier cannot be filled in here (a file upload, a
+    // product list); `not_addable_reason` says so in words.
+    const available = product.purchasable && product.in_stock && product.addable !== false;
     const form = el("form", { class: "product", "data-product-id": product.id });
-    form.append(el("h3", { text: product.name }), el("p", { class: "price", text: money(product.calculated_price, "USD") }));
+    form.append(el("h3", { text: product.name }), el("p", { class: "price", text: money(product.calculated_price, currency) }));
+    if (product.not_addable_reason) form.append(el("p", { class: "muted", text: product.not_addable_reason }));
     const variants = product.variants.filter((v) => v.purchasable && v.in_stock);
     let select = null;
     if (variants.length > 1) {
@@ -136,6 +139,7 @@ function renderModifier(product, modifier, form) {
       const ticked = modifier.values.find((v) => v.checked);
       if (!ticked) return null;
       const box = el("input", { type: "checkbox", id, ...required });
+      if (modifier.checked_by_default) box.checked = true;
       form.append(el("label", { class: "checkbox", for: id }, box, ` ${modifier.checkbox_label || modifier.name}`));
       return () => (box.checked ? selection(ticked.id) : null);
     }
@@ -143,6 +147,7 @@ function renderModifier(product, modifier, form) {
       const input = el("input", { id, type: "date", ...required });
       if (modifier.date_earliest) input.min = modifier.date_earliest;
       if (modifier.date_latest) input.max = modifier.date_latest;
+      if (modifier.default_value) input.value = modifier.default_value;
       form.append(label, input);
       return () => (input.value ? selection({ date: input.value }) : null);
     }
@@ -151,6 +156,8 @@ function renderModifier(product, modifier, form) {
         ? el("textarea", { id, rows: "2", ...required })
         : el("input", { id, type: modifier.type === "numbers_only_text" ? "number" : "text", ...required });
       if (modifier.max_length) input.maxLength = modifier.max_length;
+      if (modifier.min_length) input.minLength = modifier.min_length;
+      if (modifier.default_value) input.value = modifier.default_value;
       if (modifier.number_min !== undefined) input.min = modifier.number_min;
       if (modifier.number_max !== undefined) input.max = modifier.number_max;
       if (modifier.type === "numbers_only_text") input.step = modifier.integers_only ? "1" : "any";
@@ -174,9 +181,16 @@ function renderCart(cart) {
   if (empty) return;
   const currency = cart.currency.code;
   for (const line of cart.line_items) {
-    const quantity = el("input", { type: "number", min: "0", value: String(line.quantity), "aria-label": `${line.name} quantity` });
-    quantity.addEventListener("change", () =>
-      run(() => api("PATCH", `/api/cart/items/${encodeURIComponent(line.id)}`, { quantity: Number(quantity.value) }), "Quantity updated"));
+    // Custom items and gift certificates cannot change quantity (BigCommerce refuses it):
+    // they show their quantity and can only be removed.
+    const fixed = line.type === "custom" || line.type === "gift_certificate";
+    const quantity = fixed
+      ? el("span", { class: "quantity", text: `× ${line.quantity}` })
+      : el("input", { type: "number", min: "0", value: String(line.quantity), "aria-label": `${line.name} quantity` });
+    if (!fixed) {
+      quantity.addEventListener("change", () =>
+        run(() => api("PATCH", `/api/cart/items/${encodeURIComponent(line.id)}`, { quantity: Number(quantity.value) }), "Quantity updated"));
+    }
     const remove = el("button", { type: "button", class: "secondary", text: "Remove",
       onclick: () => run(() => api("DELETE", `/api/cart/items/${encodeURIComponent(line.id)}`), "Removed") });
     const options = line.options.map((o) => `${o.name}: ${o.value}`).join(", ");
@@ -203,7 +217,8 @@ $("clear").addEventListener("click", () =>
 (async () => {
   try {
     const [products, cart] = await Promise.all([api("GET", "/api/products"), api("GET", "/api/cart")]);
-    renderProducts(products.products);
+    // Prices in the cart's currency, or the store's (which new carts are created in).
+    renderProducts(products.products, (cart.cart && cart.cart.currency.code) || products.currency.code);
     renderCart(cart.cart);
     document.body.dataset.ready = "true";
   } catch (error) {

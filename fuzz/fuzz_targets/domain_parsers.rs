@@ -24,7 +24,7 @@ use checkout_bff::domain::{
 use libfuzzer_sys::fuzz_target;
 
 /// `MAX_OPTION_TEXT` in src/domain/new_line_item.rs (not exported).
-const MAX_OPTION_TEXT: usize = 255;
+const MAX_OPTION_TEXT: usize = 2000;
 
 fuzz_target!(|data: &[u8]| {
     let mut word = [0u8; 12];

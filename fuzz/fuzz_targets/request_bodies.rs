@@ -26,7 +26,7 @@ use libfuzzer_sys::fuzz_target;
 use secrecy::ExposeSecret;
 
 /// `MAX_OPTION_TEXT` in src/domain/new_line_item.rs (not exported).
-const MAX_OPTION_TEXT: usize = 255;
+const MAX_OPTION_TEXT: usize = 2000;
 const BC_MAX_ID: i64 = i32::MAX as i64;
 
 /// (max_quantity, max_line_items_per_request): the shipped configuration first, then edges.

@@ -77,6 +77,18 @@ pub enum WebhookCreatedAt {
     Absent,
 }
 
+/// How a line's `options[].value` shows a date modifier's date. BigCommerce does not document
+/// it; its storefront shows dates like "Dec 24th 2026", so a client must read the date from
+/// the catalog's modifier type and never rely on the display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DateDisplay {
+    /// `2026-12-24`.
+    #[default]
+    Iso,
+    /// `Dec 24th 2026`.
+    Formatted,
+}
+
 /// Choices for behaviours the reference marks as unconfirmed.
 #[derive(Debug, Clone)]
 pub struct Behaviours {
@@ -97,6 +109,12 @@ pub struct Behaviours {
     /// `PUT /carts/{id}` with another `customer_id` answers 422 "A shipping address for this
     /// order is incomplete" (BigCommerce's guide says a customer change can).
     pub refuse_customer_change: bool,
+    /// How a date modifier's value shows on a line.
+    pub date_option_display: DateDisplay,
+    /// PUT item naming a `variant_id` for a product with modifiers is refused (422), as the
+    /// spec's "omit the variant_id" reads strictly; by default it is accepted when it is the
+    /// line's variant (which of the two BigCommerce honours is unconfirmed).
+    pub refuse_variant_id_with_modifiers: bool,
 }
 
 impl Default for Behaviours {
@@ -109,6 +127,8 @@ impl Default for Behaviours {
             redirect_urls_on_read: true,
             purchase_limit_status: 409,
             refuse_customer_change: false,
+            date_option_display: DateDisplay::Iso,
+            refuse_variant_id_with_modifiers: false,
         }
     }
 }

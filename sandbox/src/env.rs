@@ -7,7 +7,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::config::{
-    DuplicateAddPolicy, SandboxConfig, SeedSource, WebhookCreatedAt, ZeroQuantityPolicy,
+    DateDisplay, DuplicateAddPolicy, SandboxConfig, SeedSource, WebhookCreatedAt,
+    ZeroQuantityPolicy,
 };
 
 /// Port of the standalone sandbox.
@@ -167,6 +168,20 @@ pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<SandboxCon
     }
     if let Some(v) = lookup("SANDBOX_REFUSE_CUSTOMER_CHANGE") {
         c.behaviours.refuse_customer_change = parse_bool("SANDBOX_REFUSE_CUSTOMER_CHANGE", &v)?;
+    }
+    if let Some(v) = lookup("SANDBOX_REFUSE_VARIANT_ID_WITH_MODIFIERS") {
+        c.behaviours.refuse_variant_id_with_modifiers =
+            parse_bool("SANDBOX_REFUSE_VARIANT_ID_WITH_MODIFIERS", &v)?;
+    }
+    if let Some(v) = lookup("SANDBOX_DATE_OPTION_DISPLAY") {
+        c.behaviours.date_option_display = choice(
+            "SANDBOX_DATE_OPTION_DISPLAY",
+            &v,
+            &[
+                ("iso", DateDisplay::Iso),
+                ("formatted", DateDisplay::Formatted),
+            ],
+        )?;
     }
     Ok(c)
 }

@@ -32,8 +32,8 @@ use actix_web::{web, App, HttpServer};
 use tokio::task::JoinHandle;
 
 pub use config::{
-    Behaviours, DuplicateAddPolicy, RateLimitConfig, SandboxConfig, SeedSource, WebhookCreatedAt,
-    ZeroQuantityPolicy, BIGCOMMERCE_RETRY_SCHEDULE_SECS,
+    Behaviours, DateDisplay, DuplicateAddPolicy, RateLimitConfig, SandboxConfig, SeedSource,
+    WebhookCreatedAt, ZeroQuantityPolicy, BIGCOMMERCE_RETRY_SCHEDULE_SECS,
 };
 use state::AppState;
 

@@ -221,6 +221,13 @@ pub struct ModifierSeed {
     /// `checkbox`: the text next to the box.
     #[serde(default)]
     pub checkbox_label: Option<String>,
+    /// `checkbox`: whether the box starts ticked on the storefront (`checked_by_default`).
+    #[serde(default)]
+    pub checked_by_default: bool,
+    /// Text, number and date types: what the field starts with (`default_value`; a date as
+    /// `YYYY-MM-DD`).
+    #[serde(default)]
+    pub default_value: Option<String>,
     /// Choice types: the values (a checkbox has exactly two, one `checked`).
     #[serde(default)]
     pub values: Vec<ModifierValueSeed>,

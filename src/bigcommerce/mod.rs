@@ -13,7 +13,7 @@ mod wire;
 
 pub use budget::{Priority, QuotaView};
 pub use carts::{Echoes, LineNamedBy, LinePurchase, NewCart, RedirectUrls, StoreCart};
-pub use catalog::{CatalogModifier, CatalogModifierValue, CatalogProduct};
+pub use catalog::{CatalogModifier, CatalogModifierValue, CatalogProduct, CatalogRead};
 pub use client::{BigCommerceClient, CorrelationId};
 pub use error::BigCommerceError;
 pub use hooks::{Hook, HookRepair, NewHook};

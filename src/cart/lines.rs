@@ -1,11 +1,12 @@
 //! Changing and removing a line: find it (cheaply), change it with one BigCommerce call, and
 //! settle a failure that may mean the cart is gone with one read.
 
-use super::selections::line_named_by;
+use super::selections::{line_named_by, Unrebuilt};
 use super::service::CartService;
 use super::store;
 use super::CartError;
 use crate::bigcommerce::{BigCommerceError, CorrelationId, Echoes, LinePurchase, StoreCart};
+use crate::catalog::KnownModifiers;
 use crate::domain::{Cart, CartId, CartLineItem, LineItemId, ProductId, Quantity};
 use crate::session::ShopperSession;
 
@@ -124,8 +125,11 @@ impl CartService {
         Ok(LocatedLine { cart, line })
     }
 
-    /// How a quantity change names `line`. Only a line with options can be of a product with
-    /// modifiers worth describing, so only then is the (cached) catalog consulted.
+    /// How a quantity change names `line`, as the (cached) catalog describes its product.
+    /// A line with options may need the catalog read (and waited for) when it does not list
+    /// the product yet. A line without options is looked up in the cached list only, to name
+    /// a product whose optional modifiers were all left unset without its variant id: not
+    /// worth a read of the catalog, so with none cached it is named by its variant.
     async fn line_purchase(
         &self,
         line: &CartLineItem,
@@ -135,15 +139,23 @@ impl CartService {
             .product_id
             .and_then(|id| ProductId::parse(id).ok())
             .ok_or(CartError::LineNotEditable)?;
-        let modifiers = match (&self.catalog, line.options.is_empty()) {
-            (_, true) => Some(Vec::new()),
+        let known = match (&self.catalog, line.options.is_empty()) {
+            (None, _) => KnownModifiers::NotListed,
+            (Some(catalog), true) => KnownModifiers::Listed(
+                catalog
+                    .cached_product(product.get())
+                    .map(|cached| cached.modifiers)
+                    .unwrap_or_default(),
+            ),
             (Some(catalog), false) => catalog.modifiers_of(product.get(), cx).await,
-            (None, false) => None,
         };
-        Ok(LinePurchase {
-            product,
-            named_by: line_named_by(line, modifiers.as_deref()),
-        })
+        let named_by = line_named_by(line, &known).map_err(|unrebuilt| match unrebuilt {
+            // Nothing is sent: a guess could be refused, and the refusal would read as the
+            // shopper's fault. The catalog's error says when to try again.
+            Unrebuilt::CatalogUnavailable(error) => CartError::Upstream(error),
+            Unrebuilt::UnreadableDate => CartError::LineNotEditable,
+        })?;
+        Ok(LinePurchase { product, named_by })
     }
 
     /// After a failed change to a line: a gone cart or line is `ItemNotFound`; anything else

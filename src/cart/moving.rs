@@ -15,12 +15,10 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::selections::{rebuilt_selections, LinesCatalog};
 use super::service::CartService;
 use crate::bigcommerce::{BigCommerceError, CorrelationId, Echoes, StoreCart};
-use crate::domain::{
-    Cart, CartId, CartLineItem, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity,
-    VariantId,
-};
+use crate::domain::{Cart, CartId, CartLineItem, NewLineItem, ProductId, Quantity, VariantId};
 
 /// Something the shopper should know about a change that otherwise succeeded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -182,8 +180,9 @@ impl CartService {
     ) -> Result<Moved, MoveFailed> {
         let mut moved = Moved::new();
         let mut movable: Vec<(&CartLineItem, NewLineItem)> = Vec::new();
+        let catalog = self.lines_catalog(lines, cx).await;
         for line in lines {
-            match line_to_add(line) {
+            match line_to_add(line, &catalog) {
                 Some(item) => movable.push((line, item)),
                 None => moved.stay(line, CANNOT_MOVE),
             }
@@ -365,23 +364,23 @@ fn same_purchase(a: &CartLineItem, b: &CartLineItem) -> bool {
         && options(a) == options(b)
 }
 
-/// A line as an item to add elsewhere. With options, BigCommerce wants every option as a
-/// selection and no variant id; without, the variant id. Custom and gift-certificate lines
-/// cannot be re-added.
-pub(super) fn line_to_add(line: &CartLineItem) -> Option<NewLineItem> {
+/// A line as an item to add elsewhere: every option as BigCommerce shows it (dates turned
+/// back into dates, as `catalog` says which options are dates) and no variant id; without
+/// options, the variant id. `None` for a line that cannot be re-added: custom and
+/// gift-certificate lines, and a line whose selections cannot be rebuilt (see `selections`).
+pub(super) fn line_to_add(line: &CartLineItem, catalog: &LinesCatalog) -> Option<NewLineItem> {
     let product_id = ProductId::parse(line.product_id?).ok()?;
     let quantity = Quantity::parse(i64::try_from(line.quantity).ok()?, u32::MAX).ok()?;
-    let selections: Vec<OptionSelection> = line
-        .options
-        .iter()
-        .filter_map(|option| {
-            let value = match option.option_value_id {
-                Some(id) => OptionValue::ValueId(id),
-                None => OptionValue::Text(option.value.clone()),
-            };
-            OptionSelection::parse(option.option_id?, value).ok()
-        })
-        .collect();
+    let selections = match rebuilt_selections(line, catalog.of(line.product_id)) {
+        Ok(selections) => selections,
+        Err(unrebuilt) => {
+            tracing::warn!(
+                ?unrebuilt,
+                "a line's options could not be rebuilt to move it"
+            );
+            return None;
+        }
+    };
     let variant_id = if selections.is_empty() {
         line.variant_id.and_then(|id| VariantId::parse(id).ok())
     } else {

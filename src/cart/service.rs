@@ -189,6 +189,7 @@ impl CartService {
         items: &[NewLineItem],
         cx: CorrelationId,
     ) -> Result<StoreCart, CartError> {
+        self.check_against_catalog(items)?;
         // A cart the session has no snapshot of yet (another request of it is creating it) was
         // never handed off, so it cannot have been taken: only a snapshot gone stale is checked.
         let mut cart_id = match session.snapshot() {
@@ -232,6 +233,22 @@ impl CartService {
         Err(CartError::Unexpected(anyhow::anyhow!(
             "the cart kept disappearing while adding"
         )))
+    }
+
+    /// Refuses selections the cached catalog says BigCommerce would refuse (or ignore: an
+    /// option id that is not the product's), without a call. A product the cached list does
+    /// not name (or no list read yet) is left to BigCommerce: reading the catalog is not worth
+    /// it for a check BigCommerce makes anyway.
+    fn check_against_catalog(&self, items: &[NewLineItem]) -> Result<(), CartError> {
+        let Some(catalog) = &self.catalog else {
+            return Ok(());
+        };
+        for item in items {
+            if let Some(product) = catalog.cached_product(item.product_id.get()) {
+                product.check_selections(&item.option_selections)?;
+            }
+        }
+        Ok(())
     }
 
     /// Creates the session's first cart holding `items` — or, when another request is

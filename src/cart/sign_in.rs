@@ -248,11 +248,12 @@ impl CartService {
         let Ok(Some(current)) = self.bigcommerce.get_cart(guest, cx).await else {
             return Ok(None);
         };
+        let catalog = self.lines_catalog(&current.cart.line_items, cx).await;
         let items: Vec<NewLineItem> = current
             .cart
             .line_items
             .iter()
-            .filter_map(super::moving::line_to_add)
+            .filter_map(|line| super::moving::line_to_add(line, &catalog))
             .collect();
         if items.is_empty() || items.len() < current.cart.line_items.len() {
             return Ok(None);

@@ -5,6 +5,8 @@
 //! - Concurrent refreshes are one flight (`single_flight`): one read of the catalog's pages,
 //!   with no lock held across it, that survives the request that started it.
 //! - A failed refresh keeps the last good list and backs off (`freshness`).
+//! - A refresh that fails part-way keeps the pages it read, and the next one resumes there
+//!   (`Resumable`): a catalog of more pages than one window's refresh share is still read.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -13,8 +15,8 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use super::freshness::{Freshness, Plan};
-use super::{Product, ProductModifier};
-use crate::bigcommerce::{BigCommerceClient, BigCommerceError, CorrelationId};
+use super::{KnownModifiers, Product};
+use crate::bigcommerce::{BigCommerceClient, BigCommerceError, CatalogRead, CorrelationId};
 use crate::single_flight::SingleFlight;
 
 /// The catalog, cached.
@@ -23,8 +25,25 @@ pub struct Catalog {
     ttl: Duration,
     /// Locked only to read or replace the state, never across a call.
     freshness: Arc<Mutex<Freshness>>,
+    /// The pages of a read that failed part-way, for the next refresh to resume.
+    resumable: Arc<Mutex<Resumable>>,
     refreshes: SingleFlight<(), Refreshed>,
 }
+
+/// The pages of an unfinished read, and when it began.
+///
+/// The cost of resuming: the list is stitched from pages read in different windows, so a
+/// product added, removed or reordered between two of them can shift the paging, and one
+/// product may be missing (a repeated one is dropped by id) until the next full read, at most
+/// a TTL later. A read older than `MAX_RESUME_AGE` is started afresh, so no list is stitched
+/// from pages far apart in time. Without resuming, a catalog of more pages than the refresh
+/// class may spend in one window would never be read at all: every refresh would restart at
+/// page 1 and be shed before the last.
+#[derive(Default)]
+struct Resumable(Option<(Instant, CatalogRead)>);
+
+/// How old an unfinished read may be and still be resumed.
+const MAX_RESUME_AGE: Duration = Duration::from_secs(120);
 
 /// What one refresh came to, as every request that waited for it gets it.
 struct Refreshed(Result<Arc<Vec<Product>>, BigCommerceError>);
@@ -45,36 +64,41 @@ impl Catalog {
             bigcommerce,
             ttl,
             freshness: Arc::default(),
+            resumable: Arc::default(),
             refreshes: SingleFlight::new(),
         }
     }
 
     /// The modifiers of `product_id`, from the cached list even when it is past its TTL
     /// (a product's modifiers rarely change, prices and stock do); the list is read from
-    /// BigCommerce (and waited for) only when it lacks the product. `None` when the catalog
-    /// does not list it (hidden, or BigCommerce unavailable with nothing cached).
-    pub async fn modifiers_of(
-        &self,
-        product_id: i64,
-        cx: CorrelationId,
-    ) -> Option<Vec<ProductModifier>> {
-        let find = |products: &[Product]| {
-            products
-                .iter()
-                .find(|product| product.id == product_id)
-                .map(|product| product.modifiers.clone())
-        };
-        let cached = self.freshness.lock().last_good();
-        if let Some(found) = cached.as_deref().and_then(|p| find(p)) {
-            return Some(found);
+    /// BigCommerce (and waited for) only when it lacks the product.
+    pub async fn modifiers_of(&self, product_id: i64, cx: CorrelationId) -> KnownModifiers {
+        if let Some(product) = self.cached_product(product_id) {
+            return KnownModifiers::Listed(product.modifiers);
         }
         let current = match self.plan() {
             // Fresh (so it really lacks the product), or BigCommerce failed moments ago.
             Plan::Serve(products) => products,
-            Plan::ServeAndRefresh(_) | Plan::Refresh => self.refresh(cx).await.ok()?,
-            Plan::Fail(_) => return None,
+            Plan::ServeAndRefresh(_) | Plan::Refresh => match self.refresh(cx).await {
+                Ok(products) => products,
+                Err(error) => return KnownModifiers::Unavailable(error),
+            },
+            Plan::Fail(error) => return KnownModifiers::Unavailable(error),
         };
-        find(&current)
+        match current.iter().find(|product| product.id == product_id) {
+            Some(product) => KnownModifiers::Listed(product.modifiers.clone()),
+            None => KnownModifiers::NotListed,
+        }
+    }
+
+    /// `product_id` as the last list read describes it, however old; no call is made. `None`
+    /// when no list has been read yet or it does not name the product.
+    pub fn cached_product(&self, product_id: i64) -> Option<Product> {
+        let cached = self.freshness.lock().last_good()?;
+        cached
+            .iter()
+            .find(|product| product.id == product_id)
+            .cloned()
     }
 
     /// The products: the cached list while it is fresh, and a stale one while it is being
@@ -105,8 +129,9 @@ impl Catalog {
     ) -> impl Future<Output = Result<Arc<Vec<Product>>, BigCommerceError>> {
         let bigcommerce = self.bigcommerce.clone();
         let freshness = Arc::clone(&self.freshness);
+        let resumable = Arc::clone(&self.resumable);
         let answer = self.refreshes.join((), move || async move {
-            Refreshed(read_products(&bigcommerce, &freshness, cx).await)
+            Refreshed(read_products(&bigcommerce, &freshness, &resumable, cx).await)
         });
         async move {
             match answer.await {
@@ -117,13 +142,27 @@ impl Catalog {
     }
 }
 
-/// One refresh: every page of the catalog, and the state updated with how it went.
+/// One refresh: every page of the catalog (from where an unfinished read stopped), and the
+/// state updated with how it went. Refreshes are one flight, so only one reads at a time.
 async fn read_products(
     bigcommerce: &BigCommerceClient,
     freshness: &Mutex<Freshness>,
+    resumable: &Mutex<Resumable>,
     cx: CorrelationId,
 ) -> Result<Arc<Vec<Product>>, BigCommerceError> {
-    match bigcommerce.list_products(cx).await {
+    let now = Instant::now();
+    let (started, mut read) = match resumable.lock().0.take() {
+        Some((started, read)) if now.saturating_duration_since(started) < MAX_RESUME_AGE => {
+            tracing::info!(pages_read = read.pages_read(), "resuming the catalog read");
+            (started, read)
+        }
+        _ => (now, CatalogRead::default()),
+    };
+    let outcome = bigcommerce.read_products(&mut read, cx).await;
+    if outcome.is_err() && read.pages_read() > 0 {
+        resumable.lock().0 = Some((started, read));
+    }
+    match outcome {
         Ok(raw) => {
             let products: Arc<Vec<Product>> = Arc::new(
                 raw.into_iter()

@@ -4,13 +4,25 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::bigcommerce::CatalogProduct;
+use crate::bigcommerce::{BigCommerceError, CatalogProduct};
 
 mod cache;
 mod freshness;
 mod modifiers;
+mod validation;
 pub use cache::Catalog;
 pub use modifiers::{ModifierValue, ProductModifier};
+
+/// What the catalog says of one product's modifiers.
+#[derive(Debug)]
+pub enum KnownModifiers {
+    /// The product is listed, with these modifiers (none for a product without).
+    Listed(Vec<ProductModifier>),
+    /// The catalog was read and does not list the product (hidden, or gone from it).
+    NotListed,
+    /// The catalog could not be read, and no list read earlier names the product.
+    Unavailable(BigCommerceError),
+}
 
 /// A product a storefront can list and add to the cart.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -27,6 +39,12 @@ pub struct Product {
     pub image_url: Option<String>,
     /// Whether the product can be added to a cart at all.
     pub purchasable: bool,
+    /// Whether this service can add it: false when a required modifier is of a type that
+    /// cannot be filled in through this API (a file upload, a product list).
+    pub addable: bool,
+    /// Why it cannot be added here, when `addable` is false.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_addable_reason: Option<String>,
     pub in_stock: bool,
     /// 0 when unlimited.
     pub order_quantity_maximum: i64,
@@ -36,6 +54,39 @@ pub struct Product {
     pub modifiers: Vec<ProductModifier>,
     /// The `text` modifiers only (deprecated: use `modifiers`).
     pub text_options: Vec<TextOption>,
+    /// The variant options (`option_selections[].option_id`) and their value ids, for
+    /// checking selections before they are sent; `None` when the variants do not say.
+    #[serde(skip)]
+    pub(crate) variant_options: Option<Vec<VariantOption>>,
+}
+
+/// A variant option of a product and the value ids it has.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct VariantOption {
+    pub option_id: i64,
+    pub value_ids: Vec<i64>,
+}
+
+/// Variant options from the variants' option values, in the order first seen; `None` when a
+/// value does not name its option and id (then options cannot be told from unknown ids).
+fn variant_options(product: &CatalogProduct) -> Option<Vec<VariantOption>> {
+    let mut options: Vec<VariantOption> = Vec::new();
+    for value in product.variants.iter().flat_map(|v| &v.option_values) {
+        if value.option_id <= 0 || value.id <= 0 {
+            return None;
+        }
+        match options.iter_mut().find(|o| o.option_id == value.option_id) {
+            Some(option) if !option.value_ids.contains(&value.id) => {
+                option.value_ids.push(value.id)
+            }
+            Some(_) => {}
+            None => options.push(VariantOption {
+                option_id: value.option_id,
+                value_ids: vec![value.id],
+            }),
+        }
+    }
+    Some(options)
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -86,7 +137,30 @@ impl From<CatalogProduct> for Product {
         } else {
             variants.iter().any(|variant| variant.in_stock)
         };
+        let modifiers: Vec<ProductModifier> = product
+            .modifiers
+            .iter()
+            .cloned()
+            .map(ProductModifier::from)
+            .collect();
+        let not_addable_reason = modifiers
+            .iter()
+            .find(|modifier| modifier.required && !modifier.can_be_filled_in())
+            .map(|modifier| {
+                let what = match modifier.modifier_type.as_str() {
+                    "file" => "a file upload",
+                    t if t.starts_with("product_list") => "a choice of another product",
+                    _ => "a choice of a kind",
+                };
+                format!(
+                    "{} needs {what} (\"{}\"), which cannot be given here.",
+                    product.name, modifier.name
+                )
+            });
         Product {
+            variant_options: variant_options(&product),
+            addable: not_addable_reason.is_none(),
+            not_addable_reason,
             id: product.id,
             name: product.name,
             product_type: product.product_type,
@@ -112,11 +186,7 @@ impl From<CatalogProduct> for Product {
                     required: modifier.required,
                 })
                 .collect(),
-            modifiers: product
-                .modifiers
-                .into_iter()
-                .map(ProductModifier::from)
-                .collect(),
+            modifiers,
         }
     }
 }

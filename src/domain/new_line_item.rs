@@ -37,12 +37,26 @@ impl OptionValue {
     }
 }
 
-/// Longest text a shopper may enter in a text modifier.
-pub const MAX_OPTION_TEXT: usize = 255;
+/// Longest text a shopper may enter in a text modifier: a bound on what one request may carry.
+/// A modifier's own limit (its `text_max_length`, from the catalog) is checked when the
+/// product is known.
+pub const MAX_OPTION_TEXT: usize = 2000;
 /// Most option selections on one line item.
 pub const MAX_OPTION_SELECTIONS: usize = 20;
 
 impl OptionSelection {
+    /// A selection as BigCommerce shows it on a line (`options[].nameId` and its value), to
+    /// be sent back unchanged: BigCommerce took it once (it may have been typed on the hosted
+    /// cart, or sent by another app), so the rules for a shopper's input do not apply, and
+    /// dropping or "fixing" it would describe another line.
+    pub fn from_bigcommerce(option_id: i64, value: OptionValue) -> Self {
+        Self {
+            option_id,
+            option_value: value,
+        }
+    }
+
+    /// A selection from a shopper's input, checked.
     pub fn parse(option_id: i64, value: OptionValue) -> Result<Self, InvalidInput> {
         if !(1..=i64::from(i32::MAX)).contains(&option_id) {
             return Err(InvalidInput::new("option_id must be a positive integer"));
@@ -109,7 +123,8 @@ mod tests {
     fn option_selections_are_checked() {
         assert!(OptionSelection::parse(0, OptionValue::ValueId(1)).is_err());
         assert!(OptionSelection::parse(1, OptionValue::ValueId(0)).is_err());
-        assert!(OptionSelection::parse(1, OptionValue::Text("x".repeat(256))).is_err());
+        assert!(OptionSelection::parse(1, OptionValue::Text("x".repeat(2001))).is_err());
+        assert!(OptionSelection::parse(1, OptionValue::Text("x".repeat(2000))).is_ok());
         assert!(OptionSelection::parse(1, OptionValue::Text("a\u{0}b".into())).is_err());
         assert!(OptionSelection::parse(1, OptionValue::Text("Hello".into())).is_ok());
         assert!(OptionSelection::parse(1, OptionValue::Text("Two\nlines".into())).is_ok());

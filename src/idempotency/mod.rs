@@ -259,7 +259,8 @@ async fn store_answer(
     Ok(replay(answer.status.as_u16(), body))
 }
 
-fn json_response(status: StatusCode, body: &serde_json::Value) -> HttpResponse {
+/// A mutation's answer as a response: JSON (none for 204), never cached.
+pub fn json_response(status: StatusCode, body: &serde_json::Value) -> HttpResponse {
     let mut response = HttpResponse::build(status);
     response.insert_header((header::CACHE_CONTROL, "private, no-store"));
     if status == StatusCode::NO_CONTENT {

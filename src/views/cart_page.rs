@@ -82,6 +82,8 @@ pub struct ProductView {
     pub name: String,
     pub price: String,
     pub available: bool,
+    /// Why it cannot be added here, when that is not simply stock or availability.
+    pub unavailable_reason: Option<String>,
     pub variants: Vec<(i64, String)>,
     /// What the shopper chooses or types, one form control each.
     pub modifiers: Vec<ModifierView>,
@@ -101,22 +103,37 @@ pub enum Control {
     Select(Vec<(i64, String, bool)>),
     /// radio_buttons.
     Radios(Vec<(i64, String, bool)>),
-    /// checkbox: the ticked value's id and the text next to the box.
-    Checkbox { value: i64, text: String },
-    /// date, with optional bounds (`YYYY-MM-DD`).
+    /// checkbox: the ticked value's id, the text next to the box, and whether it starts
+    /// ticked.
+    Checkbox {
+        value: i64,
+        text: String,
+        checked: bool,
+    },
+    /// date, with optional bounds and starting value (`YYYY-MM-DD`).
     Date {
         min: Option<String>,
         max: Option<String>,
+        value: Option<String>,
     },
-    /// text (one line).
-    Text { max_length: u64 },
+    /// text (one line), with the modifier's length limits and starting text.
+    Text {
+        min_length: Option<u64>,
+        max_length: u64,
+        value: Option<String>,
+    },
     /// multi_line_text.
-    TextArea { max_length: u64 },
+    TextArea {
+        min_length: Option<u64>,
+        max_length: u64,
+        value: Option<String>,
+    },
     /// numbers_only_text.
     Number {
         min: Option<f64>,
         max: Option<f64>,
         step: &'static str,
+        value: Option<String>,
     },
 }
 
@@ -206,7 +223,8 @@ impl ProductView {
             id: product.id,
             name: product.name.clone(),
             price: format_money(product.calculated_price, currency),
-            available: product.purchasable && product.in_stock,
+            available: product.purchasable && product.in_stock && product.addable,
+            unavailable_reason: product.not_addable_reason.clone(),
             variants: product
                 .variants
                 .iter()
@@ -234,10 +252,13 @@ fn modifier_view(modifier: &ProductModifier) -> Option<ModifierView> {
             .map(|value| (value.id, value.label.clone(), value.is_default))
             .collect()
     };
+    // The modifier's own limit; the service's bound on what a request may carry otherwise.
     let max_length = modifier
         .max_length
         .unwrap_or(MAX_OPTION_TEXT as u64)
         .min(MAX_OPTION_TEXT as u64);
+    let min_length = modifier.min_length.filter(|min| *min <= max_length);
+    let value = modifier.default_value.clone();
     let control = match modifier.modifier_type.as_str() {
         "dropdown" | "rectangles" | "swatch" => Control::Select(choices()),
         "radio_buttons" => Control::Radios(choices()),
@@ -247,17 +268,28 @@ fn modifier_view(modifier: &ProductModifier) -> Option<ModifierView> {
                 .checkbox_label
                 .clone()
                 .unwrap_or_else(|| modifier.name.clone()),
+            checked: modifier.checked_by_default,
         },
         "date" => Control::Date {
             min: modifier.date_earliest.clone(),
             max: modifier.date_latest.clone(),
+            value,
         },
-        "text" => Control::Text { max_length },
-        "multi_line_text" => Control::TextArea { max_length },
+        "text" => Control::Text {
+            min_length,
+            max_length,
+            value,
+        },
+        "multi_line_text" => Control::TextArea {
+            min_length,
+            max_length,
+            value,
+        },
         "numbers_only_text" => Control::Number {
             min: modifier.number_min,
             max: modifier.number_max,
             step: if modifier.integers_only { "1" } else { "any" },
+            value,
         },
         _ => return None,
     };

@@ -51,10 +51,32 @@ const ACTIONS: [(&str, ToAction); 8] = [
 struct Payload {
     scope: String,
     hash: String,
+    /// Documented as an integer, but only a hint: read leniently, never a reason to refuse.
     #[serde(default)]
-    created_at: Option<i64>,
+    created_at: Value,
     #[serde(default)]
     data: Value,
+}
+
+/// `created_at` as Unix seconds: an integer, a float (truncated) or a numeric string; anything
+/// else (absent, `null`, other text, out of range) is no time at all.
+fn unix_seconds(value: &Value) -> Option<i64> {
+    let seconds = match value {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().and_then(whole_seconds)),
+        Value::String(s) => {
+            let s = s.trim();
+            s.parse::<i64>()
+                .ok()
+                .or_else(|| s.parse::<f64>().ok().and_then(whole_seconds))
+        }
+        _ => None,
+    }?;
+    (seconds >= 0).then_some(seconds)
+}
+
+fn whole_seconds(seconds: f64) -> Option<i64> {
+    // Finite and well within i64 (1e15 seconds is some 30 million years).
+    (seconds.is_finite() && seconds.abs() < 1e15).then(|| seconds.trunc() as i64)
 }
 
 impl Delivery {
@@ -75,7 +97,7 @@ impl Delivery {
         Ok(Self {
             scope,
             hash: payload.hash,
-            created_at: payload.created_at,
+            created_at: unix_seconds(&payload.created_at),
             action,
         })
     }
@@ -159,6 +181,30 @@ mod tests {
         let delivery = parse(body).expect("parses");
         assert_eq!(delivery.created_at, None);
         assert!(matches!(delivery.action, CartAction::MarkStale(_)));
+    }
+
+    #[test]
+    fn created_at_is_read_leniently_and_never_refuses_a_payload() {
+        let cases = [
+            (json!(1561486893), Some(1561486893)),
+            (json!("1561486893"), Some(1561486893)),
+            (json!(" 1561486893 "), Some(1561486893)),
+            (json!(1561486893.7), Some(1561486893)),
+            (json!("1561486893.7"), Some(1561486893)),
+            (json!("2019-06-25T18:21:33Z"), None),
+            (json!("NaN"), None),
+            (json!(1e300), None),
+            (json!(-5), None),
+            (json!(null), None),
+            (json!({"seconds": 1}), None),
+            (json!(true), None),
+        ];
+        for (created_at, expected) in cases {
+            let mut body = payload("store/cart/updated", json!({"type": "cart", "id": CART}));
+            body["created_at"] = created_at.clone();
+            let delivery = parse(body).unwrap_or_else(|_| panic!("refused {created_at}"));
+            assert_eq!(delivery.created_at, expected, "{created_at}");
+        }
     }
 
     #[test]

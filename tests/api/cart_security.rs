@@ -218,7 +218,7 @@ async fn too_many_lines_or_invalid_ids_in_one_add_are_refused_before_any_bigcomm
         ),
         (
             json!({"line_items": [{"product_id": 120, "quantity": 1,
-            "option_selections": [{"option_id": 401, "option_value": "x".repeat(256)}]}]}),
+            "option_selections": [{"option_id": 401, "option_value": "x".repeat(2001)}]}]}),
             "option text too long",
         ),
         (

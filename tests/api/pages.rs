@@ -456,3 +456,28 @@ async fn a_product_with_a_text_option_can_be_added_through_the_form() {
     assert!(html.contains("Added 1 × Engraved Water Bottle."), "{html}");
     assert!(html.contains("Happy birthday"));
 }
+
+#[tokio::test]
+async fn fields_the_add_form_does_not_know_are_ignored() {
+    let app = spawn_app().await;
+    let token = csrf_token(&cart_page(&app).await.2);
+
+    let response = post_form(
+        &app,
+        "/cart/items",
+        &[
+            ("csrf_token", &token),
+            ("product_id", "120"),
+            ("quantity", "1"),
+            ("option_401", "Happy birthday"),
+            ("submit", "Add"),
+            ("utm_source", "newsletter"),
+            ("choice_", "1"),
+        ],
+    )
+    .await;
+
+    assert_eq!(response.status().as_u16(), 303);
+    let html = cart_page(&app).await.2;
+    assert!(html.contains("Added 1 × Engraved Water Bottle."), "{html}");
+}

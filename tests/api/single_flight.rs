@@ -1,6 +1,6 @@
 //! No call twice for one answer: concurrent reads that need the same cart from BigCommerce, and
 //! concurrent catalog refreshes, make one call; a failed catalog refresh keeps serving the last
-//! good list and backs off. The sandbox answers slowly where concurrency must be real; counts
+//! good list and backs off, and one that fails part-way is resumed where it stopped. The sandbox answers slowly where concurrency must be real; counts
 //! are the sandbox's.
 
 use std::time::{Duration, Instant};
@@ -246,5 +246,55 @@ async fn without_a_list_an_outage_is_answered_at_once_after_the_first_failure() 
         app.sandbox_stats().await.since(&before).calls(CATALOG_PAGE),
         0,
         "backing off"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_catalog_refresh_is_not_repeated_by_the_page_views_that_follow() {
+    // Arrange
+    let app = spawn_app().await;
+    app.inject_faults(json!({"rules": [{"route": CATALOG_PAGE, "status": 500}]}))
+        .await;
+
+    // Act
+    for _ in 0..5 {
+        app.get("/cart").await;
+    }
+
+    // Assert
+    let calls = app.sandbox_stats().await.calls(CATALOG_PAGE);
+    assert!(calls <= 2, "{calls} catalog calls for five page views");
+}
+
+/// Scaled down: a quota of 5 a second, of which the refresh class may spend only part, and
+/// a catalog of 3 pages.
+#[tokio::test]
+async fn a_catalog_of_more_pages_than_one_windows_refresh_share_is_read_by_resuming() {
+    // Arrange
+    let app = spawn_app().await;
+    app.inject_faults(json!({"rate_limit": {"enforce": true, "quota": 5, "window_ms": 1000}}))
+        .await;
+
+    // Act
+    let mut last = (0, Value::Null);
+    for _ in 0..4 {
+        last = products(&app).await;
+        if last.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+    }
+
+    // Assert
+    let calls = app.sandbox_stats().await.calls(CATALOG_PAGE);
+    assert_eq!(
+        last.0, 200,
+        "never read the catalog; {calls} catalog calls spent"
+    );
+    let listed = last.1["products"].as_array().map_or(0, Vec::len);
+    assert_eq!(listed, 25, "every product, once");
+    assert!(
+        calls <= 4,
+        "pages already read are not read again: {calls} calls"
     );
 }

@@ -1,14 +1,15 @@
 //! Webhooks as a real store sends them: our own changes reported back cost nothing, under
 //! every reading of `created_at` and whether the callback arrives before or after the next
-//! read; changes made elsewhere still reach the next read; callbacks without `created_at`
-//! or that cannot be read are acknowledged; registration repairs what it finds.
+//! read; changes made elsewhere still reach the next read; callbacks without `created_at`, or
+//! with one of another shape, or that cannot be read are acknowledged; registration repairs
+//! what it finds.
 
 use std::time::{Duration, Instant};
 
 use bc_sandbox::{SandboxConfig, WebhookCreatedAt};
 use serde_json::{json, Value};
 
-use crate::helpers::{cart_body, line_id, spawn_app_with_sandbox, TestApp};
+use crate::helpers::{cart_body, line_id, spawn_app, spawn_app_with_sandbox, TestApp};
 use crate::webhooks::open_in_browser;
 
 const READINGS: [WebhookCreatedAt; 3] = [
@@ -239,6 +240,30 @@ async fn a_callback_without_created_at_is_accepted_and_deduplicated_by_scope_and
     assert_eq!(
         metrics.value("webhook_deliveries_total", &by("duplicate")),
         1.0
+    );
+}
+
+/// `created_at` is only a hint (reference §1.8): a callback carrying it as a numeric string
+/// (not the documented integer) is acted on, not dropped as malformed.
+#[tokio::test]
+async fn a_converted_callback_whose_created_at_is_a_numeric_string_forgets_the_cart() {
+    // Arrange
+    let app = spawn_app().await;
+    app.add_item(101, None, 1).await;
+    let cart = app.stored_cart_id().await;
+    let body = json!({"scope": "store/cart/converted", "store_id": "1000001",
+        "data": {"type": "cart", "id": cart, "orderId": 100},
+        "hash": "5d1c0b0c0e1b7d6c1c6c3f0a2f0c9f7f2d6a1e3b", "created_at": "1561486893",
+        "producer": "stores/sandbox"});
+
+    // Act
+    let response = app.post_webhook(Some(&app.webhook_secret()), &body).await;
+
+    // Assert
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(
+        app.stored_cart_ids().await.is_empty(),
+        "the converted cart is still the session's"
     );
 }
 

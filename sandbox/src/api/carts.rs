@@ -21,7 +21,8 @@ pub fn parse_cart_id(state: &AppState, raw: &str) -> Result<Uuid, ApiError> {
 
 /// `{data: cart, meta: {}}`, with `redirect_urls` when asked for and allowed.
 pub fn cart_envelope(ctx: &Ctx<'_>, cart: &Cart, allow_redirect_urls: bool) -> Value {
-    let includes = Includes::parse(query_param(ctx.query, "include").as_deref());
+    let mut includes = Includes::parse(query_param(ctx.query, "include").as_deref());
+    includes.date_display = ctx.state.config.behaviours.date_option_display;
     let catalog = ctx.state.catalog();
     let mut data = render_cart(&catalog, cart, &ctx.state.public_url, includes);
     if includes.redirect_urls && allow_redirect_urls {

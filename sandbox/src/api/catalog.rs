@@ -148,7 +148,7 @@ fn product_json(p: &ProductSeed, inc: ProductIncludes, public_url: &str) -> Valu
 /// A modifier as the catalog describes it: `config` per type, `option_values` for choices
 /// (`value_data.checked_value` marks a checkbox's ticked value).
 fn modifier_json(p: &ProductSeed, m: &ModifierSeed) -> Value {
-    let config = match m.kind {
+    let mut config = match m.kind {
         ModifierType::Text | ModifierType::MultiLineText => json!({
             "text_characters_limited": true,
             "text_min_length": m.min_length, "text_max_length": m.max_length}),
@@ -166,9 +166,17 @@ fn modifier_json(p: &ProductSeed, m: &ModifierSeed) -> Value {
             "date_earliest_value": m.date_earliest.as_ref().map(|d| format!("{d}T00:00:00+00:00")),
             "date_latest_value": m.date_latest.as_ref().map(|d| format!("{d}T00:00:00+00:00"))}),
         ModifierType::Checkbox => json!({"checkbox_label": m.checkbox_label.clone()
-            .unwrap_or_else(|| m.display_name.clone())}),
+            .unwrap_or_else(|| m.display_name.clone()), "checked_by_default": m.checked_by_default}),
         _ => json!({}),
     };
+    if let (Some(default), false) = (&m.default_value, m.kind.has_values()) {
+        // Dates as ISO-8601 ATOM, as the catalog gives its other dates.
+        let default = match m.kind {
+            ModifierType::Date => format!("{default}T00:00:00+00:00"),
+            _ => default.clone(),
+        };
+        config["default_value"] = json!(default);
+    }
     let values: Vec<Value> = m
         .values
         .iter()

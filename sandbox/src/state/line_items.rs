@@ -70,6 +70,7 @@ pub fn resolve_line_item(
     if product.availability == Availability::Disabled {
         return Err(not_purchasable(product));
     }
+    check_option_ids(product, &input.option_selections)?;
     let (variant_id, mut options) = resolve_variant(product, input)?;
     options.extend(resolve_modifiers(
         product,
@@ -106,8 +107,38 @@ fn not_purchasable(product: &ProductSeed) -> CartError {
     unprocessable(format!("{} is not available for purchase.", product.name))
 }
 
-/// The variant: given by id, picked by option value ids, or the base variant of a product
-/// without options. Returns the variant's option values as display options.
+/// BigCommerce's answer to an `option_id` that is not the product's, or a variant option's
+/// value that is not that option's: the troubleshooting guide lists "The `option_id` is
+/// incorrect" under 422 "This product has options; variant ID is required"
+/// (`docs/storefront/cart-checkout/guide/rest-management.mdx`).
+fn wrong_option() -> CartError {
+    unprocessable("This product has options; variant ID is required".to_owned())
+}
+
+/// Every selection names one of the product's variant options (with one of its values) or
+/// one of its modifiers (whose values `resolve_modifiers` checks).
+pub fn check_option_ids(
+    product: &ProductSeed,
+    selections: &[OptionSelectionInput],
+) -> Result<(), CartError> {
+    for selection in selections {
+        let Some(option_id) = selection.option_id else {
+            return Err(wrong_option());
+        };
+        if let Some(option) = product.options.iter().find(|o| o.id == option_id) {
+            let value = selection.option_value.as_i64();
+            if !option.values.iter().any(|v| Some(v.id) == value) {
+                return Err(wrong_option());
+            }
+        } else if product.modifier(option_id).is_none() {
+            return Err(wrong_option());
+        }
+    }
+    Ok(())
+}
+
+/// The variant: given by id, picked by the value ids of its variant options, or the base
+/// variant of a product without options. Returns the variant's option values as display options.
 pub fn resolve_variant(
     product: &ProductSeed,
     input: &LineItemInput,
@@ -120,9 +151,15 @@ pub fn resolve_variant(
             ))
         })?,
         None if product.has_options() => {
+            // Only selections of variant options pick the variant (a modifier's value id is
+            // not a variant's, even when the numbers coincide).
             let chosen: Vec<i64> = input
                 .option_selections
                 .iter()
+                .filter(|s| {
+                    s.option_id
+                        .is_some_and(|id| product.options.iter().any(|o| o.id == id))
+                })
                 .filter_map(|s| s.option_value.as_i64())
                 .collect();
             product

@@ -9,7 +9,9 @@ use super::cart_ops::{check_version, missing, unprocessable, ItemChange, UpdateI
 use super::carts::{Cart, LineItem};
 use super::catalog::{Catalog, ProductExt};
 use super::errors::CartError;
-use super::line_items::{check_limits, check_quantity, resolve_variant, LineItemInput};
+use super::line_items::{
+    check_limits, check_option_ids, check_quantity, resolve_variant, LineItemInput,
+};
 use super::modifiers::{resolve_modifiers, MissingRequired};
 use super::AppState;
 use crate::config::ZeroQuantityPolicy;
@@ -27,6 +29,7 @@ fn check_same_purchase(
     catalog: &Catalog,
     line: &LineItem,
     input: &UpdateItemInput,
+    refuse_variant_id: bool,
 ) -> Result<(), CartError> {
     let product_id = input
         .product_id
@@ -37,8 +40,18 @@ fn check_same_purchase(
     let Some(product) = catalog.product(product_id) else {
         return Ok(());
     };
+    check_option_ids(
+        product,
+        input.option_selections.as_deref().unwrap_or_default(),
+    )?;
     if product.modifiers.is_empty() {
         return Ok(());
+    }
+    if refuse_variant_id && input.variant_id.is_some() {
+        return Err(unprocessable(
+            "This product has modifiers; omit variant_id and describe its options in option_selections"
+                .to_owned(),
+        ));
     }
     let selections = input.option_selections.clone().unwrap_or_default();
     let as_add = LineItemInput {
@@ -105,6 +118,7 @@ impl AppState {
         }
         let quantity = check_quantity(quantity)?;
         let catalog = self.catalog();
+        let refuse_variant_id = self.config.behaviours.refuse_variant_id_with_modifiers;
         let now = self.clock.now();
         let cart = self
             .carts
@@ -113,7 +127,7 @@ impl AppState {
                 let mut updated = cart.clone();
                 let line = find_line(&mut updated, item_id)?;
                 if !input.same_line {
-                    check_same_purchase(&catalog, line, input)?;
+                    check_same_purchase(&catalog, line, input, refuse_variant_id)?;
                 }
                 line.quantity = quantity;
                 if let Some(price) = input.list_price.filter(|p| p.is_finite() && *p >= 0.0) {

@@ -7,7 +7,8 @@ use super::carts::{Cart, LineItem};
 use super::catalog::{Catalog, ProductExt};
 use super::extra_lines::{render_custom_item, render_gift_certificate};
 use crate::clock::format_cart_time;
-use crate::seed::{ProductSeed, ProductType};
+use crate::config::DateDisplay;
+use crate::seed::{parse_iso_date, ModifierType, ProductSeed, ProductType};
 
 /// Money rounded to cents, as BigCommerce returns it.
 pub fn money(value: f64) -> f64 {
@@ -58,11 +59,12 @@ pub fn image_url(product: &ProductSeed, public_url: &str) -> String {
         .unwrap_or_else(|| format!("{public_url}/__sandbox/images/{}.svg", product.id))
 }
 
+/// One line; `options` (shown with dates as it says) when the options are included.
 fn render_item(
     catalog: &Catalog,
     item: &LineItem,
     public_url: &str,
-    with_options: bool,
+    options: Option<DateDisplay>,
 ) -> (bool, Value) {
     let product = catalog.product(item.product_id);
     let digital = product.is_some_and(|p| p.kind == ProductType::Digital);
@@ -109,12 +111,22 @@ fn render_item(
             obj.insert("is_require_shipping".to_owned(), Value::Bool(true));
             obj.insert("gift_wrapping".to_owned(), Value::Null);
         }
-        if with_options {
+        if let Some(dates) = options {
             let options: Vec<Value> = item
                 .options
                 .iter()
                 .map(|o| {
-                    json!({"name": o.name, "nameId": o.name_id, "value": o.value,
+                    let is_date = product.is_some_and(|p| {
+                        p.modifiers
+                            .iter()
+                            .any(|m| m.id == o.name_id && m.kind == ModifierType::Date)
+                    });
+                    let value = if is_date && o.value_id.is_none() {
+                        show_date(&o.value, dates)
+                    } else {
+                        o.value.clone()
+                    };
+                    json!({"name": o.name, "nameId": o.name_id, "value": value,
                            "valueId": o.value_id})
                 })
                 .collect();
@@ -122,6 +134,28 @@ fn render_item(
         }
     }
     (digital, v)
+}
+
+/// A date modifier's value (kept as `YYYY-MM-DD`) as `display` shows it.
+fn show_date(iso: &str, display: DateDisplay) -> String {
+    let Some(date) = parse_iso_date(iso) else {
+        return iso.to_owned();
+    };
+    match display {
+        DateDisplay::Iso => iso.to_owned(),
+        DateDisplay::Formatted => {
+            let day = date.day();
+            let suffix = match (day % 10, day) {
+                (_, 11..=13) => "th",
+                (1, _) => "st",
+                (2, _) => "nd",
+                (3, _) => "rd",
+                _ => "th",
+            };
+            let month = date.month().to_string();
+            format!("{} {day}{suffix} {}", &month[..3], date.year())
+        }
+    }
 }
 
 fn insert_digital_fields(obj: &mut Map<String, Value>, public_url: &str, item: &LineItem) {
@@ -139,13 +173,15 @@ fn insert_digital_fields(obj: &mut Map<String, Value>, public_url: &str, item: &
     );
 }
 
-/// Which optional parts of the cart to render.
+/// Which optional parts of the cart to render, and how.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Includes {
     pub physical_options: bool,
     pub digital_options: bool,
     pub redirect_urls: bool,
     pub promotions: bool,
+    /// How a date modifier's value shows in `options[]` (not an `include`: a setting).
+    pub date_display: DateDisplay,
 }
 
 impl Includes {
@@ -180,7 +216,8 @@ pub fn render_cart(catalog: &Catalog, cart: &Cart, public_url: &str, inc: Includ
                 inc.physical_options
             }
         };
-        let (is_digital, v) = render_item(catalog, item, public_url, with_options);
+        let options = with_options.then_some(inc.date_display);
+        let (is_digital, v) = render_item(catalog, item, public_url, options);
         if is_digital {
             digital.push(v);
         } else {
@@ -223,4 +260,20 @@ pub fn render_cart(catalog: &Catalog, cart: &Cart, public_url: &str, inc: Includ
         v["promotions"] = json!({"banners": banners});
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_show_as_configured() {
+        assert_eq!(show_date("2026-12-24", DateDisplay::Iso), "2026-12-24");
+        let formatted = |iso| show_date(iso, DateDisplay::Formatted);
+        assert_eq!(formatted("2026-12-24"), "Dec 24th 2026");
+        assert_eq!(formatted("2027-02-01"), "Feb 1st 2027");
+        assert_eq!(formatted("2027-03-22"), "Mar 22nd 2027");
+        assert_eq!(formatted("2027-05-13"), "May 13th 2027");
+        assert_eq!(formatted("2027-06-03"), "Jun 3rd 2027");
+    }
 }

@@ -1,13 +1,14 @@
 //! Behaviours BigCommerce documents that the client must cope with: catalog pages of 10 with
 //! modifiers, one token per set of redirect URLs, required Content-Type, purchase limits as
 //! 409, refused customer changes, every modifier type, custom items and gift certificates,
-//! the cart's e-mail, channels, promotion banners, and stats by User-Agent.
+//! the cart's e-mail, channels, promotion banners, and stats by User-Agent; option ids checked
+//! against the product, and how a date shows on a line.
 
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::{mug, start, start_with};
-use bc_sandbox::{SandboxConfig, SeedSource};
+use bc_sandbox::{DateDisplay, SandboxConfig, SeedSource};
 
 async fn json_of(resp: reqwest::Response) -> Value {
     resp.json().await.expect("json")
@@ -355,6 +356,117 @@ async fn a_modifier_line_changes_quantity_only_with_its_option_selections() {
         json_of(ok).await["data"]["line_items"]["physical_items"][0]["quantity"],
         2
     );
+}
+
+#[tokio::test]
+async fn a_variant_id_for_a_product_with_modifiers_can_be_refused_on_update() {
+    let mut config = SandboxConfig::default();
+    config.behaviours.refuse_variant_id_with_modifiers = true;
+    let app = start_with(config).await;
+    let selections = json!([{"option_id": 401, "option_value": "Ada"}]);
+    let cart = app
+        .create_cart(json!([{"product_id": 120, "quantity": 1, "option_selections": selections}]))
+        .await;
+    let id = cart["id"].as_str().expect("id");
+    let item = cart["line_items"]["physical_items"][0]["id"]
+        .as_str()
+        .expect("item");
+    let path = format!("/v3/carts/{id}/items/{item}");
+    let with_variant = app
+        .put(
+            &path,
+            json!({"line_item": {"product_id": 120, "variant_id": 1201, "quantity": 2,
+            "option_selections": selections}}),
+        )
+        .await;
+    assert_eq!(with_variant.status(), 422);
+    let without = app
+        .put(&path, json!({"line_item": {"product_id": 120, "quantity": 2, "option_selections": selections}}))
+        .await;
+    assert_eq!(without.status(), 200);
+}
+
+#[tokio::test]
+async fn option_ids_that_are_not_the_products_are_refused_on_add_and_update() {
+    let app = start().await;
+    let line = |product: i64, selections: Value| json!({"line_items": [{"product_id": product, "quantity": 1, "option_selections": selections}]});
+    let wrong = [
+        // An option id the product does not have.
+        line(
+            121,
+            json!([{"option_id": 402, "option_value": 502}, {"option_id": 999, "option_value": 1}]),
+        ),
+        // Another product's modifier.
+        line(
+            121,
+            json!([{"option_id": 402, "option_value": 502}, {"option_id": 401, "option_value": "Ada"}]),
+        ),
+        // A variant picked by value ids given under each other's option ids.
+        line(
+            110,
+            json!([{"option_id": 201, "option_value": 311}, {"option_id": 202, "option_value": 302}]),
+        ),
+        // A variant option's value id under a modifier's option id.
+        line(
+            133,
+            json!([{"option_id": 419, "option_value": "AB"}, {"option_id": 204, "option_value": 501}]),
+        ),
+    ];
+    for body in wrong {
+        let resp = app.post("/v3/carts", body.clone()).await;
+        assert_eq!(resp.status(), 422, "{body}");
+        assert_eq!(
+            json_of(resp).await["title"],
+            "This product has options; variant ID is required",
+            "{body}"
+        );
+    }
+    let right = line(
+        110,
+        json!([{"option_id": 201, "option_value": 302}, {"option_id": 202, "option_value": 311}]),
+    );
+    let cart = json_of(app.post("/v3/carts", right).await).await;
+    assert_eq!(
+        cart["data"]["line_items"]["physical_items"][0]["variant_id"],
+        1103
+    );
+    let id = cart["data"]["id"].as_str().expect("id");
+    let item = cart["data"]["line_items"]["physical_items"][0]["id"]
+        .as_str()
+        .expect("item");
+    let update = app
+        .put(
+            &format!("/v3/carts/{id}/items/{item}"),
+            json!({"line_item": {"product_id": 110, "quantity": 2,
+                "option_selections": [{"option_id": 999, "option_value": 302}]}}),
+        )
+        .await;
+    assert_eq!(update.status(), 422);
+}
+
+#[tokio::test]
+async fn a_date_shows_on_the_line_as_configured() {
+    let body = json!([{"product_id": 122, "quantity": 1, "option_selections": [
+        {"option_id": 404, "option_value": {"day": "24", "month": "12", "year": "2026"}}]}]);
+    for (display, shown) in [
+        (DateDisplay::Iso, "2026-12-24"),
+        (DateDisplay::Formatted, "Dec 24th 2026"),
+    ] {
+        let mut config = SandboxConfig::default();
+        config.behaviours.date_option_display = display;
+        let app = start_with(config).await;
+        let cart = json_of(
+            app.post(
+                "/v3/carts?include=line_items.physical_items.options",
+                json!({"line_items": body}),
+            )
+            .await,
+        )
+        .await;
+        let option = &cart["data"]["line_items"]["physical_items"][0]["options"][0];
+        assert_eq!(option["value"], shown, "{display:?}");
+        assert_eq!(option["valueId"], Value::Null);
+    }
 }
 
 #[tokio::test]

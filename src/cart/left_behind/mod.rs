@@ -239,8 +239,9 @@ impl CartService {
     ) -> Result<Moved, CartError> {
         let mut moved = Moved::new();
         let mut movable: Vec<(&CartLineItem, NewLineItem)> = Vec::new();
+        let catalog = self.lines_catalog(lines, cx).await;
         for line in lines {
-            match line_to_add(line) {
+            match line_to_add(line, &catalog) {
                 Some(item) => movable.push((line, item)),
                 None => moved.stay(line, super::moving::CANNOT_MOVE),
             }

@@ -134,6 +134,25 @@ impl Mutation {
             .await
     }
 
+    /// Runs `operation` on every request, never from storage: for an answer that must be
+    /// fresh each time (a checkout hand-off is a single-use bearer URL, possibly spent by the
+    /// time a retry comes, and must not sit in the idempotency table). An Idempotency-Key is
+    /// accepted (it was checked to be well formed) and ignored; the fair share is spent as
+    /// for any change.
+    pub async fn run_fresh<F, Fut>(
+        mut self,
+        cost: Cost,
+        operation: F,
+    ) -> Result<HttpResponse, CartError>
+    where
+        F: FnOnce(ShopperSession, CorrelationId) -> Fut,
+        Fut: Future<Output = Result<Answer, CartError>>,
+    {
+        self.idempotency_key = None;
+        self.run_with(&(), cost, false, None::<Repeatable>, operation)
+            .await
+    }
+
     /// `first_write`: the change may be the session's first (an add, a recovery).
     async fn run_with<F, Fut, C, CFut>(
         self,

@@ -33,27 +33,49 @@ pub struct AddForm {
 }
 
 impl AddForm {
-    /// The non-empty modifier fields as selections; `None` if one is malformed.
+    /// The non-empty modifier fields as selections; `None` if one is malformed. Fields that
+    /// are not modifier fields (a submit button's name, a tracking parameter a browser
+    /// extension adds) are ignored.
     fn selections(&self) -> Option<Vec<OptionSelection>> {
         let selections: Option<Vec<OptionSelection>> = self
             .options
             .iter()
+            .filter_map(|(name, value)| modifier_field(name).map(|field| (field, value)))
             .filter(|(_, value)| !value.trim().is_empty())
-            .map(|(name, value)| {
-                let (kind, id) = name.split_once('_')?;
-                let id = id.parse().ok()?;
+            .map(|((kind, id), value)| {
                 let value = value.trim();
                 let value = match kind {
-                    "choice" => OptionValue::ValueId(value.parse().ok()?),
-                    "date" => OptionValue::parse_date(value).ok()?,
-                    "option" => OptionValue::Text(value.to_owned()),
-                    _ => return None,
+                    ModifierField::Choice => OptionValue::ValueId(value.parse().ok()?),
+                    ModifierField::Date => OptionValue::parse_date(value).ok()?,
+                    ModifierField::Text => OptionValue::Text(value.to_owned()),
                 };
                 OptionSelection::parse(id, value).ok()
             })
             .collect();
         selections.filter(|s| s.len() <= MAX_OPTION_SELECTIONS)
     }
+}
+
+#[derive(Clone, Copy)]
+enum ModifierField {
+    Choice,
+    Date,
+    Text,
+}
+
+/// `choice_{id}`, `date_{id}` or `option_{id}` with a numeric id; `None` for any other name.
+fn modifier_field(name: &str) -> Option<(ModifierField, i64)> {
+    let (kind, id) = name.split_once('_')?;
+    let kind = match kind {
+        "choice" => ModifierField::Choice,
+        "date" => ModifierField::Date,
+        "option" => ModifierField::Text,
+        _ => return None,
+    };
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((kind, id.parse().ok()?))
 }
 
 #[derive(Deserialize)]
