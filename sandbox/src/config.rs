@@ -97,6 +97,9 @@ pub struct Behaviours {
     /// `PUT /carts/{id}` with another `customer_id` answers 422 "A shipping address for this
     /// order is incomplete" (BigCommerce's guide says a customer change can).
     pub refuse_customer_change: bool,
+    /// Status of a refused coupon code (unknown, expired, not eligible): 400 as BigCommerce's
+    /// storefront checkout answers it, or 422. Management documents neither.
+    pub coupon_error_status: u16,
 }
 
 impl Default for Behaviours {
@@ -109,6 +112,7 @@ impl Default for Behaviours {
             redirect_urls_on_read: true,
             purchase_limit_status: 409,
             refuse_customer_change: false,
+            coupon_error_status: 400,
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod cart_ops;
 pub mod carts;
 pub mod catalog;
+pub mod coupon_ops;
 pub mod errors;
 pub mod extra_lines;
 pub mod hooks;
@@ -11,6 +12,7 @@ pub mod line_items;
 pub mod line_ops;
 pub mod modifiers;
 pub mod orders;
+pub mod promotions;
 pub mod render;
 pub mod tokens;
 
