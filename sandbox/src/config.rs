@@ -161,6 +161,9 @@ pub struct SandboxConfig {
     pub cart_ttl: Duration,
     /// Largest accepted request body; larger bodies get 413.
     pub max_body_bytes: usize,
+    /// Run the seed's automatic promotions (`[[promotions]]`: banners and free gifts). Off,
+    /// carts are priced from the catalog and coupons only.
+    pub automatic_promotions: bool,
     /// Unconfirmed behaviours.
     pub behaviours: Behaviours,
 }
@@ -191,6 +194,7 @@ impl Default for SandboxConfig {
             jwt_future_leeway_seconds: 5,
             cart_ttl: Duration::from_secs(30 * 24 * 3600),
             max_body_bytes: 1024 * 1024,
+            automatic_promotions: true,
             behaviours: Behaviours::default(),
         }
     }
