@@ -85,7 +85,9 @@ impl CartService {
     ) -> Result<Moved, BigCommerceError> {
         let mut unmoved = Vec::new();
         let mut movable: Vec<(&CartLineItem, NewLineItem)> = Vec::new();
-        for line in lines {
+        // A promotion's free line is not the shopper's to move: the promotion adds it again
+        // wherever its conditions hold.
+        for line in lines.iter().filter(|line| !line.added_by_promotion) {
             match line_to_add(line) {
                 Some(item) => movable.push((line, item)),
                 None => unmoved.push(CartWarning::line_not_moved(

@@ -71,7 +71,7 @@ pub struct CsrfForm {
 
 /// The refusal of a post without this session's CSRF token, or over the rate limit; `None`
 /// when the post may go ahead.
-fn refusal(
+pub(super) fn refusal(
     request: &HttpRequest,
     session: &ShopperSession,
     token: &str,
