@@ -149,8 +149,11 @@ impl CartService {
 
 /// A line as an item to add elsewhere. With options, BigCommerce wants every option as a
 /// selection and no variant id; without, the variant id. Custom and gift-certificate lines
-/// cannot be re-added.
+/// cannot be re-added, and a promotion's free line is the promotion's to add.
 pub(super) fn line_to_add(line: &CartLineItem) -> Option<NewLineItem> {
+    if line.added_by_promotion {
+        return None;
+    }
     let product_id = ProductId::parse(line.product_id?).ok()?;
     let quantity = Quantity::parse(i64::try_from(line.quantity).ok()?, u32::MAX).ok()?;
     let selections: Vec<OptionSelection> = line

@@ -20,6 +20,7 @@ mod idempotency_settle;
 mod pages;
 mod quota;
 mod reliability;
+mod rich_cart;
 mod session_cache;
 mod sessions;
 mod trust_carts;
