@@ -59,7 +59,10 @@ mod tests {
         );
         assert!(CouponCode::parse("summer-sale_2").is_ok());
         assert!(CouponCode::parse(&"A".repeat(50)).is_ok());
-        assert!(CouponCode::parse("SAVE10\n").is_ok(), "surrounding whitespace is trimmed");
+        assert!(
+            CouponCode::parse("SAVE10\n").is_ok(),
+            "surrounding whitespace is trimmed"
+        );
         for refused in [
             "",
             "   ",

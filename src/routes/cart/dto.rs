@@ -67,7 +67,6 @@ pub struct UpdateQuantityRequest {
 pub struct CouponRequest {
     /// The code as the shopper typed it: 1 to 50 letters, digits, hyphens or underscores
     /// (surrounding spaces are ignored).
-    #[schema(max_length = 50)]
     pub code: String,
 }
 
