@@ -1,6 +1,7 @@
 //! Applying and removing coupon codes through BigCommerce's Checkouts API. Each costs one
 //! call: BigCommerce answers with the checkout, whose cart becomes the answer and the new
-//! snapshot. A code BigCommerce refuses is `coupon_invalid` with its reason.
+//! snapshot. A code BigCommerce refuses is `coupon_invalid` with its reason. Their callbacks
+//! (`updated`, and `couponApplied` when registered) are expected as our own echoes.
 
 use super::service::{may_hold, CartService};
 use super::store;
@@ -23,9 +24,11 @@ impl CartService {
             .await?
             .ok_or(CartError::CartEmpty)?;
         let change = self.bigcommerce.apply_coupon(cart, code, cx);
-        let outcome = self
-            .expecting_echoes(cart, Echoes::of_change(0), change)
-            .await;
+        let echoes = Echoes {
+            updated: 1 + i32::from(self.coupon_callbacks),
+            line_items: 0,
+        };
+        let outcome = self.expecting_echoes(cart, echoes, change).await;
         self.settle_coupon_change(session, cart, outcome, cx).await
     }
 

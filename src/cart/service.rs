@@ -43,6 +43,8 @@ pub struct CartService {
     pub(super) customer_login: Option<Arc<CustomerLogin>>,
     /// Which products have modifiers, for quantity changes of their lines.
     pub(super) catalog: Option<Arc<Catalog>>,
+    /// `store/cart/couponApplied` is registered: applying a coupon causes that callback too.
+    pub(super) coupon_callbacks: bool,
 }
 
 /// What new carts are created with.
@@ -73,7 +75,14 @@ impl CartService {
             metrics,
             customer_login: None,
             catalog: None,
+            coupon_callbacks: false,
         }
+    }
+
+    /// Applying a coupon is echoed by `store/cart/couponApplied` as well (when registered).
+    pub fn with_coupon_callbacks(mut self, registered: bool) -> Self {
+        self.coupon_callbacks = registered;
+        self
     }
 
     /// Quantity changes of lines with modifiers describe them as the catalog says.

@@ -284,6 +284,11 @@ pub async fn spawn_app_with_promotions() -> TestApp {
     spawn_app_and_sandbox(SandboxConfig::default(), |_| {}).await
 }
 
+/// `spawn_app_with_promotions` after `customise` has adjusted the test configuration.
+pub async fn spawn_app_with_promotions_and(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_and_sandbox(SandboxConfig::default(), customise).await
+}
+
 async fn spawn_app_and_sandbox(
     mut sandbox_config: SandboxConfig,
     customise: impl FnOnce(&mut Settings),

@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 
 use crate::accounts::{add_with, login_with, JANE};
 use crate::helpers::{
-    cart_body, client, line_id, new_session_cookie, raw_request, spawn_app_with_promotions, TestApp,
+    cart_body, client, line_id, new_session_cookie, raw_request, spawn_app_with_promotions,
+    spawn_app_with_promotions_and, TestApp,
 };
 use crate::pages::{cart_page, csrf_token, post_form};
 
@@ -371,4 +372,48 @@ async fn the_cart_page_applies_and_removes_coupons_and_shows_the_rich_cart() {
     )
     .await;
     assert_eq!(forged.status().as_u16(), 403);
+}
+
+/// Waits until the sandbox has delivered `count` callbacks in all.
+async fn delivered(app: &TestApp, count: usize) {
+    for _ in 0..500 {
+        let log: Vec<Value> = reqwest::get(app.sandbox_url("/webhooks/deliveries"))
+            .await
+            .expect("delivery log")
+            .json()
+            .await
+            .expect("delivery log body");
+        if log.iter().filter(|d| d["delivered"] == true).count() >= count {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("{count} callbacks were not delivered");
+}
+
+#[tokio::test]
+async fn a_coupons_own_callbacks_cost_the_next_read_nothing() {
+    // Hooks registered, couponApplied among them; only a callback can make a read ask.
+    let app = spawn_app_with_promotions_and(|settings| {
+        settings.cart.snapshot_ttl_seconds = 3600;
+        settings.webhooks.coupons_in_use = true;
+    })
+    .await;
+    app.register_webhooks().await;
+    app.add_item(104, None, 4).await;
+    delivered(&app, 1).await;
+
+    assert_eq!(app.apply_coupon("SAVE10").await.status().as_u16(), 200);
+    delivered(&app, 3).await; // couponApplied and updated
+    let before = app.sandbox_stats().await;
+    let read = cart_body(app.get_cart().await).await;
+    assert_eq!(read["coupons"][0]["code"], "SAVE10");
+    assert_eq!(app.sandbox_stats().await.since(&before).total, 0);
+
+    assert_eq!(app.remove_coupon("SAVE10").await.status().as_u16(), 200);
+    delivered(&app, 4).await;
+    let before = app.sandbox_stats().await;
+    let read = cart_body(app.get_cart().await).await;
+    assert_eq!(read["coupons"], json!([]));
+    assert_eq!(app.sandbox_stats().await.since(&before).total, 0);
 }
