@@ -188,7 +188,7 @@ impl CartService {
             let target = match cart_id {
                 Some(cart) => cart,
                 None => match self.create_or_join(session, items, cx).await? {
-                    Joined::Created(cart) => return Ok(cart),
+                    Joined::Created(cart) => return Ok(*cart),
                     Joined::Existing(cart) => cart,
                 },
             };
@@ -275,7 +275,7 @@ impl CartService {
                 if let Some(customer) = customer {
                     store::remember_customer_cart(&self.pool, customer.get(), created.id).await?;
                 }
-                Ok(Joined::Created(created.cart))
+                Ok(Joined::Created(Box::new(created.cart)))
             }
             // Our lease ran out and another request created a cart meanwhile: the session
             // keeps the winner; our lines move there and our cart goes, so nothing is lost
@@ -288,7 +288,7 @@ impl CartService {
                 }
                 let merged = merged?;
                 store::save_snapshot(&self.pool, &merged).await?;
-                Ok(Joined::Created(merged.cart))
+                Ok(Joined::Created(Box::new(merged.cart)))
             }
         }
     }
@@ -419,7 +419,7 @@ pub(super) fn may_hold(session: &ShopperSession, owner: i64) -> bool {
 /// The outcome of getting a first cart.
 enum Joined {
     /// We created it, with the items in it.
-    Created(Cart),
+    Created(Box<Cart>),
     /// Someone else did: add the items to it.
     Existing(CartId),
 }
