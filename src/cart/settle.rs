@@ -58,8 +58,10 @@ fn counts<'a>(
     keys: impl Iterator<Item = &'a String>,
 ) -> BTreeMap<String, u64> {
     keys.map(|wanted| {
+        // A promotion's free line comes and goes by itself: it is not what an add brought.
         let total = lines
             .iter()
+            .filter(|line| !line.added_by_promotion)
             .filter(|line| {
                 let product = line.product_id.unwrap_or_default();
                 *wanted == key(product, None) || *wanted == key(product, line.variant_id)
@@ -74,7 +76,7 @@ fn counts<'a>(
 /// The quantity per product and variant of every catalog line.
 fn totals(lines: &[CartLineItem]) -> BTreeMap<String, u64> {
     let mut all = BTreeMap::new();
-    for line in lines {
+    for line in lines.iter().filter(|line| !line.added_by_promotion) {
         if let Some(product) = line.product_id {
             *all.entry(key(product, line.variant_id)).or_insert(0) += line.quantity;
         }
