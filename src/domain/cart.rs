@@ -238,3 +238,42 @@ impl Cart {
         self.line_items.iter().find(|line| line.id == id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_from_before_totals_reads_with_totals_from_its_amounts() {
+        let stored = serde_json::json!({
+            "currency": {"code": "USD"}, "base_amount": 30.0, "discount_amount": 0.0,
+            "cart_amount": 21.0, "tax_included": false, "item_count": 3,
+            "line_items": [{
+                "id": "l", "type": "physical", "product_id": 103, "variant_id": 1031,
+                "sku": null, "name": "Pin", "url": null, "image_url": null, "quantity": 1,
+                "list_price": 6.0, "sale_price": 0.0, "extended_list_price": 6.0,
+                "extended_sale_price": 0.0, "options": []
+            }],
+            "coupons": [{"code": "SAVE10", "display_name": null, "discounted_amount": 3.0}],
+            "updated_time": "2026-01-01T00:00:00+00:00"
+        });
+        let cart: Cart = serde_json::from_value(stored).expect("an old snapshot reads");
+        assert_eq!(cart.coupons[0].amount, 3.0);
+        assert_eq!(cart.promotions, Vec::new());
+        assert!(!cart.line_items[0].added_by_promotion);
+        assert_eq!(
+            cart.totals,
+            CartTotals {
+                subtotal: 30.0,
+                discounts: 6.0,
+                coupons: 3.0,
+                shipping: None,
+                tax: None,
+                grand_total: 21.0,
+            }
+        );
+        let again: Cart =
+            serde_json::from_value(serde_json::to_value(&cart).expect("json")).expect("reads");
+        assert_eq!(again, cart, "a new snapshot reads back as written");
+    }
+}
