@@ -35,6 +35,9 @@ pub enum ErrorCode {
     CartEmpty,
     ItemNotFound,
     LineNotEditable,
+    LineAddedByPromotion,
+    CouponInvalid,
+    CouponNotApplied,
     RecoveryTokenUnknown,
     SignInRequired,
     InvalidCredentials,
@@ -72,6 +75,9 @@ impl ErrorCode {
         ErrorCode::CartEmpty,
         ErrorCode::ItemNotFound,
         ErrorCode::LineNotEditable,
+        ErrorCode::LineAddedByPromotion,
+        ErrorCode::CouponInvalid,
+        ErrorCode::CouponNotApplied,
         ErrorCode::RecoveryTokenUnknown,
         ErrorCode::SignInRequired,
         ErrorCode::InvalidCredentials,
@@ -108,6 +114,9 @@ impl ErrorCode {
             ErrorCode::CartEmpty => "cart_empty",
             ErrorCode::ItemNotFound => "item_not_found",
             ErrorCode::LineNotEditable => "line_not_editable",
+            ErrorCode::LineAddedByPromotion => "line_added_by_promotion",
+            ErrorCode::CouponInvalid => "coupon_invalid",
+            ErrorCode::CouponNotApplied => "coupon_not_applied",
             ErrorCode::RecoveryTokenUnknown => "recovery_token_unknown",
             ErrorCode::SignInRequired => "sign_in_required",
             ErrorCode::InvalidCredentials => "invalid_credentials",
@@ -150,6 +159,12 @@ impl ErrorCode {
             ErrorCode::LineNotEditable => {
                 "This line's quantity cannot be changed; remove it instead."
             }
+            ErrorCode::LineAddedByPromotion => {
+                "A promotion added this line; it cannot be changed or removed, and goes by \
+                 itself when the promotion no longer applies."
+            }
+            ErrorCode::CouponInvalid => "That coupon code cannot be used for this cart.",
+            ErrorCode::CouponNotApplied => "That coupon code is not applied to the cart.",
             ErrorCode::RecoveryTokenUnknown => "That cart recovery link is unknown or has expired.",
             ErrorCode::SignInRequired => "Sign in to see this cart.",
             ErrorCode::InvalidCredentials => "The e-mail address or password is not right.",
@@ -199,6 +214,9 @@ impl ErrorCode {
             ErrorCode::CartEmpty => StatusCode::CONFLICT,
             ErrorCode::ItemNotFound => StatusCode::NOT_FOUND,
             ErrorCode::LineNotEditable => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::LineAddedByPromotion => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::CouponInvalid => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::CouponNotApplied => StatusCode::NOT_FOUND,
             ErrorCode::RecoveryTokenUnknown => StatusCode::NOT_FOUND,
             ErrorCode::SignInRequired => StatusCode::FORBIDDEN,
             ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,

@@ -103,7 +103,8 @@ impl Application {
             metrics.clone(),
         )
         .with_customer_login(customer_login)
-        .with_catalog(catalog.clone());
+        .with_catalog(catalog.clone())
+        .with_coupon_callbacks(settings.webhooks.coupons_in_use);
         let dependencies = Dependencies {
             pool: pool.clone(),
             metrics: metrics.clone(),

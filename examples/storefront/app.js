@@ -172,36 +172,79 @@ function renderModifier(product, modifier, form) {
 function renderCart(cart) {
   const lines = $("cart-lines");
   lines.replaceChildren();
+  $("promotions").replaceChildren();
+  $("coupons").replaceChildren();
   const empty = !cart || cart.line_items.length === 0;
   $("cart-empty").hidden = !empty;
   $("cart-totals").hidden = empty;
+  $("coupon-form").hidden = empty;
   $("checkout").hidden = empty;
   $("clear").hidden = empty;
   $("cart-count").textContent = empty ? "" : `(${cart.item_count})`;
   if (empty) return;
   const currency = cart.currency.code;
-  for (const line of cart.line_items) {
-    // Custom items and gift certificates cannot change quantity (BigCommerce refuses it):
-    // they show their quantity and can only be removed.
-    const fixed = line.type === "custom" || line.type === "gift_certificate";
-    const quantity = fixed
-      ? el("span", { class: "quantity", text: `× ${line.quantity}` })
-      : el("input", { type: "number", min: "0", value: String(line.quantity), "aria-label": `${line.name} quantity` });
-    if (!fixed) {
-      quantity.addEventListener("change", () =>
-        run(() => api("PATCH", `/api/cart/items/${encodeURIComponent(line.id)}`, { quantity: Number(quantity.value) }), "Quantity updated"));
-    }
-    const remove = el("button", { type: "button", class: "secondary", text: "Remove",
-      onclick: () => run(() => api("DELETE", `/api/cart/items/${encodeURIComponent(line.id)}`), "Removed") });
-    const options = line.options.map((o) => `${o.name}: ${o.value}`).join(", ");
-    lines.append(el("li", { class: "line", "data-line-id": line.id },
-      el("span", { class: "name", text: line.name + (options ? ` (${options})` : "") }),
-      el("span", { class: "price", text: money(line.extended_sale_price, currency) }),
-      quantity, remove));
+  // Banners are plain text: textContent, never innerHTML.
+  for (const banner of cart.promotions) {
+    $("promotions").append(el("li", { class: `promotion ${banner.type}`, text: banner.text }));
   }
-  $("cart-base").textContent = money(cart.base_amount, currency);
-  $("cart-total").textContent = money(cart.cart_amount, currency);
+  for (const line of cart.line_items) {
+    const options = line.options.map((o) => `${o.name}: ${o.value}`).join(", ");
+    const price = el("span", { class: "price" });
+    // Strike the list price when a discount applies, or the catalog price of a product on sale.
+    const was = line.sale_price < line.list_price ? line.list_price
+      : line.original_price !== null && line.original_price > line.list_price ? line.original_price : null;
+    if (was !== null) price.append(el("s", { text: money(was * line.quantity, currency) }), " ");
+    price.append(line.extended_sale_price === 0 && line.extended_list_price > 0 ? "Free" : money(line.extended_sale_price, currency));
+    const item = el("li", { class: "line", "data-line-id": line.id },
+      el("span", { class: "name", text: line.name + (options ? ` (${options})` : "") }), price);
+    if (line.added_by_promotion) {
+      // A promotion's line: BigCommerce adds and removes it; the shopper cannot change it.
+      item.classList.add("gift");
+      item.append(el("span", { class: "badge", text: `Free with a promotion · ${line.quantity}` }));
+    } else {
+      // Custom items and gift certificates cannot change quantity (BigCommerce refuses it):
+      // they show their quantity and can only be removed.
+      const fixed = line.type === "custom" || line.type === "gift_certificate";
+      const quantity = fixed
+        ? el("span", { class: "quantity", text: `× ${line.quantity}` })
+        : el("input", { type: "number", min: "0", value: String(line.quantity), "aria-label": `${line.name} quantity` });
+      if (!fixed) {
+        quantity.addEventListener("change", () =>
+          run(() => api("PATCH", `/api/cart/items/${encodeURIComponent(line.id)}`, { quantity: Number(quantity.value) }), "Quantity updated"));
+      }
+      const remove = el("button", { type: "button", class: "secondary", text: "Remove",
+        onclick: () => run(() => api("DELETE", `/api/cart/items/${encodeURIComponent(line.id)}`), "Removed") });
+      item.append(quantity, remove);
+    }
+    lines.append(item);
+  }
+  for (const coupon of cart.coupons) {
+    const remove = el("button", { type: "button", class: "secondary", text: "Remove", "aria-label": `Remove coupon ${coupon.code}`,
+      onclick: () => run(() => api("DELETE", `/api/cart/coupons/${encodeURIComponent(coupon.code)}`), `Coupon ${coupon.code} removed`) });
+    $("coupons").append(el("li", { class: "coupon" },
+      el("span", { text: `${coupon.code} · ${coupon.name} · -${money(coupon.amount, currency)}` }), remove));
+  }
+  const totals = cart.totals;
+  const later = "Calculated at checkout";
+  $("cart-base").textContent = money(totals.subtotal, currency);
+  $("cart-discounts").textContent = `-${money(totals.discounts, currency)}`;
+  $("cart-coupons").textContent = `-${money(totals.coupons, currency)}`;
+  for (const node of document.querySelectorAll(".discount")) node.hidden = totals.discounts === 0 && totals.coupons === 0;
+  $("cart-shipping").textContent = totals.shipping === null ? later : money(totals.shipping, currency);
+  $("cart-tax").textContent = totals.tax === null ? later : money(totals.tax, currency);
+  $("cart-total").textContent = money(totals.grand_total, currency);
 }
+
+$("coupon-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const code = $("coupon-code").value.trim();
+  // coupon_invalid's detail is BigCommerce's reason ("… has expired"): show it as it is.
+  run(async () => {
+    const result = await api("POST", "/api/cart/coupons", { code });
+    $("coupon-code").value = "";
+    return result;
+  }, `Coupon ${code} applied`);
+});
 
 $("checkout").addEventListener("click", () =>
   run(async () => {

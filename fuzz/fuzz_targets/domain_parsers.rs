@@ -2,7 +2,8 @@
 //! types of `checkout_bff::domain`.
 //!
 //! Input: the whole input as text goes to every string parser (`CartId`, `LineItemId`,
-//! `RecoveryToken`, `IdempotencyKey`, `EmailAddress`, an `OptionSelection` text value). The
+//! `RecoveryToken`, `IdempotencyKey`, `EmailAddress`, `CouponCode`, an `OptionSelection` text
+//! value). The
 //! first 8 bytes (little-endian, zero-padded) are an `i64` for the integer parsers
 //! (`ProductId`, `VariantId`, `CustomerId`, `Quantity`, option ids and value ids) and the next
 //! 4 bytes a `u32` used as `Quantity`'s maximum; the integer parsers also get the text parsed
@@ -11,15 +12,15 @@
 //! Checks: nothing panics, and what each parser accepts is exactly what its doc promises (see
 //! the asserts below): a UUID id is 36 characters of hex with dashes in the hyphenated places,
 //! a recovery token is 8..=128 of `[A-Za-z0-9_-]` (so never `/`, `%` or `.`), an idempotency
-//! key is 1..=255 visible ASCII, an e-mail is trimmed, 3..=254 bytes with one `@` between
+//! key is 1..=255 visible ASCII, a coupon code is trimmed and 1..=50 of `[A-Za-z0-9_-]`, an e-mail is trimmed, 3..=254 bytes with one `@` between
 //! non-empty parts and no whitespace or control character; integer ids are 1..=i32::MAX and
 //! quantities 1..=max; parsing is idempotent and values are kept unchanged.
 
 #![no_main]
 
 use checkout_bff::domain::{
-    CartId, CustomerId, EmailAddress, IdempotencyKey, LineItemId, OptionSelection, OptionValue,
-    ProductId, Quantity, RecoveryToken, VariantId,
+    CartId, CouponCode, CustomerId, EmailAddress, IdempotencyKey, LineItemId, OptionSelection,
+    OptionValue, ProductId, Quantity, RecoveryToken, VariantId,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -120,6 +121,25 @@ fn check_text(value: &str) {
             );
             assert_eq!(email.throttle_key(), address.to_lowercase());
             assert_eq!(format!("{email:?}"), "EmailAddress(<redacted>)");
+        }
+        Err(error) => assert!(!error.0.is_empty()),
+    }
+
+    match CouponCode::parse(value) {
+        Ok(code) => {
+            let kept = code.as_str();
+            assert_eq!(kept, value.trim(), "the code is kept trimmed");
+            assert!(
+                (1..=50).contains(&kept.len()),
+                "coupon code length {}",
+                kept.len()
+            );
+            assert!(
+                kept.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "coupon code {kept:?} is not one safe path segment"
+            );
+            assert!(CouponCode::parse(kept) == Ok(code.clone()));
         }
         Err(error) => assert!(!error.0.is_empty()),
     }

@@ -115,6 +115,9 @@ pub struct Behaviours {
     /// spec's "omit the variant_id" reads strictly; by default it is accepted when it is the
     /// line's variant (which of the two BigCommerce honours is unconfirmed).
     pub refuse_variant_id_with_modifiers: bool,
+    /// Status of a refused coupon code (unknown, expired, not eligible): 400 as BigCommerce's
+    /// storefront checkout answers it, or 422. Management documents neither.
+    pub coupon_error_status: u16,
 }
 
 impl Default for Behaviours {
@@ -129,6 +132,7 @@ impl Default for Behaviours {
             refuse_customer_change: false,
             date_option_display: DateDisplay::Iso,
             refuse_variant_id_with_modifiers: false,
+            coupon_error_status: 400,
         }
     }
 }
@@ -177,6 +181,9 @@ pub struct SandboxConfig {
     pub cart_ttl: Duration,
     /// Largest accepted request body; larger bodies get 413.
     pub max_body_bytes: usize,
+    /// Run the seed's automatic promotions (`[[promotions]]`: banners and free gifts). Off,
+    /// carts are priced from the catalog and coupons only.
+    pub automatic_promotions: bool,
     /// Unconfirmed behaviours.
     pub behaviours: Behaviours,
 }
@@ -207,6 +214,7 @@ impl Default for SandboxConfig {
             jwt_future_leeway_seconds: 5,
             cart_ttl: Duration::from_secs(30 * 24 * 3600),
             max_body_bytes: 1024 * 1024,
+            automatic_promotions: true,
             behaviours: Behaviours::default(),
         }
     }

@@ -183,6 +183,16 @@ pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<SandboxCon
             ],
         )?;
     }
+    if let Some(v) = lookup("SANDBOX_AUTOMATIC_PROMOTIONS") {
+        c.automatic_promotions = parse_bool("SANDBOX_AUTOMATIC_PROMOTIONS", &v)?;
+    }
+    if let Some(v) = lookup("SANDBOX_COUPON_ERROR_STATUS") {
+        c.behaviours.coupon_error_status = choice(
+            "SANDBOX_COUPON_ERROR_STATUS",
+            &v,
+            &[("400", 400), ("422", 422)],
+        )?;
+    }
     Ok(c)
 }
 

@@ -40,6 +40,12 @@ pub struct Seed {
     /// Promotion banners shown with `include=promotions.banners`.
     #[serde(default)]
     pub banners: Vec<BannerSeed>,
+    /// Coupon codes shoppers can apply at checkout.
+    #[serde(default)]
+    pub coupons: Vec<CouponSeed>,
+    /// Automatic promotions: no code needed.
+    #[serde(default)]
+    pub promotions: Vec<PromotionSeed>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,6 +56,14 @@ pub struct StoreSeed {
     /// The store's channels; carts and customers name one (BigCommerce's default is 1).
     #[serde(default = "default_channels")]
     pub channels: Vec<i64>,
+    /// Coupon codes one order may carry (BigCommerce's `number_of_coupons_allowed_at_checkout`:
+    /// 1 to 5, default 1).
+    #[serde(default = "default_coupons_per_order")]
+    pub coupons_per_order: usize,
+}
+
+fn default_coupons_per_order() -> usize {
+    1
 }
 
 fn default_channels() -> Vec<i64> {
@@ -258,6 +272,98 @@ pub struct BannerSeed {
     pub text: String,
 }
 
+/// How a coupon takes money off (BigCommerce's coupon types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CouponKind {
+    /// `amount` percent off the order.
+    PercentageDiscount,
+    /// `amount` off the order's total.
+    PerTotalDiscount,
+}
+
+impl CouponKind {
+    /// The Checkouts API's `coupon_type` (a name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::PercentageDiscount => "percentage_discount",
+            Self::PerTotalDiscount => "per_total_discount",
+        }
+    }
+
+    /// The Carts API's `coupon_type` (its enum of numbers as strings).
+    pub fn number(self) -> &'static str {
+        match self {
+            Self::PercentageDiscount => "1",
+            Self::PerTotalDiscount => "2",
+        }
+    }
+}
+
+/// A coupon code.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CouponSeed {
+    pub id: i64,
+    pub code: String,
+    /// The `display_name` shoppers see.
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: CouponKind,
+    /// Percent (percentage_discount) or money (per_total_discount).
+    pub amount: f64,
+    /// The items must come to at least this much.
+    #[serde(default)]
+    pub min_subtotal: f64,
+    /// The last day it works (`YYYY-MM-DD`, sandbox time, UTC); none: it never expires.
+    #[serde(default)]
+    pub expires: Option<String>,
+}
+
+/// What an automatic promotion does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromotionKind {
+    /// Free shipping once the items come to `min_subtotal` (only banners until shipping is
+    /// emulated).
+    FreeShipping,
+    /// `gift_quantity` of `gift_product_id` free once the cart holds `buy_quantity` of
+    /// `buy_product_id`.
+    GiftItem,
+}
+
+/// An automatic promotion and its banners. In the banner texts `{remaining}` becomes what is
+/// missing: an amount for free shipping, a quantity for a gift.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PromotionSeed {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: PromotionKind,
+    #[serde(default)]
+    pub min_subtotal: f64,
+    #[serde(default)]
+    pub buy_product_id: i64,
+    #[serde(default)]
+    pub buy_quantity: u32,
+    #[serde(default)]
+    pub gift_product_id: i64,
+    #[serde(default = "one")]
+    pub gift_quantity: u32,
+    /// Where the banners show (`homepage`, `cartpage`, ...).
+    #[serde(default)]
+    pub page: Vec<String>,
+    /// Shown while the condition is partly met.
+    #[serde(default)]
+    pub upsell_text: Option<String>,
+    /// Shown once the promotion applies.
+    #[serde(default)]
+    pub applied_text: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct CustomerSeed {
     pub id: i64,
@@ -301,6 +407,45 @@ fn check_modifiers(p: &ProductSeed) -> Result<(), SeedError> {
 pub fn parse_iso_date(text: &str) -> Option<time::Date> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(text, &format).ok()
+}
+
+/// Coupon codes are unique (case-insensitively), dates parse, and a gift is a product of the
+/// catalog.
+fn check_coupons_and_promotions(seed: &Seed) -> Result<(), SeedError> {
+    let mut codes = std::collections::HashSet::new();
+    for c in &seed.coupons {
+        if !codes.insert(c.code.to_ascii_uppercase()) {
+            return Err(SeedError::Invalid(format!(
+                "duplicate coupon code {}",
+                c.code
+            )));
+        }
+        if c.expires
+            .as_deref()
+            .is_some_and(|d| parse_iso_date(d).is_none())
+        {
+            return Err(SeedError::Invalid(format!(
+                "coupon {}: expires is YYYY-MM-DD",
+                c.code
+            )));
+        }
+    }
+    for p in &seed.promotions {
+        let gift_known = seed
+            .products
+            .iter()
+            .any(|product| product.id == p.gift_product_id);
+        if p.kind == PromotionKind::GiftItem && (!gift_known || p.buy_quantity == 0) {
+            return Err(SeedError::Invalid(format!(
+                "promotion {}: a gift needs a known gift_product_id and a buy_quantity",
+                p.id
+            )));
+        }
+    }
+    if !(1..=5).contains(&seed.store.coupons_per_order) {
+        return Err(SeedError::Invalid("coupons_per_order is 1 to 5".to_owned()));
+    }
+    Ok(())
 }
 
 /// Reads and checks the seed named by `source`.
@@ -352,6 +497,7 @@ fn check_seed(seed: &Seed) -> Result<(), SeedError> {
             }
         }
     }
+    check_coupons_and_promotions(seed)?;
     let mut customer_ids = std::collections::HashSet::new();
     for c in &seed.customers {
         if !customer_ids.insert(c.id) {

@@ -12,10 +12,11 @@ use crate::domain::{
     VariantId,
 };
 
-/// Asks for line-item options in every cart BigCommerce returns (they are left out otherwise).
+/// Asks for line-item options and promotion banners in every cart BigCommerce returns (they
+/// are left out otherwise): the banners cost nothing, they come with the call the cart needs.
 const CART_INCLUDES: (&str, &str) = (
     "include",
-    "line_items.physical_items.options,line_items.digital_items.options",
+    "line_items.physical_items.options,line_items.digital_items.options,promotions.banners",
 );
 
 /// A cart as BigCommerce returned it: our view plus what only the server needs.

@@ -2,9 +2,11 @@
 //! authentication, timeouts, rate limits and retries.
 
 mod abandoned_carts;
+mod banners;
 mod budget;
 mod carts;
 mod catalog;
+mod checkouts;
 mod client;
 mod customers;
 mod error;

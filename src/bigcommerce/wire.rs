@@ -5,11 +5,12 @@ use serde::{Deserialize, Serialize};
 use serde_aux::field_attributes::deserialize_number_from_string;
 use serde_json::json;
 
+use super::banners::cart_banners;
 use super::carts::{Echoes, StoreCart};
 use super::BigCommerceError;
 use crate::domain::{
-    Cart, CartCurrency, CartId, CartLineItem, Coupon, LineItemOption, LineItemType, NewLineItem,
-    OptionSelection, OptionValue,
+    Cart, CartCurrency, CartId, CartLineItem, CartTotals, Coupon, LineItemOption, LineItemType,
+    NewLineItem, OptionSelection, OptionValue,
 };
 
 /// The spec's date form, `{"day":"01","month":"02","year":"2020"}` (a Unix timestamp would
@@ -70,6 +71,9 @@ pub(super) struct Envelope<T> {
     pub data: T,
 }
 
+/// A cart as the Carts API sends it, or as the `cart` of a checkout (which has
+/// `cart_amount_inc_tax`/`_ex_tax` instead of `cart_amount`, and no `version` or
+/// `promotions` of its own).
 #[derive(Deserialize)]
 pub(super) struct WireCart {
     id: String,
@@ -81,7 +85,12 @@ pub(super) struct WireCart {
     base_amount: f64,
     #[serde(default)]
     discount_amount: f64,
-    cart_amount: f64,
+    #[serde(default)]
+    cart_amount: Option<f64>,
+    #[serde(default)]
+    cart_amount_inc_tax: Option<f64>,
+    #[serde(default)]
+    cart_amount_ex_tax: Option<f64>,
     #[serde(default)]
     coupons: Vec<WireCoupon>,
     line_items: WireLineItems,
@@ -89,6 +98,33 @@ pub(super) struct WireCart {
     updated_time: String,
     #[serde(default)]
     version: Option<i64>,
+    /// Only with `include=promotions.banners`; its shape varies (see `banners`).
+    #[serde(default)]
+    promotions: Option<serde_json::Value>,
+}
+
+/// A checkout (`data` of the Checkouts API): its cart and what only a checkout knows.
+#[derive(Deserialize)]
+pub(super) struct WireCheckout {
+    cart: WireCart,
+    #[serde(default)]
+    consignments: Vec<WireConsignment>,
+    #[serde(default)]
+    tax_total: Option<f64>,
+    #[serde(default)]
+    shipping_cost_total_ex_tax: Option<f64>,
+    #[serde(default)]
+    grand_total: Option<f64>,
+    #[serde(default)]
+    version: Option<i64>,
+    #[serde(default)]
+    promotions: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct WireConsignment {
+    #[serde(default)]
+    selected_shipping_option: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -103,6 +139,19 @@ struct WireCoupon {
     display_name: Option<String>,
     #[serde(default)]
     discounted_amount: f64,
+}
+
+impl From<WireCoupon> for Coupon {
+    fn from(coupon: WireCoupon) -> Self {
+        Coupon {
+            name: coupon
+                .display_name
+                .filter(|name| !name.trim().is_empty())
+                .unwrap_or_else(|| coupon.code.clone()),
+            code: coupon.code,
+            amount: coupon.discounted_amount,
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -132,10 +181,21 @@ struct WireItem {
     #[serde(default)]
     image_url: Option<String>,
     quantity: u64,
+    #[serde(default)]
+    original_price: Option<f64>,
     list_price: f64,
     sale_price: f64,
     extended_list_price: f64,
     extended_sale_price: f64,
+    #[serde(default)]
+    discount_amount: f64,
+    #[serde(default)]
+    coupon_amount: f64,
+    /// `false` for lines the shopper cannot change, such as those added by promotions.
+    #[serde(default)]
+    is_mutable: Option<bool>,
+    #[serde(default)]
+    added_by_promotion: bool,
     #[serde(default)]
     options: Vec<WireItemOption>,
 }
@@ -211,10 +271,14 @@ impl TryFrom<WireCart> for StoreCart {
             url: None,
             image_url: item.image_url,
             quantity: item.quantity,
+            original_price: None,
             list_price: item.list_price,
             sale_price: item.list_price,
             extended_list_price: item.list_price * item.quantity as f64,
             extended_sale_price: item.list_price * item.quantity as f64,
+            discount_amount: 0.0,
+            coupon_amount: 0.0,
+            added_by_promotion: false,
             options: Vec::new(),
         }));
         line_items.extend(
@@ -231,12 +295,33 @@ impl TryFrom<WireCart> for StoreCart {
                     url: None,
                     image_url: None,
                     quantity: gift.quantity,
+                    original_price: None,
                     list_price: gift.amount,
                     sale_price: gift.amount,
                     extended_list_price: gift.amount * gift.quantity as f64,
                     extended_sale_price: gift.amount * gift.quantity as f64,
+                    discount_amount: 0.0,
+                    coupon_amount: 0.0,
+                    added_by_promotion: false,
                     options: Vec::new(),
                 }),
+        );
+        let cart_amount = wire
+            .cart_amount
+            .or(wire.cart_amount_inc_tax)
+            .or(wire.cart_amount_ex_tax)
+            .ok_or_else(|| {
+                BigCommerceError::Unexpected(anyhow::anyhow!(
+                    "BigCommerce sent a cart without an amount"
+                ))
+            })?;
+        let coupons: Vec<Coupon> = wire.coupons.into_iter().map(Coupon::from).collect();
+        let totals = CartTotals::of_cart(
+            wire.base_amount,
+            wire.discount_amount,
+            cart_amount,
+            &line_items,
+            &coupons,
         );
         let cart = Cart {
             currency: CartCurrency {
@@ -244,19 +329,13 @@ impl TryFrom<WireCart> for StoreCart {
             },
             base_amount: wire.base_amount,
             discount_amount: wire.discount_amount,
-            cart_amount: wire.cart_amount,
+            cart_amount,
             tax_included: wire.tax_included,
             item_count: line_items.iter().map(|line| line.quantity).sum(),
             line_items,
-            coupons: wire
-                .coupons
-                .into_iter()
-                .map(|coupon| Coupon {
-                    code: coupon.code,
-                    display_name: coupon.display_name,
-                    discounted_amount: coupon.discounted_amount,
-                })
-                .collect(),
+            coupons,
+            promotions: cart_banners(wire.promotions.as_ref()),
+            totals,
             updated_time: wire.updated_time,
             version: wire.version.unwrap_or(0),
         };
@@ -282,10 +361,14 @@ impl WireItem {
             url: self.url,
             image_url: self.image_url,
             quantity: self.quantity,
+            original_price: self.original_price,
             list_price: self.list_price,
             sale_price: self.sale_price,
             extended_list_price: self.extended_list_price,
             extended_sale_price: self.extended_sale_price,
+            discount_amount: self.discount_amount,
+            coupon_amount: self.coupon_amount,
+            added_by_promotion: self.added_by_promotion || self.is_mutable == Some(false),
             options: self
                 .options
                 .into_iter()
@@ -300,5 +383,39 @@ impl WireItem {
                 })
                 .collect(),
         }
+    }
+}
+
+impl TryFrom<WireCheckout> for StoreCart {
+    type Error = BigCommerceError;
+
+    /// The checkout's cart, with the checkout's version and banners, and shipping and tax
+    /// once the checkout knows them: shipping when every consignment has a shipping option,
+    /// tax once there is a consignment (an address). The grand total is then the checkout's.
+    fn try_from(wire: WireCheckout) -> Result<Self, Self::Error> {
+        let mut cart_wire = wire.cart;
+        cart_wire.version = wire.version.or(cart_wire.version);
+        cart_wire.promotions = wire.promotions.or(cart_wire.promotions);
+        let mut store_cart = StoreCart::try_from(cart_wire)?;
+        let addressed = !wire.consignments.is_empty();
+        let shipped = addressed
+            && wire.consignments.iter().all(|c| {
+                c.selected_shipping_option
+                    .as_ref()
+                    .is_some_and(|o| !o.is_null())
+            });
+        let totals = &mut store_cart.cart.totals;
+        if shipped {
+            totals.shipping = wire.shipping_cost_total_ex_tax;
+        }
+        if addressed {
+            totals.tax = wire.tax_total;
+        }
+        if totals.shipping.is_some() || totals.tax.is_some() {
+            if let Some(grand_total) = wire.grand_total {
+                totals.grand_total = grand_total;
+            }
+        }
+        Ok(store_cart)
     }
 }

@@ -19,6 +19,13 @@ pub enum CartError {
     ItemNotFound,
     #[error("the line cannot be changed")]
     LineNotEditable,
+    #[error("a promotion added the line")]
+    LineAddedByPromotion,
+    /// BigCommerce refused the coupon code; its reason.
+    #[error("the coupon code was refused: {0}")]
+    CouponInvalid(String),
+    #[error("the coupon code is not applied")]
+    CouponNotApplied,
     #[error("the session has no cart")]
     CartEmpty,
     #[error("the recovery token is unknown")]
@@ -73,6 +80,11 @@ impl CartError {
             }
             CartError::ItemNotFound => Problem::from_code(ErrorCode::ItemNotFound),
             CartError::LineNotEditable => Problem::from_code(ErrorCode::LineNotEditable),
+            CartError::LineAddedByPromotion => Problem::from_code(ErrorCode::LineAddedByPromotion),
+            CartError::CouponInvalid(reason) => {
+                Problem::new(ErrorCode::CouponInvalid, reason.clone())
+            }
+            CartError::CouponNotApplied => Problem::from_code(ErrorCode::CouponNotApplied),
             CartError::CartEmpty => Problem::from_code(ErrorCode::CartEmpty),
             CartError::RecoveryTokenUnknown => Problem::from_code(ErrorCode::RecoveryTokenUnknown),
             CartError::SignInRequired => Problem::from_code(ErrorCode::SignInRequired),

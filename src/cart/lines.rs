@@ -89,7 +89,8 @@ impl CartService {
     }
 
     /// Finds `item` in the session's cart. A fresh snapshot answers without BigCommerce; a
-    /// stale one is refreshed once, so a line added on the hosted pages is found too.
+    /// stale one is refreshed once, so a line added on the hosted pages is found too. A line a
+    /// promotion added is refused.
     async fn locate_line(
         &self,
         session: &ShopperSession,
@@ -122,6 +123,10 @@ impl CartService {
             },
         };
         let line = found.ok_or(CartError::ItemNotFound)?;
+        // A promotion's line is BigCommerce's to change: refused here, before any call.
+        if line.added_by_promotion {
+            return Err(CartError::LineAddedByPromotion);
+        }
         Ok(LocatedLine { cart, line })
     }
 

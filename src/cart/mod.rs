@@ -1,5 +1,6 @@
 //! The cart service: the rules of session-bound BigCommerce carts.
 
+mod coupons;
 mod echoes;
 mod error;
 mod hand_off;

@@ -181,7 +181,9 @@ impl CartService {
         let mut moved = Moved::new();
         let mut movable: Vec<(&CartLineItem, NewLineItem)> = Vec::new();
         let catalog = self.lines_catalog(lines, cx).await;
-        for line in lines {
+        // A promotion's free line is not the shopper's to move: the promotion adds it again
+        // wherever its conditions hold.
+        for line in lines.iter().filter(|line| !line.added_by_promotion) {
             match line_to_add(line, &catalog) {
                 Some(item) => movable.push((line, item)),
                 None => moved.stay(line, CANNOT_MOVE),
@@ -215,7 +217,7 @@ impl CartService {
                 let lines: Vec<&CartLineItem> = movable.iter().map(|(line, _)| *line).collect();
                 return match self.settle_lost_add(target, &lines, before, cx).await {
                     Settled::Landed(cart) => {
-                        moved.cart = Some(cart);
+                        moved.cart = Some(*cart);
                         Ok(moved)
                     }
                     Settled::NotLanded => Err(MoveFailed::NothingMoved(error)),
@@ -255,7 +257,7 @@ impl CartService {
                     .settle_lost_add(target, &[line], known.as_ref(), cx)
                     .await
                 {
-                    Settled::Landed(cart) => moved.cart = Some(cart),
+                    Settled::Landed(cart) => moved.cart = Some(*cart),
                     Settled::NotLanded | Settled::TargetGone => moved.stay(line, NOT_TAKEN),
                     Settled::Unknown => moved.unknown(line),
                 }
@@ -316,7 +318,7 @@ impl CartService {
             }
         }
         if certain {
-            Settled::Landed(now)
+            Settled::Landed(Box::new(now))
         } else {
             Settled::Unknown
         }
@@ -325,7 +327,7 @@ impl CartService {
 
 /// What one read said about an add whose answer was lost.
 enum Settled {
-    Landed(StoreCart),
+    Landed(Box<StoreCart>),
     NotLanded,
     TargetGone,
     /// The read failed, or cannot tell.
@@ -367,8 +369,12 @@ fn same_purchase(a: &CartLineItem, b: &CartLineItem) -> bool {
 /// A line as an item to add elsewhere: every option as BigCommerce shows it (dates turned
 /// back into dates, as `catalog` says which options are dates) and no variant id; without
 /// options, the variant id. `None` for a line that cannot be re-added: custom and
-/// gift-certificate lines, and a line whose selections cannot be rebuilt (see `selections`).
+/// gift-certificate lines, a line whose selections cannot be rebuilt (see `selections`), and
+/// a promotion's free line (the promotion's to add).
 pub(super) fn line_to_add(line: &CartLineItem, catalog: &LinesCatalog) -> Option<NewLineItem> {
+    if line.added_by_promotion {
+        return None;
+    }
     let product_id = ProductId::parse(line.product_id?).ok()?;
     let quantity = Quantity::parse(i64::try_from(line.quantity).ok()?, u32::MAX).ok()?;
     let selections = match rebuilt_selections(line, catalog.of(line.product_id)) {
@@ -410,10 +416,14 @@ mod tests {
             url: None,
             image_url: None,
             quantity,
+            original_price: None,
             list_price: 1.0,
             sale_price: 1.0,
             extended_list_price: 1.0,
             extended_sale_price: 1.0,
+            discount_amount: 0.0,
+            coupon_amount: 0.0,
+            added_by_promotion: false,
             options: options
                 .iter()
                 .map(|(option, value)| LineItemOption {
@@ -457,6 +467,8 @@ mod tests {
                 line("c", 1, &[(1, 11)], 1),
             ],
             coupons: Vec::new(),
+            promotions: Vec::new(),
+            totals: crate::domain::CartTotals::of_cart(0.0, 0.0, 0.0, &[], &[]),
             updated_time: String::new(),
             version: 0,
         };

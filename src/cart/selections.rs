@@ -235,10 +235,14 @@ mod tests {
             url: None,
             image_url: None,
             quantity: 1,
+            original_price: Some(1.0),
             list_price: 1.0,
             sale_price: 1.0,
             extended_list_price: 1.0,
             extended_sale_price: 1.0,
+            discount_amount: 0.0,
+            coupon_amount: 0.0,
+            added_by_promotion: false,
             options,
         }
     }

@@ -46,6 +46,8 @@ pub struct CartService {
     pub(super) catalog: Option<Arc<Catalog>>,
     /// Reads of carts from BigCommerce in flight, shared by the requests that need them.
     pub(super) reads: CartReads,
+    /// `store/cart/couponApplied` is registered: applying a coupon causes that callback too.
+    pub(super) coupon_callbacks: bool,
 }
 
 /// What new carts are created with.
@@ -77,7 +79,14 @@ impl CartService {
             customer_login: None,
             catalog: None,
             reads: CartReads::new(),
+            coupon_callbacks: false,
         }
+    }
+
+    /// Applying a coupon is echoed by `store/cart/couponApplied` as well (when registered).
+    pub fn with_coupon_callbacks(mut self, registered: bool) -> Self {
+        self.coupon_callbacks = registered;
+        self
     }
 
     /// Quantity changes of lines with modifiers describe them as the catalog says.
@@ -201,7 +210,7 @@ impl CartService {
             let target = match cart_id {
                 Some(cart) => cart,
                 None => match self.create_or_join(session, items, cx).await? {
-                    Joined::Created(cart) => return Ok(cart),
+                    Joined::Created(cart) => return Ok(*cart),
                     Joined::Existing(cart) => cart,
                 },
             };
@@ -301,7 +310,7 @@ impl CartService {
             return Err(error.into());
         }
         store::save_snapshot(&self.pool, &created).await?;
-        Ok(Joined::Created(created))
+        Ok(Joined::Created(Box::new(created)))
     }
 
     async fn create_claimed(
@@ -336,7 +345,7 @@ impl CartService {
                 if let Some(customer) = customer {
                     store::remember_customer_cart(&self.pool, customer.get(), created.id).await?;
                 }
-                Ok(Joined::Created(created))
+                Ok(Joined::Created(Box::new(created)))
             }
             // Our lease ran out and another request created a cart meanwhile: the session
             // keeps the winner; our lines move there and our cart goes, so nothing is lost
@@ -349,7 +358,7 @@ impl CartService {
                 }
                 let merged = merged?;
                 store::save_snapshot(&self.pool, &merged).await?;
-                Ok(Joined::Created(merged))
+                Ok(Joined::Created(Box::new(merged)))
             }
         }
     }
@@ -476,7 +485,7 @@ pub(super) fn may_hold(session: &ShopperSession, owner: i64) -> bool {
 /// The outcome of getting a first cart.
 enum Joined {
     /// We created it, with the items in it.
-    Created(StoreCart),
+    Created(Box<StoreCart>),
     /// Someone else did: add the items to it.
     Existing(CartId),
 }

@@ -64,7 +64,7 @@ impl Seen {
 /// What a settle found.
 pub enum Settlement {
     /// The change landed: the cart as it is now.
-    Landed(Cart),
+    Landed(Box<Cart>),
     /// It did not, and the cart is as it was: running it again applies it once.
     NotLanded,
     /// It did not show, but the cart changed (or went, or changed hands) since.
@@ -94,8 +94,10 @@ fn counts<'a>(
     keys: impl Iterator<Item = &'a String>,
 ) -> BTreeMap<String, u64> {
     keys.map(|wanted| {
+        // A promotion's free line comes and goes by itself: it is not what an add brought.
         let total = lines
             .iter()
+            .filter(|line| !line.added_by_promotion)
             .filter(|line| {
                 let product = line.product_id.unwrap_or_default();
                 *wanted == key(product, None) || *wanted == key(product, line.variant_id)
@@ -110,7 +112,7 @@ fn counts<'a>(
 /// The quantity per product and variant of every catalog line.
 fn totals(lines: &[CartLineItem]) -> BTreeMap<String, u64> {
     let mut all = BTreeMap::new();
-    for line in lines {
+    for line in lines.iter().filter(|line| !line.added_by_promotion) {
         if let Some(product) = line.product_id {
             *all.entry(key(product, line.variant_id)).or_insert(0) += line.quantity;
         }
@@ -243,7 +245,7 @@ impl CartService {
             now.get(line).copied().unwrap_or(0) >= before + added
         });
         if landed {
-            return Ok(Settlement::Landed(current.cart));
+            return Ok(Settlement::Landed(Box::new(current.cart)));
         }
         Ok(match &check.seen {
             Some(seen) if *seen == Seen::of(&current.cart) => Settlement::NotLanded,

@@ -255,7 +255,10 @@ impl CartService {
             .iter()
             .filter_map(|line| super::moving::line_to_add(line, &catalog))
             .collect();
-        if items.is_empty() || items.len() < current.cart.line_items.len() {
+        let shoppers_lines = (current.cart.line_items.iter())
+            .filter(|line| !line.added_by_promotion)
+            .count();
+        if items.is_empty() || items.len() < shoppers_lines {
             return Ok(None);
         }
         let new = NewCart {

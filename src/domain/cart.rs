@@ -6,11 +6,13 @@ use utoipa::ToSchema;
 
 /// A shopper's cart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(from = "StoredCart")]
 pub struct Cart {
     pub currency: CartCurrency,
-    /// Sum of line items before cart-level discounts, coupons and tax.
+    /// BigCommerce's `base_amount`: the lines before cart-level discounts, coupons and tax.
     pub base_amount: f64,
-    /// Order-level discounts.
+    /// BigCommerce's `discount_amount`: order-level automatic promotions and manual discounts
+    /// (not coupons, not product-level discounts).
     pub discount_amount: f64,
     /// What the shopper pays for the items: after discounts and coupons.
     pub cart_amount: f64,
@@ -18,12 +20,122 @@ pub struct Cart {
     /// Sum of the quantities of all lines.
     pub item_count: u64,
     pub line_items: Vec<CartLineItem>,
+    /// The coupon codes applied, each with what it takes off.
     pub coupons: Vec<Coupon>,
+    /// BigCommerce's promotion banners for the cart page ("Spend $8 more for free shipping").
+    pub promotions: Vec<PromotionBanner>,
+    /// What the order comes to, as far as BigCommerce knows it yet.
+    pub totals: CartTotals,
     /// When BigCommerce last changed the cart (ISO 8601).
     pub updated_time: String,
     /// BigCommerce's count of changes to the cart (0 where it does not say).
     #[serde(default)]
     pub version: i64,
+}
+
+/// The totals of a cart, each taken from BigCommerce's cart (or its checkout). A figure
+/// BigCommerce does not know yet is `null`: shipping and tax before an address and a shipping
+/// option are chosen at checkout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CartTotals {
+    /// The items before any discount (BigCommerce's `base_amount`).
+    pub subtotal: f64,
+    /// Automatic discounts: order-level promotions plus the lines' product discounts (the
+    /// difference between a line's list and sale amounts, such as a free gift).
+    pub discounts: f64,
+    /// What the applied coupons take off.
+    pub coupons: f64,
+    /// Shipping, once BigCommerce has a shipping option for every consignment.
+    pub shipping: Option<f64>,
+    /// Tax, once BigCommerce knows where the order goes.
+    pub tax: Option<f64>,
+    /// What is payable for what is known: the items after discounts and coupons, plus
+    /// shipping and tax once they are known.
+    pub grand_total: f64,
+}
+
+/// A cart as stored in a snapshot: snapshots written before coupons, promotions and totals
+/// existed lack them, and get them from the amounts they have.
+#[derive(Deserialize)]
+struct StoredCart {
+    currency: CartCurrency,
+    base_amount: f64,
+    discount_amount: f64,
+    cart_amount: f64,
+    tax_included: bool,
+    item_count: u64,
+    line_items: Vec<CartLineItem>,
+    #[serde(default)]
+    coupons: Vec<Coupon>,
+    #[serde(default)]
+    promotions: Vec<PromotionBanner>,
+    #[serde(default)]
+    totals: Option<CartTotals>,
+    updated_time: String,
+    #[serde(default)]
+    version: i64,
+}
+
+impl From<StoredCart> for Cart {
+    fn from(stored: StoredCart) -> Self {
+        let totals = stored.totals.unwrap_or_else(|| {
+            CartTotals::of_cart(
+                stored.base_amount,
+                stored.discount_amount,
+                stored.cart_amount,
+                &stored.line_items,
+                &stored.coupons,
+            )
+        });
+        Cart {
+            currency: stored.currency,
+            base_amount: stored.base_amount,
+            discount_amount: stored.discount_amount,
+            cart_amount: stored.cart_amount,
+            tax_included: stored.tax_included,
+            item_count: stored.item_count,
+            line_items: stored.line_items,
+            coupons: stored.coupons,
+            promotions: stored.promotions,
+            totals,
+            updated_time: stored.updated_time,
+            version: stored.version,
+        }
+    }
+}
+
+impl CartTotals {
+    /// The totals BigCommerce's cart gives: no shipping or tax yet.
+    pub fn of_cart(
+        base_amount: f64,
+        discount_amount: f64,
+        cart_amount: f64,
+        lines: &[CartLineItem],
+        coupons: &[Coupon],
+    ) -> Self {
+        let product_discounts: f64 = lines
+            .iter()
+            .map(|line| (line.extended_list_price - line.extended_sale_price).max(0.0))
+            .sum();
+        CartTotals {
+            subtotal: base_amount,
+            discounts: cents(discount_amount + product_discounts),
+            coupons: cents(coupons.iter().map(|coupon| coupon.amount).sum()),
+            shipping: None,
+            tax: None,
+            grand_total: cart_amount,
+        }
+    }
+}
+
+/// Snapshots from before this field was required may hold `null`.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// Rounds sums of BigCommerce's figures to the cent (they come as binary floats).
+fn cents(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -56,12 +168,27 @@ pub struct CartLineItem {
     pub url: Option<String>,
     pub image_url: Option<String>,
     pub quantity: u64,
-    /// Unit price before discounts.
+    /// The product's catalog price before any sale; `null` for custom items and gift
+    /// certificates. Strike it through when it is above `list_price` (a catalog sale).
+    #[serde(default)]
+    pub original_price: Option<f64>,
+    /// Unit price before discounts and coupons.
     pub list_price: f64,
-    /// Unit price after discounts, before tax.
+    /// Unit price after product-level discounts (0 for a free gift), before tax.
     pub sale_price: f64,
     pub extended_list_price: f64,
     pub extended_sale_price: f64,
+    /// Every discount on this line, coupons included (BigCommerce's `discount_amount`).
+    #[serde(default)]
+    pub discount_amount: f64,
+    /// The coupons' part of `discount_amount`.
+    #[serde(default)]
+    pub coupon_amount: f64,
+    /// A promotion put this line in the cart (a free gift; BigCommerce's `added_by_promotion`,
+    /// or a line it marks `is_mutable: false`): it cannot be changed or removed, and goes by
+    /// itself when the promotion no longer applies.
+    #[serde(default)]
+    pub added_by_promotion: bool,
     pub options: Vec<LineItemOption>,
 }
 
@@ -77,15 +204,82 @@ pub struct LineItemOption {
     pub option_value_id: Option<i64>,
 }
 
+/// An applied coupon code.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Coupon {
     pub code: String,
-    pub display_name: Option<String>,
-    pub discounted_amount: f64,
+    /// The name the store gives it ("10% off your order"); the code when it has none.
+    #[serde(alias = "display_name", deserialize_with = "null_as_empty")]
+    pub name: String,
+    /// What it takes off the order.
+    #[serde(alias = "discounted_amount")]
+    pub amount: f64,
+}
+
+/// One of BigCommerce's promotion banners.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PromotionBanner {
+    #[serde(rename = "type")]
+    pub banner_type: PromotionType,
+    /// Plain text (BigCommerce's banners may carry HTML; it is removed).
+    pub text: String,
+}
+
+/// What a banner says about its promotion (BigCommerce's notification types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PromotionType {
+    /// The shopper is part way there ("Spend $8 more for free shipping").
+    Upsell,
+    /// The conditions are met but the shopper must act (choose a free item).
+    Eligible,
+    /// The promotion applies to the cart.
+    Applied,
+    /// Shown for as long as the promotion runs.
+    Promotion,
 }
 
 impl Cart {
     pub fn line(&self, id: &str) -> Option<&CartLineItem> {
         self.line_items.iter().find(|line| line.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_from_before_totals_reads_with_totals_from_its_amounts() {
+        let stored = serde_json::json!({
+            "currency": {"code": "USD"}, "base_amount": 30.0, "discount_amount": 0.0,
+            "cart_amount": 21.0, "tax_included": false, "item_count": 3,
+            "line_items": [{
+                "id": "l", "type": "physical", "product_id": 103, "variant_id": 1031,
+                "sku": null, "name": "Pin", "url": null, "image_url": null, "quantity": 1,
+                "list_price": 6.0, "sale_price": 0.0, "extended_list_price": 6.0,
+                "extended_sale_price": 0.0, "options": []
+            }],
+            "coupons": [{"code": "SAVE10", "display_name": null, "discounted_amount": 3.0}],
+            "updated_time": "2026-01-01T00:00:00+00:00"
+        });
+        let cart: Cart = serde_json::from_value(stored).expect("an old snapshot reads");
+        assert_eq!(cart.coupons[0].amount, 3.0);
+        assert_eq!(cart.promotions, Vec::new());
+        assert!(!cart.line_items[0].added_by_promotion);
+        assert_eq!(
+            cart.totals,
+            CartTotals {
+                subtotal: 30.0,
+                discounts: 6.0,
+                coupons: 3.0,
+                shipping: None,
+                tax: None,
+                grand_total: 21.0,
+            }
+        );
+        let again: Cart =
+            serde_json::from_value(serde_json::to_value(&cart).expect("json")).expect("reads");
+        assert_eq!(again, cart, "a new snapshot reads back as written");
     }
 }

@@ -2,6 +2,7 @@
 //! handlers takes them rather than raw strings and numbers.
 
 mod cart;
+mod coupon_code;
 mod email_address;
 mod idempotency_key;
 mod ids;
@@ -9,7 +10,11 @@ mod new_line_item;
 mod quantity;
 mod recovery_token;
 
-pub use cart::{Cart, CartCurrency, CartLineItem, Coupon, LineItemOption, LineItemType};
+pub use cart::{
+    Cart, CartCurrency, CartLineItem, CartTotals, Coupon, LineItemOption, LineItemType,
+    PromotionBanner, PromotionType,
+};
+pub use coupon_code::{CouponCode, MAX_COUPON_CODE_LEN};
 pub use email_address::EmailAddress;
 pub use idempotency_key::IdempotencyKey;
 pub use ids::{CartId, CustomerId, LineItemId, ProductId, VariantId};

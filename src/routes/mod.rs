@@ -32,6 +32,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(cart::update_item))
                 .route(web::delete().to(cart::remove_item)),
         )
+        .service(web::resource("/api/cart/coupons").route(web::post().to(cart::apply_coupon)))
+        .service(
+            web::resource("/api/cart/coupons/{code}").route(web::delete().to(cart::remove_coupon)),
+        )
         .service(web::resource("/api/cart/checkout").route(web::post().to(cart::checkout)))
         .service(web::resource("/api/cart/recover").route(web::post().to(cart::recover_cart)))
         .service(

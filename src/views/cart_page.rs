@@ -6,7 +6,7 @@ use super::money::format_money;
 use crate::cart::LeftBehindLine;
 use crate::catalog::{Product, ProductModifier};
 use crate::domain::MAX_OPTION_TEXT;
-use crate::domain::{Cart, CartLineItem};
+use crate::domain::{Cart, CartLineItem, CartTotals, PromotionType};
 use crate::session::{Flash, FlashLevel};
 
 #[derive(Template)]
@@ -60,6 +60,33 @@ pub struct CartView {
     pub base_amount: String,
     pub discount_amount: Option<String>,
     pub cart_amount: String,
+    /// Applied codes: code, name, what each takes off.
+    pub coupons: Vec<CouponView>,
+    /// BigCommerce's banners, as plain text.
+    pub promotions: Vec<BannerView>,
+    pub totals: TotalsView,
+}
+
+pub struct CouponView {
+    pub code: String,
+    pub name: String,
+    pub amount: String,
+}
+
+pub struct BannerView {
+    /// `upsell`, `eligible`, `applied` or `promotion` (a CSS class).
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// The summary's figures; `None` for shipping and tax is "calculated at checkout".
+pub struct TotalsView {
+    pub subtotal: String,
+    pub discounts: Option<String>,
+    pub coupons: Option<String>,
+    pub shipping: Option<String>,
+    pub tax: Option<String>,
+    pub grand_total: String,
 }
 
 pub struct LineView {
@@ -69,12 +96,16 @@ pub struct LineView {
     pub image_url: Option<String>,
     pub options: Vec<(String, String)>,
     pub quantity: u64,
+    /// What one costs now ("Free" for a gift).
     pub unit_price: String,
-    /// The undiscounted unit price, when a discount applies.
-    pub list_price: Option<String>,
+    /// The price struck through: the list price when a discount applies, or the catalog
+    /// price when the product is on sale.
+    pub was_price: Option<String>,
     pub line_price: String,
     /// Custom items and gift certificates cannot change quantity.
     pub editable: bool,
+    /// A promotion added it: no quantity form and no remove button.
+    pub from_promotion: bool,
 }
 
 pub struct ProductView {
@@ -186,7 +217,42 @@ impl From<&Cart> for CartView {
             discount_amount: (cart.discount_amount > 0.0)
                 .then(|| format_money(cart.discount_amount, currency)),
             cart_amount: format_money(cart.cart_amount, currency),
+            coupons: cart
+                .coupons
+                .iter()
+                .map(|coupon| CouponView {
+                    code: coupon.code.clone(),
+                    name: coupon.name.clone(),
+                    amount: format_money(coupon.amount, currency),
+                })
+                .collect(),
+            promotions: cart
+                .promotions
+                .iter()
+                .map(|banner| BannerView {
+                    kind: match banner.banner_type {
+                        PromotionType::Upsell => "upsell",
+                        PromotionType::Eligible => "eligible",
+                        PromotionType::Applied => "applied",
+                        PromotionType::Promotion => "promotion",
+                    },
+                    text: banner.text.clone(),
+                })
+                .collect(),
+            totals: totals_view(&cart.totals, currency),
         }
+    }
+}
+
+fn totals_view(totals: &CartTotals, currency: &str) -> TotalsView {
+    let positive = |amount: f64| (amount > 0.0).then(|| format_money(amount, currency));
+    TotalsView {
+        subtotal: format_money(totals.subtotal, currency),
+        discounts: positive(totals.discounts),
+        coupons: positive(totals.coupons),
+        shipping: totals.shipping.map(|amount| format_money(amount, currency)),
+        tax: totals.tax.map(|amount| format_money(amount, currency)),
+        grand_total: format_money(totals.grand_total, currency),
     }
 }
 
@@ -202,12 +268,26 @@ fn line_view(line: &CartLineItem, currency: &str) -> LineView {
             .map(|option| (option.name.clone(), option.value.clone()))
             .collect(),
         quantity: line.quantity,
-        unit_price: format_money(line.sale_price, currency),
-        list_price: (line.list_price > line.sale_price)
-            .then(|| format_money(line.list_price, currency)),
+        unit_price: if line.sale_price <= 0.0 && line.list_price > 0.0 {
+            "Free".to_owned()
+        } else {
+            format_money(line.sale_price, currency)
+        },
+        was_price: was_price(line).map(|price| format_money(price, currency)),
         line_price: format_money(line.extended_sale_price, currency),
-        editable: line.product_id.is_some(),
+        editable: line.product_id.is_some() && !line.added_by_promotion,
+        from_promotion: line.added_by_promotion,
     }
+}
+
+/// What to strike through, from BigCommerce's own figures (reference §3.4): the list price
+/// when the line is discounted below it, else the catalog price when the list price is a sale.
+fn was_price(line: &CartLineItem) -> Option<f64> {
+    if line.sale_price < line.list_price {
+        return Some(line.list_price);
+    }
+    line.original_price
+        .filter(|original| *original > line.list_price)
 }
 
 /// Only http(s) links reach an `href` or `src`: a `javascript:` URL from a compromised

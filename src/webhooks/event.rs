@@ -105,7 +105,9 @@ impl Delivery {
     /// Which kind of our own changes' callbacks this could be an echo of.
     pub fn echo(&self) -> Option<EchoKind> {
         match self.scope {
-            "store/cart/updated" => Some(EchoKind::Updated),
+            // A coupon we applied is reported as `couponApplied` besides `updated`: both are
+            // counted as the change's cart-level echoes.
+            "store/cart/updated" | "store/cart/couponApplied" => Some(EchoKind::Updated),
             scope if scope.starts_with("store/cart/lineItem/") => Some(EchoKind::LineItem),
             _ => None,
         }

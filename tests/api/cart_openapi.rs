@@ -6,11 +6,11 @@ use serde_json::{json, Value};
 
 use crate::helpers::{
     cart_body, line_id, new_session_cookie, one_line, post_items_as, share_of, spawn_app_with,
-    TestApp,
+    spawn_app_with_promotions, TestApp,
 };
 
 /// The cart API as the document must describe it: (path, method).
-const OPERATIONS: [(&str, &str); 8] = [
+const OPERATIONS: [(&str, &str); 10] = [
     ("/api/cart", "get"),
     ("/api/cart", "delete"),
     ("/api/cart/items", "post"),
@@ -19,6 +19,8 @@ const OPERATIONS: [(&str, &str); 8] = [
     ("/api/cart/checkout", "post"),
     ("/api/cart/recover", "post"),
     ("/api/cart/left-behind", "post"),
+    ("/api/cart/coupons", "post"),
+    ("/api/cart/coupons/{code}", "delete"),
 ];
 
 /// Makes every object schema refuse undocumented properties, so an answer with a field the
@@ -558,4 +560,71 @@ async fn left_behind_answers_match_the_served_document() {
 
 fn cart_body_value(body: &Value) -> &Value {
     &body["cart"]
+}
+
+#[tokio::test]
+async fn coupon_promotion_and_gift_answers_match_the_served_document() {
+    let app = spawn_app_with_promotions().await;
+    let contract = Contract::fetch(&app).await;
+    let coupons = "/api/cart/coupons";
+    let post_coupon = |code: &'static str| {
+        app.api_client
+            .post(app.url(coupons))
+            .json(&json!({"code": code}))
+            .send()
+    };
+
+    let no_cart = post_coupon("SAVE10").await.expect("request");
+    contract.answer(coupons, "post", no_cart, "no cart").await;
+    let added = app.add_item(101, None, 2).await;
+    let cart = contract
+        .answer("/api/cart/items", "post", added, "two mugs and a free pin")
+        .await["cart"]
+        .clone();
+    assert_eq!(cart["line_items"].as_array().map(Vec::len), Some(2));
+    assert!(!cart["promotions"].as_array().expect("banners").is_empty());
+    let pin = line_id(&cart, 103);
+    let refused = app.patch_item(&pin, 2).await;
+    contract
+        .answer("/api/cart/items/{item_id}", "patch", refused, "the pin")
+        .await;
+    let refused = app.delete_item(&pin).await;
+    contract
+        .answer("/api/cart/items/{item_id}", "delete", refused, "the pin")
+        .await;
+
+    for (code, context) in [
+        ("SAVE10", "applied"),
+        ("EXPIRED", "expired"),
+        ("bad code", "malformed"),
+    ] {
+        let response = post_coupon(code).await.expect("request");
+        contract.answer(coupons, "post", response, context).await;
+    }
+    let extra = app
+        .api_client
+        .post(app.url(coupons))
+        .json(&json!({"code": "SAVE10", "extra": 1}))
+        .send()
+        .await
+        .expect("request");
+    contract
+        .answer(coupons, "post", extra, "unknown field")
+        .await;
+    let read = app.get_cart().await;
+    contract.answer("/api/cart", "get", read, "read").await;
+    let path = "/api/cart/coupons/{code}";
+    for (code, context) in [
+        ("SAVE10", "removed"),
+        ("SAVE10", "not applied"),
+        ("a%20b", "malformed"),
+    ] {
+        let response = app
+            .api_client
+            .delete(app.url(&format!("/api/cart/coupons/{code}")))
+            .send()
+            .await
+            .expect("request");
+        contract.answer(path, "delete", response, context).await;
+    }
 }

@@ -284,8 +284,34 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_app_with_sandbox(SandboxConfig::default(), customise).await
 }
 
-/// Spawns a sandbox from `sandbox_config` and the application against it.
+/// Spawns a sandbox from `sandbox_config` and the application against it. The seed's
+/// automatic promotions (a free pin with two mugs, free-shipping banners) are off: these tests
+/// count lines and items; `spawn_app_with_promotions` turns them on.
 pub async fn spawn_app_with_sandbox(
+    sandbox_config: SandboxConfig,
+    customise: impl FnOnce(&mut Settings),
+) -> TestApp {
+    spawn_app_and_sandbox(
+        SandboxConfig {
+            automatic_promotions: false,
+            ..sandbox_config
+        },
+        customise,
+    )
+    .await
+}
+
+/// Spawns the application against a sandbox that runs the seed's automatic promotions.
+pub async fn spawn_app_with_promotions() -> TestApp {
+    spawn_app_and_sandbox(SandboxConfig::default(), |_| {}).await
+}
+
+/// `spawn_app_with_promotions` after `customise` has adjusted the test configuration.
+pub async fn spawn_app_with_promotions_and(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_and_sandbox(SandboxConfig::default(), customise).await
+}
+
+async fn spawn_app_and_sandbox(
     mut sandbox_config: SandboxConfig,
     customise: impl FnOnce(&mut Settings),
 ) -> TestApp {

@@ -22,6 +22,7 @@ mod left_behind;
 mod pages;
 mod quota;
 mod reliability;
+mod rich_cart;
 mod session_cache;
 mod sessions;
 mod single_flight;

@@ -65,6 +65,12 @@ test("the server-rendered cart: add, change, remove, check out on the sandbox, c
   await mug.getByRole("button", { name: /Add to cart/ }).click();
   await page.waitForURL(`${BFF}/cart`);
   await page.getByRole("status").filter({ hasText: "Added 2 × Sandbox Mug" }).waitFor();
+  // The second mug brings the sandbox's free pin: marked, struck through, not editable.
+  const pin = page.locator("li.line", { hasText: "Enamel Pin" });
+  await pin.getByText("Free with a promotion").waitFor();
+  assert.match(await pin.innerText(), /\$6\.00\s+Free each/);
+  assert.equal(await pin.getByRole("button").count(), 0, "no Update or Remove on a promotion's line");
+  assert.match(await page.locator(".promotions").innerText(), /A free Enamel Pin is in your cart\./);
   await screenshot(page, "cart-added");
 
   // Change the quantity.
@@ -72,7 +78,8 @@ test("the server-rendered cart: add, change, remove, check out on the sandbox, c
   await line.getByLabel("Quantity").fill("3");
   await line.getByRole("button", { name: "Update" }).click();
   await page.getByRole("status").filter({ hasText: "Quantity changed to 3." }).waitFor();
-  assert.match(await page.locator(".totals").innerText(), /Items \(3\)/);
+  assert.match(await page.locator(".totals").innerText(), /Items \(4\)/);
+  assert.match(await page.locator(".totals").innerText(), /Shipping\s+Calculated at checkout/);
   await screenshot(page, "cart-quantity-changed");
 
   // Add a tote, then remove it again.
@@ -81,8 +88,19 @@ test("the server-rendered cart: add, change, remove, check out on the sandbox, c
   await page.locator("li.line", { hasText: "Canvas Tote Bag" }).waitFor();
   await page.locator("li.line", { hasText: "Canvas Tote Bag" }).getByRole("button", { name: /Remove/ }).click();
   await page.getByRole("status").filter({ hasText: "Removed the item." }).waitFor();
-  assert.equal(await page.locator("li.line").count(), 1);
+  assert.equal(await page.locator("li.line").count(), 2);
   await screenshot(page, "cart-line-removed");
+
+  // Coupons: a refused code says BigCommerce's reason; SAVE10 shows with its amount.
+  await page.getByRole("textbox", { name: "Code", exact: true }).fill("EXPIRED");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByRole("alert").filter({ hasText: /has expired/ }).waitFor();
+  await page.getByRole("textbox", { name: "Code", exact: true }).fill("SAVE10");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByRole("status").filter({ hasText: "Coupon SAVE10 applied." }).waitFor();
+  assert.match(await page.locator(".coupons").innerText(), /SAVE10 · 10% off your order · -\$3\.60/);
+  assert.match(await page.locator(".totals").innerText(), /Coupons\s+-\$3\.60/);
+  await screenshot(page, "cart-coupon");
 
   // A refused add shows BigCommerce's reason on the page.
   const limited = page.locator("li.product", { hasText: "Limited" });
@@ -131,7 +149,17 @@ test("the example storefront shops through the JSON API from its own origin", as
 
   await line.getByLabel(/quantity/).fill("4");
   await line.getByLabel(/quantity/).dispatchEvent("change");
-  await page.locator("#cart-count", { hasText: "(4)" }).waitFor();
+  // Four mugs and the promotion's free pin.
+  await page.locator("#cart-count", { hasText: "(5)" }).waitFor();
+  const pin = page.locator("li.line", { hasText: "Enamel Pin" });
+  await pin.getByText(/Free with a promotion/).waitFor();
+  assert.equal(await pin.locator("input, button").count(), 0, "a promotion's line has no controls");
+  await page.locator("#promotions", { hasText: "A free Enamel Pin is in your cart." }).waitFor();
+
+  await page.getByLabel("Coupon code").fill("SAVE10");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.locator("#coupons", { hasText: "SAVE10 · 10% off your order" }).waitFor();
+  assert.equal(await page.locator("#cart-shipping").innerText(), "Calculated at checkout");
   await screenshot(page, "storefront-cart");
 
   // The session lives in an HttpOnly cookie of the service: scripts cannot read it.
@@ -140,7 +168,8 @@ test("the example storefront shops through the JSON API from its own origin", as
   // A reload keeps the cart: the cookie went along with credentials: "include".
   await page.reload();
   await page.waitForSelector("body[data-ready=true]");
-  await page.locator("#cart-count", { hasText: "(4)" }).waitFor();
+  await page.locator("#cart-count", { hasText: "(5)" }).waitFor();
+  await page.locator("#coupons", { hasText: "SAVE10" }).waitFor();
 
   await page.getByRole("button", { name: "Check out" }).click();
   await page.waitForURL((url) => url.href.startsWith(SANDBOX) && url.href.includes("loadInCheckout"));

@@ -18,6 +18,8 @@ pub struct ApiError {
     pub status: u16,
     pub title: Option<String>,
     pub errors: Option<BTreeMap<String, String>>,
+    /// The Checkouts API's 404 shape: `{"errors": [{status, title, type, detail}]}`.
+    pub listed: bool,
 }
 
 impl ApiError {
@@ -26,6 +28,7 @@ impl ApiError {
             status,
             title: Some(title.into()),
             errors: None,
+            listed: false,
         }
     }
 
@@ -35,6 +38,7 @@ impl ApiError {
             status,
             title: None,
             errors: None,
+            listed: false,
         }
     }
 
@@ -51,7 +55,24 @@ impl ApiError {
         Self::new(404, "The resource at that URL is not found.")
     }
 
+    /// A checkout that does not exist, as the Checkouts spec types it (`reference/checkouts.v3.yml`,
+    /// `GET /checkouts/{checkoutId}` 404; real bodies are unconfirmed, so is the title).
+    pub fn checkout_not_found() -> Self {
+        Self {
+            status: 404,
+            title: Some("Checkout not found".to_owned()),
+            errors: None,
+            listed: true,
+        }
+    }
+
     pub fn body(&self) -> Value {
+        if self.listed {
+            let title = self.title.clone().unwrap_or_default();
+            return json!({"errors": [{
+                "status": self.status, "title": title, "type": ERROR_TYPE, "detail": title,
+            }]});
+        }
         let mut v = json!({"status": self.status, "type": ERROR_TYPE});
         if let Some(obj) = v.as_object_mut() {
             if let Some(title) = &self.title {
@@ -93,10 +114,18 @@ pub fn from_cart_error(state: &AppState, error: CartError, write: bool) -> ApiEr
         CartError::PurchaseLimit(title) => {
             ApiError::new(state.config.behaviours.purchase_limit_status, title)
         }
+        CartError::CouponRefused(title) => {
+            ApiError::new(state.config.behaviours.coupon_error_status, title)
+        }
+        CartError::CouponNotApplied => ApiError {
+            title: Some("Coupon code not found".to_owned()),
+            ..ApiError::checkout_not_found()
+        },
         CartError::Unprocessable { title, errors } => ApiError {
             status: 422,
             title: Some(title),
             errors,
+            listed: false,
         },
     }
 }

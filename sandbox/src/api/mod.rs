@@ -7,6 +7,7 @@ pub mod auth;
 pub mod body;
 pub mod carts;
 pub mod catalog;
+pub mod checkouts;
 pub mod customers;
 pub mod errors;
 pub mod hooks;
@@ -94,7 +95,8 @@ pub async fn api_entry(
 }
 
 /// The writes whose Content-Type the spec marks required (`reference/carts.v3.yml`, the
-/// `ContentType` parameter), bodiless `redirect_urls` included.
+/// `ContentType` parameter), bodiless `redirect_urls` included; of the Checkouts calls, adding
+/// a coupon (`reference/checkouts.v3.yml`; deleting one does not list the header).
 fn needs_json_content_type(route: Route<'_>) -> bool {
     matches!(
         route,
@@ -103,6 +105,7 @@ fn needs_json_content_type(route: Route<'_>) -> bool {
             | Route::AddItems(_)
             | Route::UpdateItem(..)
             | Route::RedirectUrls(_)
+            | Route::AddCoupon(_)
     )
 }
 
@@ -166,6 +169,9 @@ fn dispatch(ctx: &Ctx<'_>, route: Route<'_>) -> Result<ApiReply, ApiError> {
         Route::AddItems(id) => items::add(ctx, id),
         Route::UpdateItem(id, item) => items::update(ctx, id, item),
         Route::DeleteItem(id, item) => items::delete(ctx, id, item),
+        Route::GetCheckout(id) => checkouts::get(ctx, id),
+        Route::AddCoupon(id) => checkouts::add_coupon(ctx, id),
+        Route::DeleteCoupon(id, code) => checkouts::delete_coupon(ctx, id, code),
         Route::AbandonedCart(token) => abandoned_carts::get(ctx, token),
         Route::ValidateCredentials => customers::validate_credentials(ctx),
         Route::ListProducts => catalog::list(ctx),

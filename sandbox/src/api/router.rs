@@ -17,6 +17,9 @@ pub enum Route<'a> {
     UpdateItem(&'a str, &'a str),
     DeleteItem(&'a str, &'a str),
     RedirectUrls(&'a str),
+    GetCheckout(&'a str),
+    AddCoupon(&'a str),
+    DeleteCoupon(&'a str, &'a str),
     AbandonedCart(&'a str),
     ValidateCredentials,
     ListProducts,
@@ -90,6 +93,18 @@ pub fn match_route<'a>(method: &str, path: &'a str) -> Matched<'a> {
         ["v3", "carts", id, "redirect_urls"] => pick(
             "/v3/carts/{cart_id}/redirect_urls",
             &[("POST", Route::RedirectUrls(id))],
+        ),
+        ["v3", "checkouts", id] => pick(
+            "/v3/checkouts/{checkout_id}",
+            &[("GET", Route::GetCheckout(id))],
+        ),
+        ["v3", "checkouts", id, "coupons"] => pick(
+            "/v3/checkouts/{checkout_id}/coupons",
+            &[("POST", Route::AddCoupon(id))],
+        ),
+        ["v3", "checkouts", id, "coupons", code] => pick(
+            "/v3/checkouts/{checkout_id}/coupons/{coupon_code}",
+            &[("DELETE", Route::DeleteCoupon(id, code))],
         ),
         ["v3", "abandoned-carts", token] => pick(
             "/v3/abandoned-carts/{token}",

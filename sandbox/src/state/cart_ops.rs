@@ -14,7 +14,9 @@ use super::extra_lines::{
 };
 use super::line_items::{check_limits, resolve_line_item, LineItemInput, OptionSelectionInput};
 use super::orders::{Order, OrderLine};
-use super::render::{cart_amount, item_name, unit_price};
+use super::promotions::price;
+use super::promotions::settle;
+use super::render::item_name;
 use super::AppState;
 use crate::config::DuplicateAddPolicy;
 use crate::webhooks::events::CartEvent;
@@ -105,6 +107,7 @@ fn merge_line(
     cart_id: Uuid,
 ) -> CartEvent {
     if policy == DuplicateAddPolicy::Merge {
+        // `same_purchase` never matches a gift line: a pin the shopper adds is a line of its own.
         if let Some(existing) = lines.iter_mut().find(|l| l.same_purchase(&item)) {
             existing.quantity = existing.quantity.saturating_add(item.quantity);
             return CartEvent::LineItemUpdated {
@@ -220,8 +223,10 @@ impl AppState {
             items: lines,
             custom_items: Vec::new(),
             gift_certificates: Vec::new(),
+            coupons: Vec::new(),
         };
         push_extras(&mut cart, resolved.custom, resolved.gifts);
+        settle(&catalog, &mut cart, now);
         self.carts.insert(cart.clone());
         self.fire(vec![
             CartEvent::Created { cart_id: id },
@@ -257,6 +262,7 @@ impl AppState {
                 check_limits(&catalog, &lines)?;
                 cart.items = lines;
                 events.extend(push_extras(cart, custom, gifts));
+                settle(&catalog, cart, now);
                 cart.touch(now);
                 Ok(((cart.clone(), events), false))
             })
@@ -318,6 +324,7 @@ impl AppState {
             .update(&id, now, |cart| Ok::<_, CartError>((cart.clone(), true)))
             .ok_or(CartError::CartNotFound)??;
         let catalog = self.catalog();
+        let pricing = price(&catalog, &cart);
         let order = Order {
             id: self.orders.next_id(),
             cart_id: id,
@@ -327,16 +334,17 @@ impl AppState {
                 shopper.unwrap_or(0)
             },
             currency: cart.currency.clone(),
-            total: cart_amount(&catalog, &cart),
+            total: pricing.cart_amount,
             lines: cart
                 .items
                 .iter()
-                .map(|i| OrderLine {
+                .zip(&pricing.lines)
+                .map(|(i, priced)| OrderLine {
                     product_id: i.product_id,
                     variant_id: i.variant_id,
                     name: item_name(&catalog, i),
                     quantity: i.quantity,
-                    unit_price: unit_price(&catalog, i),
+                    unit_price: priced.sale,
                 })
                 .collect(),
             created_at: now.unix_timestamp(),

@@ -31,6 +31,9 @@ pub struct LineItem {
     pub options: Vec<SelectedOption>,
     pub list_price_override: Option<f64>,
     pub name_override: Option<String>,
+    /// The automatic promotion that put this line in the cart (a free gift): the shopper
+    /// cannot change or remove it, and it goes when the promotion no longer applies.
+    pub promotion_id: Option<String>,
 }
 
 impl LineItem {
@@ -40,6 +43,12 @@ impl LineItem {
             && self.variant_id == other.variant_id
             && self.options == other.options
             && self.list_price_override == other.list_price_override
+            && self.promotion_id == other.promotion_id
+    }
+
+    /// Added by a promotion (BigCommerce's `added_by_promotion`, `is_mutable: false`).
+    pub fn is_gift(&self) -> bool {
+        self.promotion_id.is_some()
     }
 }
 
@@ -58,6 +67,8 @@ pub struct Cart {
     pub items: Vec<LineItem>,
     pub custom_items: Vec<CustomItem>,
     pub gift_certificates: Vec<GiftCertificate>,
+    /// Coupon codes applied, in the order they were applied (as the seed spells them).
+    pub coupons: Vec<String>,
 }
 
 impl Cart {

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use crate::seed::{
-    BannerSeed, CustomerSeed, ModifierSeed, OptionSeed, ProductSeed, Seed, VariantSeed,
+    BannerSeed, CouponSeed, CustomerSeed, ModifierSeed, OptionSeed, ProductSeed, PromotionSeed,
+    Seed, VariantSeed,
 };
 
 /// Products and customers of the store; replaced as a whole on reset (and on a control-plane
@@ -16,6 +17,10 @@ pub struct Catalog {
     products: BTreeMap<i64, ProductSeed>,
     customers: Vec<CustomerSeed>,
     banners: Vec<BannerSeed>,
+    coupons: Vec<CouponSeed>,
+    promotions: Vec<PromotionSeed>,
+    /// Coupon codes one order may carry.
+    pub coupons_per_order: usize,
 }
 
 impl Catalog {
@@ -28,6 +33,9 @@ impl Catalog {
             products: seed.products.into_iter().map(|p| (p.id, p)).collect(),
             customers: seed.customers,
             banners: seed.banners,
+            coupons: seed.coupons,
+            promotions: seed.promotions,
+            coupons_per_order: seed.store.coupons_per_order,
         }
     }
 
@@ -58,6 +66,21 @@ impl Catalog {
 
     pub fn banners(&self) -> &[BannerSeed] {
         &self.banners
+    }
+
+    /// A coupon by code; codes compare case-insensitively.
+    pub fn coupon(&self, code: &str) -> Option<&CouponSeed> {
+        self.coupons
+            .iter()
+            .find(|c| c.code.eq_ignore_ascii_case(code))
+    }
+
+    pub fn promotions(&self) -> &[PromotionSeed] {
+        &self.promotions
+    }
+
+    pub fn promotion(&self, id: &str) -> Option<&PromotionSeed> {
+        self.promotions.iter().find(|p| p.id == id)
     }
 
     pub fn has_channel(&self, channel_id: i64) -> bool {

@@ -18,6 +18,13 @@ pub enum CartError {
     /// 422 in a captured answer; the status is `behaviours.purchase_limit_status`.
     #[error("{0}")]
     PurchaseLimit(String),
+    /// A coupon code refused (unknown, expired, not eligible, one too many): status
+    /// `behaviours.coupon_error_status`.
+    #[error("{0}")]
+    CouponRefused(String),
+    /// Removing a code the checkout does not carry.
+    #[error("coupon not applied")]
+    CouponNotApplied,
     /// BigCommerce's 422 with its title and optional per-field errors.
     #[error("{title}")]
     Unprocessable {

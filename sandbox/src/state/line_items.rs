@@ -85,6 +85,7 @@ pub fn resolve_line_item(
         options,
         list_price_override: input.list_price.filter(|p| p.is_finite() && *p >= 0.0),
         name_override: input.name.clone().filter(|n| !n.trim().is_empty()),
+        promotion_id: None,
     })
 }
 
@@ -199,7 +200,7 @@ pub fn resolve_variant(
 pub fn check_limits(catalog: &Catalog, items: &[LineItem]) -> Result<(), CartError> {
     let mut per_product: BTreeMap<i64, u64> = BTreeMap::new();
     let mut per_variant: BTreeMap<i64, u64> = BTreeMap::new();
-    for item in items {
+    for item in items.iter().filter(|item| !item.is_gift()) {
         *per_product.entry(item.product_id).or_default() += u64::from(item.quantity);
         *per_variant.entry(item.variant_id).or_default() += u64::from(item.quantity);
     }

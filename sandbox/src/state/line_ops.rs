@@ -13,6 +13,7 @@ use super::line_items::{
     check_limits, check_option_ids, check_quantity, resolve_variant, LineItemInput,
 };
 use super::modifiers::{resolve_modifiers, MissingRequired};
+use super::promotions::settle;
 use super::AppState;
 use crate::config::ZeroQuantityPolicy;
 use crate::webhooks::events::CartEvent;
@@ -80,6 +81,12 @@ fn check_same_purchase(
     Ok(())
 }
 
+/// A gift line belongs to its promotion: BigCommerce marks it `is_mutable: false` (what it
+/// answers to a change is unconfirmed; this title is the sandbox's own).
+fn gift_refusal() -> CartError {
+    unprocessable("This item was added by a promotion and cannot be changed or removed.".to_owned())
+}
+
 fn find_line(cart: &mut Cart, item_id: Uuid) -> Result<&mut LineItem, CartError> {
     if cart.custom_items.iter().any(|c| c.id == item_id) {
         return Err(unprocessable(
@@ -92,10 +99,15 @@ fn find_line(cart: &mut Cart, item_id: Uuid) -> Result<&mut LineItem, CartError>
                 .to_owned(),
         ));
     }
-    cart.items
+    let line = cart
+        .items
         .iter_mut()
         .find(|l| l.id == item_id)
-        .ok_or(CartError::ItemNotFound)
+        .ok_or(CartError::ItemNotFound)?;
+    if line.is_gift() {
+        return Err(gift_refusal());
+    }
+    Ok(line)
 }
 
 impl AppState {
@@ -133,6 +145,7 @@ impl AppState {
                 if let Some(price) = input.list_price.filter(|p| p.is_finite() && *p >= 0.0) {
                     line.list_price_override = Some(price);
                 }
+                settle(&catalog, &mut updated, now);
                 check_limits(&catalog, &updated.items)?;
                 *cart = updated;
                 cart.touch(now);
@@ -158,10 +171,14 @@ impl AppState {
         version: Option<u64>,
     ) -> Result<ItemChange, CartError> {
         let now = self.clock.now();
+        let catalog = self.catalog();
         let change = self
             .carts
             .update(&id, now, |cart| {
                 check_version(cart, version)?;
+                if cart.items.iter().any(|l| l.id == item_id && l.is_gift()) {
+                    return Err(gift_refusal());
+                }
                 let before = cart.line_count();
                 cart.items.retain(|l| l.id != item_id);
                 cart.custom_items.retain(|c| c.id != item_id);
@@ -169,6 +186,7 @@ impl AppState {
                 if cart.line_count() == before {
                     return Err(CartError::ItemNotFound);
                 }
+                settle(&catalog, cart, now);
                 if cart.line_count() == 0 {
                     return Ok((ItemChange::CartDeleted, true));
                 }

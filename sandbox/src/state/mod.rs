@@ -4,6 +4,7 @@
 pub mod cart_ops;
 pub mod carts;
 pub mod catalog;
+pub mod coupon_ops;
 pub mod errors;
 pub mod extra_lines;
 pub mod hooks;
@@ -11,6 +12,7 @@ pub mod line_items;
 pub mod line_ops;
 pub mod modifiers;
 pub mod orders;
+pub mod promotions;
 pub mod render;
 pub mod tokens;
 
@@ -32,6 +34,15 @@ use catalog::Catalog;
 use hooks::Hooks;
 use orders::OrderBook;
 use tokens::Tokens;
+
+/// The seed as this store runs it: without its automatic promotions when they are off.
+fn store_seed(config: &SandboxConfig) -> Result<crate::seed::Seed, SeedError> {
+    let mut seed = load_seed(&config.seed)?;
+    if !config.automatic_promotions {
+        seed.promotions.clear();
+    }
+    Ok(seed)
+}
 
 /// Everything one running sandbox knows.
 #[derive(Debug)]
@@ -57,7 +68,7 @@ impl AppState {
         config: SandboxConfig,
         public_url: String,
     ) -> Result<(Self, tokio::sync::mpsc::UnboundedReceiver<Job>), SeedError> {
-        let catalog = Catalog::from_seed(load_seed(&config.seed)?);
+        let catalog = Catalog::from_seed(store_seed(&config)?);
         let (dispatcher, rx) = Dispatcher::new();
         let state = Self {
             carts: CartStore::new(config.cart_ttl),
@@ -102,7 +113,7 @@ impl AppState {
     /// Back to a fresh store: the seed is read again; carts, hooks, tokens, orders, stats,
     /// faults, the delivery log and the clock offset are cleared.
     pub fn reset(&self) -> Result<(), SeedError> {
-        let catalog = Catalog::from_seed(load_seed(&self.config.seed)?);
+        let catalog = Catalog::from_seed(store_seed(&self.config)?);
         *self.catalog.write() = Arc::new(catalog);
         self.carts.clear();
         self.hooks.clear();

@@ -1,11 +1,14 @@
-//! The cart response object (`data` of every cart endpoint), priced from the catalog:
-//! `extended_* = unit × quantity`, `base_amount = Σ extended_sale_price`, no tax or promotions.
+//! The cart response object (`data` of every cart endpoint), priced from the catalog, the
+//! applied coupons and the automatic promotions (`promotions`): `extended_* = unit ×
+//! quantity`, `base_amount = Σ extended_list_price`, `cart_amount` after discounts and
+//! coupons; no tax.
 
 use serde_json::{json, Map, Value};
 
 use super::carts::{Cart, LineItem};
 use super::catalog::{Catalog, ProductExt};
 use super::extra_lines::{render_custom_item, render_gift_certificate};
+use super::promotions::{banners, price, LinePricing, Pricing};
 use crate::clock::format_cart_time;
 use crate::config::DateDisplay;
 use crate::seed::{parse_iso_date, ModifierType, ProductSeed, ProductType};
@@ -15,8 +18,18 @@ pub fn money(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 
+/// A money value as BigCommerce writes it: whole amounts as integers (`0`, not `0.0`).
+pub fn amount(value: f64) -> Value {
+    let value = money(value);
+    if value.fract() == 0.0 && value.abs() < 1e12 {
+        json!(value as i64)
+    } else {
+        json!(value)
+    }
+}
+
 /// Prices of one line: (original, list/sale unit price).
-fn unit_prices(product: Option<&ProductSeed>, item: &LineItem) -> (f64, f64) {
+pub(super) fn unit_prices(product: Option<&ProductSeed>, item: &LineItem) -> (f64, f64) {
     let Some(product) = product else {
         return (0.0, item.list_price_override.unwrap_or(0.0));
     };
@@ -41,14 +54,9 @@ pub fn item_name(catalog: &Catalog, item: &LineItem) -> String {
     })
 }
 
-/// The cart total (`cart_amount`).
+/// The cart total (`cart_amount`): after discounts and coupons.
 pub fn cart_amount(catalog: &Catalog, cart: &Cart) -> f64 {
-    let products: f64 = cart
-        .items
-        .iter()
-        .map(|i| unit_price(catalog, i) * f64::from(i.quantity))
-        .sum();
-    money(products + cart.extras_amount())
+    price(catalog, cart).cart_amount
 }
 
 /// Image URL of a product: the seed's, or the sandbox's own SVG placeholder.
@@ -63,13 +71,12 @@ pub fn image_url(product: &ProductSeed, public_url: &str) -> String {
 fn render_item(
     catalog: &Catalog,
     item: &LineItem,
+    priced: &LinePricing,
     public_url: &str,
     options: Option<DateDisplay>,
 ) -> (bool, Value) {
     let product = catalog.product(item.product_id);
     let digital = product.is_some_and(|p| p.kind == ProductType::Digital);
-    let (original, unit) = unit_prices(product, item);
-    let extended = money(unit * f64::from(item.quantity));
     let sku = product
         .and_then(|p| p.variant(item.variant_id))
         .map_or_else(String::new, |v| v.sku.clone());
@@ -93,16 +100,21 @@ fn render_item(
         "quantity": item.quantity,
         "taxable": true,
         "image_url": image,
-        "discounts": [],
-        "coupons": [],
-        "discount_amount": 0,
-        "coupon_amount": 0,
-        "original_price": money(original),
-        "list_price": money(unit),
-        "sale_price": money(unit),
-        "extended_list_price": extended,
-        "extended_sale_price": extended,
-        "is_mutable": true,
+        "discounts": priced.discounts.iter()
+            .map(|(id, amount)| json!({"id": id, "discounted_amount": amount}))
+            .collect::<Vec<_>>(),
+        // The spec types it "number or array"; the Checkouts examples show `[]` without a
+        // coupon and the coupon amount with one.
+        "coupons": if priced.coupon_amount > 0.0 { json!(priced.coupon_amount) } else { json!([]) },
+        "discount_amount": amount(priced.discount_amount),
+        "coupon_amount": amount(priced.coupon_amount),
+        "original_price": priced.original,
+        "list_price": priced.list,
+        "sale_price": priced.sale,
+        "extended_list_price": priced.extended_list,
+        "extended_sale_price": priced.extended_sale,
+        "is_mutable": !item.is_gift(),
+        "added_by_promotion": item.is_gift(),
     });
     if let Some(obj) = v.as_object_mut() {
         if digital {
@@ -203,9 +215,10 @@ impl Includes {
 
 /// The cart object as BigCommerce renders it (without `redirect_urls`; the API adds those).
 pub fn render_cart(catalog: &Catalog, cart: &Cart, public_url: &str, inc: Includes) -> Value {
+    let pricing = price(catalog, cart);
     let mut physical = Vec::new();
     let mut digital = Vec::new();
-    for item in &cart.items {
+    for (item, priced) in cart.items.iter().zip(&pricing.lines) {
         let with_options = {
             let is_digital = catalog
                 .product(item.product_id)
@@ -217,14 +230,13 @@ pub fn render_cart(catalog: &Catalog, cart: &Cart, public_url: &str, inc: Includ
             }
         };
         let options = with_options.then_some(inc.date_display);
-        let (is_digital, v) = render_item(catalog, item, public_url, options);
+        let (is_digital, v) = render_item(catalog, item, priced, public_url, options);
         if is_digital {
             digital.push(v);
         } else {
             physical.push(v);
         }
     }
-    let amount = cart_amount(catalog, cart);
     let mut v = json!({
         "id": cart.id,
         "customer_id": cart.customer_id,
@@ -232,12 +244,18 @@ pub fn render_cart(catalog: &Catalog, cart: &Cart, public_url: &str, inc: Includ
         "email": cart.email,
         "currency": {"code": cart.currency},
         "tax_included": false,
-        "base_amount": amount,
-        "discount_amount": 0,
+        "base_amount": pricing.base_amount,
+        "discount_amount": amount(pricing.order_discount),
         "manual_discount_amount": 0,
-        "cart_amount": amount,
-        "coupons": [],
-        "discounts": [],
+        "cart_amount": pricing.cart_amount,
+        "coupons": pricing.coupons.iter().map(|c| json!({
+            "id": c.seed.id.to_string(),
+            "code": c.seed.code,
+            "coupon_type": c.seed.kind.number(),
+            "display_name": c.seed.name,
+            "discounted_amount": c.amount,
+        })).collect::<Vec<_>>(),
+        "discounts": cart_discounts(&pricing),
         "line_items": {
             "physical_items": physical,
             "digital_items": digital,
@@ -252,14 +270,32 @@ pub fn render_cart(catalog: &Catalog, cart: &Cart, public_url: &str, inc: Includ
     if inc.promotions {
         // The carts spec types `banners` as one object but describes a list; a list is what
         // the Checkouts spec and its example show, so the sandbox sends a list.
-        let banners: Vec<Value> = catalog
-            .banners()
-            .iter()
-            .map(|b| json!({"id": b.id, "type": b.kind, "page": b.page, "text": b.text}))
-            .collect();
-        v["promotions"] = json!({"banners": banners});
+        v["promotions"] = json!({"banners": banner_list(catalog, cart, &pricing)});
     }
     v
+}
+
+/// The cart's banners as BigCommerce renders them.
+pub fn banner_list(catalog: &Catalog, cart: &Cart, pricing: &Pricing<'_>) -> Vec<Value> {
+    banners(catalog, cart, pricing)
+        .into_iter()
+        .map(|b| json!({"id": b.id, "type": b.kind, "page": b.page, "text": b.text}))
+        .collect()
+}
+
+/// The cart-level `discounts[]`: one per promotion (its id) and `"coupon"` for the coupons,
+/// as the Carts spec's example shows.
+fn cart_discounts(pricing: &Pricing<'_>) -> Vec<Value> {
+    let mut out: Vec<Value> = pricing
+        .promotion_discounts()
+        .into_iter()
+        .map(|(id, amount)| json!({"id": id, "discounted_amount": amount}))
+        .collect();
+    let coupons = pricing.coupons_total();
+    if coupons > 0.0 {
+        out.push(json!({"id": "coupon", "discounted_amount": coupons}));
+    }
+    out
 }
 
 #[cfg(test)]

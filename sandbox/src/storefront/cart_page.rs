@@ -13,7 +13,8 @@ use super::session::{current, SessionId};
 use crate::state::cart_ops::UpdateItemInput;
 use crate::state::carts::Cart;
 use crate::state::errors::CartError;
-use crate::state::render::{cart_amount, image_url, item_name, unit_price};
+use crate::state::promotions::price;
+use crate::state::render::{image_url, item_name};
 use crate::state::tokens::RedirectKind;
 use crate::state::AppState;
 
@@ -105,18 +106,37 @@ pub fn render_cart_page(
         body.push_str(&format!("<p class=\"error\">{}</p>", escape(error)));
     }
     body.push_str(&lines_table(state, &cart, true));
-    body.push_str(&format!(
-        "<p><strong>Total: {}</strong></p><p><a class=\"button\" href=\"/checkout\">Proceed to checkout</a></p>",
-        money(&cart.currency, cart_amount(&catalog, &cart))
-    ));
+    body.push_str(&summary(state, &cart));
+    body.push_str("<p><a class=\"button\" href=\"/checkout\">Proceed to checkout</a></p>");
     html(status).body(page(&catalog.store_name, "Your cart", &body))
 }
 
-/// The cart lines as a table; `editable` adds quantity and remove forms.
+/// The applied coupons, each with what it takes off, and the total.
+pub fn summary(state: &AppState, cart: &Cart) -> String {
+    let catalog = state.catalog();
+    let pricing = price(&catalog, cart);
+    let mut out = String::new();
+    for coupon in &pricing.coupons {
+        out.push_str(&format!(
+            "<p>Coupon {} ({}): -{}</p>",
+            escape(&coupon.seed.code),
+            escape(&coupon.seed.name),
+            money(&cart.currency, coupon.amount)
+        ));
+    }
+    out.push_str(&format!(
+        "<p><strong>Total: {}</strong></p>",
+        money(&cart.currency, pricing.cart_amount)
+    ));
+    out
+}
+
+/// The cart lines as a table; `editable` adds quantity and remove forms (never on a gift).
 pub fn lines_table(state: &AppState, cart: &Cart, editable: bool) -> String {
     let catalog = state.catalog();
+    let pricing = price(&catalog, cart);
     let mut rows = String::new();
-    for item in &cart.items {
+    for (item, priced) in cart.items.iter().zip(&pricing.lines) {
         let options: Vec<String> = item
             .options
             .iter()
@@ -126,7 +146,9 @@ pub fn lines_table(state: &AppState, cart: &Cart, editable: bool) -> String {
             .product(item.product_id)
             .map(|p| image_url(p, &state.public_url))
             .unwrap_or_default();
-        let quantity = if editable {
+        let quantity = if item.is_gift() {
+            format!("{} (free gift)", item.quantity)
+        } else if editable {
             format!(
                 "<form method=\"post\" action=\"/cart.php/items/{id}/update\">\
                  <input type=\"number\" name=\"quantity\" min=\"0\" value=\"{q}\" aria-label=\"Quantity\"> \
@@ -145,7 +167,7 @@ pub fn lines_table(state: &AppState, cart: &Cart, editable: bool) -> String {
             img = escape(&image),
             name = escape(&item_name(&catalog, item)),
             opts = options.join(", "),
-            price = money(&cart.currency, unit_price(&catalog, item)),
+            price = money(&cart.currency, priced.sale),
         ));
     }
     // Custom items and gift certificates: shown, never editable here (they cannot be updated).

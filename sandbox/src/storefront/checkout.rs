@@ -6,10 +6,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::cart_page::lines_table;
+use super::cart_page::{lines_table, summary};
 use super::html::{error_page, escape, html, money, page};
 use super::session::current;
-use crate::state::render::cart_amount;
 use crate::state::AppState;
 
 /// The checkout page for a cart; `embedded` renders the embedded-checkout variant.
@@ -44,12 +43,12 @@ pub fn render_checkout(
         },
     );
     let body = format!(
-        "{who}{lines}<p><strong>Total: {total}</strong></p>\
+        "{who}{lines}{total}\
          <form method=\"post\" action=\"/checkout/place-order\">\
          <input type=\"hidden\" name=\"cart_id\" value=\"{id}\">\
          <button type=\"submit\">Place order</button></form>",
         lines = lines_table(state, &cart, false),
-        total = money(&cart.currency, cart_amount(&catalog, &cart)),
+        total = summary(state, &cart),
         id = cart.id,
     );
     html(StatusCode::OK).body(page(&catalog.store_name, title, &body))

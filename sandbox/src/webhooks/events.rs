@@ -14,6 +14,7 @@ pub enum CartEvent {
     LineItemCreated { cart_id: Uuid, item_id: Uuid },
     LineItemUpdated { cart_id: Uuid, item_id: Uuid },
     LineItemDeleted { cart_id: Uuid, item_id: Uuid },
+    CouponApplied { cart_id: Uuid, coupon_id: i64 },
 }
 
 impl CartEvent {
@@ -28,6 +29,7 @@ impl CartEvent {
             Self::LineItemCreated { .. } => "store/cart/lineItem/created",
             Self::LineItemUpdated { .. } => "store/cart/lineItem/updated",
             Self::LineItemDeleted { .. } => "store/cart/lineItem/deleted",
+            Self::CouponApplied { .. } => "store/cart/couponApplied",
         }
     }
 
@@ -42,6 +44,10 @@ impl CartEvent {
             }
             Self::Abandoned { cart_id, token } => {
                 json!({"type": "cart", "id": cart_id, "token": token})
+            }
+            // docs/webhooks/callbacks/data/store_cart_couponApplied.json
+            Self::CouponApplied { cart_id, coupon_id } => {
+                json!({"type": "cart", "id": cart_id, "couponId": coupon_id})
             }
             Self::LineItemCreated { cart_id, item_id }
             | Self::LineItemUpdated { cart_id, item_id }

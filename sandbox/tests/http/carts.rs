@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{mug, start, start_with};
+use crate::helpers::{mug, notebook, start, start_with};
 use bc_sandbox::{DuplicateAddPolicy, SandboxConfig, ZeroQuantityPolicy};
 
 #[tokio::test]
@@ -165,7 +165,7 @@ async fn get_put_and_delete_a_cart() {
 #[tokio::test]
 async fn items_are_added_merged_updated_and_removed() {
     let app = start().await;
-    let cart = app.create_cart(json!([mug(1)])).await;
+    let cart = app.create_cart(json!([notebook(1)])).await;
     let id = cart["id"].as_str().expect("id");
     let item_id = cart["line_items"]["physical_items"][0]["id"]
         .as_str()
@@ -175,7 +175,7 @@ async fn items_are_added_merged_updated_and_removed() {
     let add = app
         .post(
             &format!("/v3/carts/{id}/items"),
-            json!({"line_items": [mug(2), {"product_id": 103, "quantity": 1}]}),
+            json!({"line_items": [notebook(2), {"product_id": 103, "quantity": 1}]}),
         )
         .await;
     assert_eq!(add.status(), 201);
@@ -183,14 +183,14 @@ async fn items_are_added_merged_updated_and_removed() {
     let lines = cart["line_items"]["physical_items"]
         .as_array()
         .expect("lines");
-    assert_eq!(lines.len(), 2, "the mug merged into its line");
+    assert_eq!(lines.len(), 2, "the notebook merged into its line");
     assert_eq!(lines[0]["quantity"], 3);
     assert_eq!(cart["version"], 2);
 
     let put = app
         .put(
             &format!("/v3/carts/{id}/items/{item_id}"),
-            json!({"line_item": {"quantity": 5, "product_id": 101}, "version": 2}),
+            json!({"line_item": {"quantity": 5, "product_id": 104}, "version": 2}),
         )
         .await;
     assert_eq!(put.status(), 200);
@@ -198,7 +198,7 @@ async fn items_are_added_merged_updated_and_removed() {
     assert_eq!(cart["line_items"]["physical_items"][0]["quantity"], 5);
     assert_eq!(
         cart["line_items"]["physical_items"][0]["extended_list_price"],
-        60.0
+        49.95
     );
 
     let del = app.delete(&format!("/v3/carts/{id}/items/{item_id}")).await;
@@ -283,7 +283,7 @@ async fn duplicate_adds_can_make_new_lines() {
         ..SandboxConfig::default()
     })
     .await;
-    let cart = app.create_cart(json!([mug(1), mug(1)])).await;
+    let cart = app.create_cart(json!([notebook(1), notebook(1)])).await;
     assert_eq!(
         cart["line_items"]["physical_items"]
             .as_array()

@@ -100,6 +100,11 @@ pub fn mug(quantity: i64) -> Value {
     json!({"product_id": 101, "quantity": quantity})
 }
 
+/// A product no seeded promotion looks at.
+pub fn notebook(quantity: i64) -> Value {
+    json!({"product_id": 104, "quantity": quantity})
+}
+
 /// One request the receiver got.
 #[derive(Debug, Clone)]
 pub struct Received {

@@ -9,6 +9,7 @@ mod fidelity;
 mod helpers;
 mod hooks;
 mod login;
+mod promotions;
 mod quota_and_callbacks;
 mod storefront;
 mod webhooks;

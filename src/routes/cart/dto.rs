@@ -61,6 +61,15 @@ pub struct UpdateQuantityRequest {
     pub quantity: i64,
 }
 
+/// `POST /api/cart/coupons`
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CouponRequest {
+    /// The code as the shopper typed it: 1 to 50 letters, digits, hyphens or underscores
+    /// (surrounding spaces are ignored).
+    pub code: String,
+}
+
 /// `POST /api/cart/recover`
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -122,7 +122,7 @@ impl Mutation {
                     let check: OutcomeCheck = serde_json::from_value(plan)
                         .map_err(|e| CartError::Unexpected(e.into()))?;
                     Ok(match carts.settle(&check, session, cx).await? {
-                        Settlement::Landed(cart) => Settled::Landed(answer_for(cart)),
+                        Settlement::Landed(cart) => Settled::Landed(answer_for(*cart)),
                         Settlement::NotLanded => Settled::NotLanded,
                         Settlement::Changed => Settled::Changed,
                     })

@@ -101,7 +101,7 @@ pub struct LeftBehindForm {
 }
 
 /// The refusal of a post without this session's CSRF token; `None` when it may go ahead.
-fn forged(session: &ShopperSession, token: &str) -> Option<HttpResponse> {
+pub(super) fn forged(session: &ShopperSession, token: &str) -> Option<HttpResponse> {
     (!session.verify_csrf_token(token)).then(|| {
         error_page(
             StatusCode::FORBIDDEN,
@@ -112,7 +112,7 @@ fn forged(session: &ShopperSession, token: &str) -> Option<HttpResponse> {
 }
 
 /// What a change to the session's cart costs: one call, or none without a cart.
-fn on_cart(session: &ShopperSession) -> u32 {
+pub(super) fn on_cart(session: &ShopperSession) -> u32 {
     u32::from(session.cart_id().is_some())
 }
 

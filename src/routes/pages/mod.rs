@@ -3,6 +3,7 @@
 //! 303 See Other back to /cart, carrying a one-time message.
 
 mod cart;
+mod coupons;
 mod forms;
 mod login;
 mod recover;
@@ -27,6 +28,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(forms::remove_item),
         )
         .route("/cart/clear", web::post().to(forms::clear_cart))
+        .route("/cart/coupons", web::post().to(coupons::apply_coupon))
+        .route(
+            "/cart/coupons/remove",
+            web::post().to(coupons::remove_coupon),
+        )
         .route("/cart/checkout", web::post().to(forms::checkout))
         .route("/cart/left-behind", web::post().to(forms::left_behind))
         .route("/cart/recover", web::get().to(recover::show_recovery))
