@@ -142,6 +142,8 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub acquire_timeout_ms: u64,
+    /// Apply the migrations at start-up; off when the deployment runs `checkout-bff migrate`.
+    pub migrate_on_start: bool,
 }
 
 /// Shopper session cookie and lifetimes.

@@ -2,6 +2,7 @@
 //! BigCommerce carts without putting store credentials in a browser.
 
 pub mod accounts;
+pub mod audit;
 pub mod bigcommerce;
 pub mod cart;
 pub mod catalog;
@@ -15,6 +16,7 @@ pub mod errors;
 pub mod idempotency;
 pub mod maintenance;
 pub mod metrics;
+pub mod privacy;
 pub mod rate_limit;
 pub mod routes;
 pub mod session;

@@ -81,13 +81,19 @@ impl Accounts {
     ) -> Result<SignedIn, AccountError> {
         self.throttle
             .check(client_ip, email)
-            .map_err(AccountError::TooManyAttempts)?;
+            .map_err(|retry_after| {
+                tracing::info!(target: "audit", event = "sign_in_failed", reason = "throttled", session.id = %session.id());
+                AccountError::TooManyAttempts(retry_after)
+            })?;
         let customer = self
             .bigcommerce
             .validate_credentials(email, password, self.channel_id, cx)
             .await
             .map_err(sign_in_refusal)?
-            .ok_or(AccountError::InvalidCredentials)?;
+            .ok_or_else(|| {
+                tracing::info!(target: "audit", event = "sign_in_failed", reason = "invalid_credentials", session.id = %session.id());
+                AccountError::InvalidCredentials
+            })?;
         tracing::Span::current().record("customer.id", customer.get());
         // Two sign-ins of one session at once hand its cart over once: the second waits for
         // the first, and finds the session gone (rotated) with nothing left to hand over.
@@ -98,6 +104,9 @@ impl Accounts {
         } else {
             finishing.await
         };
+        if let Ok(signed_in) = &result {
+            tracing::info!(target: "audit", event = "sign_in", customer.id = customer.get(), session.id = %signed_in.session_id);
+        }
         if result.is_err() && still_there {
             if let Err(error) = store::release_sign_in_claim(&self.pool, session.id()).await {
                 tracing::warn!(error = %error, "could not release a sign-in claim");
@@ -172,6 +181,7 @@ impl Accounts {
             &self.session_settings,
         )
         .await?;
+        tracing::info!(target: "audit", event = "session_rotated", previous_session.id = %session.id(), session.id = %session_id, customer.id = customer.get());
         Ok(SignedIn {
             customer,
             session_id,

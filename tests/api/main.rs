@@ -17,6 +17,7 @@ mod fidelity;
 mod health_check;
 mod helpers;
 mod idempotency_settle;
+mod migrate;
 mod pages;
 mod quota;
 mod reliability;
