@@ -169,8 +169,8 @@ async fn privacy(command: PrivacyCommand, settings: &Settings) -> anyhow::Result
                 .await
                 .context("erasing the customer's data failed")?;
             println!(
-                "erased {} sessions, {} remembered carts and {} cart snapshots of customer {}",
-                erased.sessions, erased.remembered_carts, erased.cart_snapshots, customer_id
+                "customer {customer_id} erased: sessions {}, remembered carts {}, cart snapshots {}",
+                erased.sessions, erased.remembered_carts, erased.cart_snapshots
             );
         }
     }

@@ -19,6 +19,7 @@ mod helpers;
 mod idempotency_settle;
 mod migrate;
 mod pages;
+mod privacy;
 mod quota;
 mod reliability;
 mod session_cache;
