@@ -16,15 +16,6 @@ pub fn get_connection_pool(settings: &DatabaseSettings) -> PgPool {
         .connect_lazy_with(settings.connect_options())
 }
 
-/// A pool of its own for the cache-invalidation listener, which holds one connection for good:
-/// taken from the main pool it would shrink what requests can use.
-pub fn get_listener_pool(settings: &DatabaseSettings) -> PgPool {
-    PgPoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(settings.acquire_timeout())
-        .connect_lazy_with(settings.connect_options())
-}
-
 /// How long `migrate_database` waits for a database that is not reachable yet.
 const MIGRATE_WAIT_ATTEMPTS: u32 = 30;
 

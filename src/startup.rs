@@ -24,7 +24,7 @@ use crate::catalog::Catalog;
 use crate::client_address::ClientAddressPolicy;
 use crate::configuration::{ApplicationSettings, Settings};
 use crate::cross_site::{refuse_cross_site, AllowedOrigins};
-use crate::database::{get_connection_pool, get_listener_pool, migrate_database};
+use crate::database::{get_connection_pool, migrate_database};
 use crate::errors::{problem_for_plain_errors, ErrorCode, Problem};
 use crate::maintenance::run_maintenance;
 use crate::metrics::Metrics;
@@ -80,6 +80,7 @@ impl Application {
                 settings.session.cache_enabled,
                 settings.session.cache_capacity,
                 Duration::from_secs(settings.session.cache_ttl_seconds.max(1)),
+                settings.session.cache_liveness(),
             )
             .with_metrics(metrics.session_cache_lookups.clone()),
         );
@@ -147,7 +148,7 @@ impl Application {
             self.throttle.clone(),
         ));
         let listener = tokio::spawn(run_cache_listener(
-            get_listener_pool(&self.settings.database),
+            self.settings.database.clone(),
             self.session_cache.clone(),
         ));
         let result = self.server.await;

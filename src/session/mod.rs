@@ -9,15 +9,17 @@ mod cookie;
 mod error;
 mod extractor;
 mod flash;
+mod listener;
 mod store;
 mod sweeper;
 mod token;
 
-pub use cache::{run_cache_listener, SessionCache};
+pub use cache::{ListenerHealth, SessionCache};
 pub use cookie::{removal_cookie, session_cookie};
 pub use error::SessionError;
 pub use extractor::{write_session_cookie, CookieChange, ShopperSession};
 pub use flash::{set_flash, take_flash, Flash, FlashLevel};
+pub use listener::run_cache_listener;
 pub use store::{delete_expired_sessions, CartSnapshot, SessionRecord};
 pub use sweeper::sweep_expired_sessions;
 pub use token::{SessionToken, TokenHash};

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod boundary;
+mod cache_liveness;
 mod cart_basics;
 mod cart_concurrency;
 mod cart_gone_upstream;
