@@ -213,3 +213,54 @@ fn read(notification: &PgNotification) -> (Option<&[u8]>, Option<&[u8]>) {
         field(PgNotification::payload),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proven_cache() -> Arc<SessionCache> {
+        let cache = Arc::new(SessionCache::new(
+            true,
+            10,
+            Duration::from_secs(60),
+            Duration::from_secs(60),
+        ));
+        cache.prove(Instant::now());
+        cache.set_health(ListenerHealth::Listening);
+        assert!(cache.is_listening());
+        cache
+    }
+
+    #[tokio::test]
+    async fn a_listener_that_panics_leaves_the_cache_bypassed() {
+        let cache = proven_cache();
+        let listening = cache.clone();
+
+        let ended = tokio::spawn(async move {
+            let _deaf_on_exit = DeafOnExit(&listening);
+            tokio::task::yield_now().await;
+            panic!("a bug in the listener");
+        })
+        .await;
+
+        assert!(ended.is_err_and(|error| error.is_panic()));
+        assert!(!cache.is_listening());
+        assert_eq!(cache.health(), ListenerHealth::Connecting);
+    }
+
+    #[tokio::test]
+    async fn a_listener_that_is_aborted_leaves_the_cache_bypassed() {
+        let cache = proven_cache();
+        let listening = cache.clone();
+        let task = tokio::spawn(async move {
+            let _deaf_on_exit = DeafOnExit(&listening);
+            std::future::pending::<()>().await;
+        });
+        tokio::task::yield_now().await;
+
+        task.abort();
+        let _ = task.await;
+
+        assert!(!cache.is_listening());
+    }
+}

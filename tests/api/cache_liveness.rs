@@ -44,6 +44,9 @@ async fn cached_session_with_a_cart(app: &TestApp) -> String {
     let cookie = new_session_cookie(&app.address).await;
     let added = post_items_as(&app.address, &cookie, &one_line(101, None, 1), None).await;
     assert_eq!(added.status().as_u16(), 201);
+    // The add's own notifications arrive a moment later and drop what a read caches before
+    // them: let them land first.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     wait_until_cached(app, &cookie, Duration::from_secs(5)).await;
     cookie
 }
@@ -136,6 +139,9 @@ async fn a_silent_listener_connection_bypasses_the_cache_within_the_liveness_win
     // Act: the listener's network drops everything, closing nothing; a change is made that
     // only the database (and a listener that could hear) knows of.
     proxy.blackhole();
+    // The proxy's connection tasks see the silence on their next turn; a change made before
+    // that would still be forwarded, and heard.
+    tokio::time::sleep(Duration::from_millis(100)).await;
     drop_the_cart_behind_its_back(&app).await;
 
     // Assert: within the window, reads go to the database and see the change.
