@@ -441,7 +441,7 @@ mod tests {
             let session = record(Some(Uuid::new_v4()));
             let epoch = cache.epoch();
             let inserter = {
-                let (cache, token, session) = (cache.clone(), token.clone(), session.clone());
+                let (cache, token, session) = (cache.clone(), token, session.clone());
                 std::thread::spawn(move || {
                     cache.insert(&token, &session, session.expires_at, epoch)
                 })
