@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use serde_aux::field_attributes::deserialize_number_from_string;
+use serde_aux::field_attributes::{
+    deserialize_number_from_string, deserialize_option_number_from_string,
+};
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use url::Url;
 
@@ -20,6 +22,8 @@ pub const ENV_PREFIX: &str = "APP";
 pub const ENV_SEPARATOR: &str = "__";
 /// The shortest `session.signing_key` accepted: 256 bits of hex or base64 and more.
 const MIN_SIGNING_KEY_BYTES: usize = 32;
+/// The `application_name` of the cache's invalidation listener's connection.
+pub const LISTENER_APPLICATION_NAME: &str = "checkout-bff cache listener";
 
 /// The whole configuration of the service.
 #[derive(Debug, Clone, Deserialize)]
@@ -173,6 +177,14 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub acquire_timeout_ms: u64,
+    /// Apply the migrations at start-up; off when the deployment runs `checkout-bff migrate`.
+    pub migrate_on_start: bool,
+    /// Where the cache's invalidation listener connects, when not to `host`/`port` (the pool
+    /// may go through a transaction-pooling proxy; LISTEN needs the primary, directly).
+    #[serde(default)]
+    pub listener_host: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_option_number_from_string")]
+    pub listener_port: Option<u16>,
 }
 
 /// Shopper session cookie and lifetimes.
@@ -198,6 +210,9 @@ pub struct SessionSettings {
     pub cache_capacity: u64,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub cache_ttl_seconds: u64,
+    /// The cache is used only while its listener proved, within this long, that it hears.
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub cache_liveness_seconds: u64,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub sign_in_lease_seconds: u64,
 }
@@ -382,6 +397,12 @@ impl Settings {
                 "lifetimes must be positive",
             ));
         }
+        if session.cache_liveness_seconds == 0 {
+            return Err(invalid(
+                "session.cache_liveness_seconds",
+                "must be positive",
+            ));
+        }
         if session.sweep_batch_size <= 0 {
             return Err(invalid("session.sweep_batch_size", "must be positive"));
         }
@@ -488,6 +509,26 @@ impl DatabaseSettings {
         self.without_db().database(&self.database_name)
     }
 
+    /// Connection options for the cache's invalidation listener: the same database, at
+    /// `listener_host`/`listener_port` when set, named so an operator can find it in
+    /// `pg_stat_activity`.
+    pub fn listener_connect_options(&self) -> PgConnectOptions {
+        let mut options = self
+            .connect_options()
+            .application_name(LISTENER_APPLICATION_NAME);
+        if let Some(host) = self
+            .listener_host
+            .as_deref()
+            .filter(|host| !host.is_empty())
+        {
+            options = options.host(host);
+        }
+        if let Some(port) = self.listener_port.filter(|port| *port != 0) {
+            options = options.port(port);
+        }
+        options
+    }
+
     pub fn acquire_timeout(&self) -> Duration {
         Duration::from_millis(self.acquire_timeout_ms)
     }
@@ -519,5 +560,9 @@ impl SessionSettings {
     /// The cookie that carries a one-time message to a shopper without a session row.
     pub fn flash_cookie_name(&self) -> String {
         format!("{}_flash", self.cookie_name)
+    }
+
+    pub fn cache_liveness(&self) -> Duration {
+        Duration::from_secs(self.cache_liveness_seconds)
     }
 }

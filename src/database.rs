@@ -1,5 +1,8 @@
-//! The Postgres pool, and telling an outage apart from a bug.
+//! The Postgres pool, the migrations, and telling an outage apart from a bug.
 
+use std::time::Duration;
+
+use anyhow::Context;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use crate::configuration::DatabaseSettings;
@@ -13,13 +16,26 @@ pub fn get_connection_pool(settings: &DatabaseSettings) -> PgPool {
         .connect_lazy_with(settings.connect_options())
 }
 
-/// A pool of its own for the cache-invalidation listener, which holds one connection for good:
-/// taken from the main pool it would shrink what requests can use.
-pub fn get_listener_pool(settings: &DatabaseSettings) -> PgPool {
-    PgPoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(settings.acquire_timeout())
-        .connect_lazy_with(settings.connect_options())
+/// How long `migrate_database` waits for a database that is not reachable yet.
+const MIGRATE_WAIT_ATTEMPTS: u32 = 30;
+
+/// Applies the embedded migrations (`migrations/`), waiting up to 30 s for the database to come
+/// up. Used at start-up (`database.migrate_on_start`) and by `checkout-bff migrate`.
+pub async fn migrate_database(pool: &PgPool) -> anyhow::Result<()> {
+    let mut attempt = 0;
+    loop {
+        match sqlx::migrate!("./migrations").run(pool).await {
+            Ok(()) => return Ok(()),
+            Err(sqlx::migrate::MigrateError::Execute(error))
+                if is_unavailable(&error) && attempt < MIGRATE_WAIT_ATTEMPTS =>
+            {
+                attempt += 1;
+                tracing::warn!(error = %error, "database not reachable yet; retrying migrations");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(error) => return Err(error).context("Failed to migrate the database"),
+        }
+    }
 }
 
 /// Whether `error` means the database is unreachable or restarting (answer 503 and let the

@@ -2,6 +2,7 @@
 //! BigCommerce carts without putting store credentials in a browser.
 
 pub mod accounts;
+pub mod audit;
 pub mod bigcommerce;
 pub mod cart;
 pub mod catalog;
@@ -16,6 +17,7 @@ pub mod fair_shares;
 pub mod idempotency;
 pub mod maintenance;
 pub mod metrics;
+pub mod privacy;
 pub mod routes;
 pub mod session;
 pub mod single_flight;

@@ -1,14 +1,14 @@
-use checkout_bff::cli::{self, Command, USAGE};
+use clap::Parser;
+
+use checkout_bff::cli::{self, Cli, Command};
 use checkout_bff::configuration::get_configuration;
 use checkout_bff::startup::Application;
 use checkout_bff::telemetry::{get_subscriber, init_subscriber};
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let command = Command::parse(std::env::args().skip(1)).unwrap_or_else(|error| {
-        eprintln!("checkout-bff: {error}\n\n{USAGE}");
-        std::process::exit(2);
-    });
+    // A usage error exits 2 with the usage; `--help` and `--version` exit 0.
+    let command = Cli::parse().command.unwrap_or(Command::Serve);
     let settings = match get_configuration() {
         Ok(settings) => settings,
         Err(error) => {
@@ -18,6 +18,13 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     if command != Command::Serve {
+        // A one-shot command's logs (the audit trail of `privacy erase`, a migration waiting
+        // for the database) go to stderr: stdout is its answer.
+        init_subscriber(get_subscriber(
+            &settings.application.log_filter,
+            settings.application.log_format,
+            std::io::stderr,
+        ));
         std::process::exit(cli::run(command, &settings).await);
     }
     init_subscriber(get_subscriber(

@@ -1,5 +1,6 @@
 //! Builds the application: binds the listener first (port 0 works in tests), migrates the
-//! database, wires every dependency and starts the background tasks.
+//! database (unless `database.migrate_on_start` is off), wires every dependency and starts the
+//! background tasks.
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -23,7 +24,7 @@ use crate::catalog::Catalog;
 use crate::client_address::ClientAddressPolicy;
 use crate::configuration::{ApplicationSettings, Settings};
 use crate::cross_site::{refuse_cross_site, AllowedOrigins};
-use crate::database::{get_connection_pool, get_listener_pool};
+use crate::database::{get_connection_pool, migrate_database};
 use crate::errors::{problem_for_plain_errors, ErrorCode, Problem};
 use crate::fair_shares::FairShares;
 use crate::maintenance::run_maintenance;
@@ -65,7 +66,9 @@ impl Application {
             TcpListener::bind(&address).with_context(|| format!("Failed to bind {address}"))?;
         let port = listener.local_addr()?.port();
         let pool = get_connection_pool(&settings.database);
-        migrate_database(&pool).await?;
+        if settings.database.migrate_on_start {
+            migrate_database(&pool).await?;
+        }
         let metrics = Arc::new(Metrics::new()?);
         let bigcommerce =
             BigCommerceClient::new(&settings.bigcommerce, &settings.quota, metrics.clone())?;
@@ -80,6 +83,7 @@ impl Application {
                 settings.session.cache_enabled,
                 settings.session.cache_capacity,
                 Duration::from_secs(settings.session.cache_ttl_seconds.max(1)),
+                settings.session.cache_liveness(),
             )
             .with_metrics(metrics.session_cache_lookups.clone()),
         );
@@ -143,31 +147,13 @@ impl Application {
             self.metrics.clone(),
         ));
         let listener = tokio::spawn(run_cache_listener(
-            get_listener_pool(&self.settings.database),
+            self.settings.database.clone(),
             self.session_cache.clone(),
         ));
         let result = self.server.await;
         sweeper.abort();
         listener.abort();
         result
-    }
-}
-
-/// Applies the embedded migrations, waiting up to 30 s for the database to come up.
-async fn migrate_database(pool: &PgPool) -> anyhow::Result<()> {
-    let mut attempt = 0;
-    loop {
-        match sqlx::migrate!("./migrations").run(pool).await {
-            Ok(()) => return Ok(()),
-            Err(sqlx::migrate::MigrateError::Execute(error))
-                if crate::database::is_unavailable(&error) && attempt < 30 =>
-            {
-                attempt += 1;
-                tracing::warn!(error = %error, "database not reachable yet; retrying migrations");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-            Err(error) => return Err(error).context("Failed to migrate the database"),
-        }
     }
 }
 

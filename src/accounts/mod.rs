@@ -21,7 +21,7 @@ use crate::bigcommerce::{BigCommerceClient, BigCommerceError, CorrelationId};
 use crate::cart::{CartService, CartWarning, SignInCartOutcome};
 use crate::configuration::SessionSettings;
 use crate::domain::{Cart, CustomerId, EmailAddress};
-use crate::fair_shares::{FairShares, Spender};
+use crate::fair_shares::{FairShares, ShareError, Spender};
 use crate::session::{SessionToken, ShopperSession};
 use store::SignInClaim;
 
@@ -80,14 +80,25 @@ impl Accounts {
         cx: CorrelationId,
     ) -> Result<SignedIn, AccountError> {
         let spender = Spender::new(Some(session.id()), client_ip);
-        let charge = self.shares.spend_sign_in(spender, email).await?;
+        let charge = self
+            .shares
+            .spend_sign_in(spender, email)
+            .await
+            .inspect_err(|refused| {
+                if let ShareError::Spent { share, .. } = refused {
+                    tracing::info!(target: "audit", event = "sign_in_failed", reason = "throttled", share = share.label(), session.id = %session.id());
+                }
+            })?;
         let checked = self
             .bigcommerce
             .validate_credentials(email, password, self.channel_id, cx)
             .await;
         let customer = match checked {
             Ok(Some(customer)) => customer,
-            Ok(None) => return Err(AccountError::InvalidCredentials),
+            Ok(None) => {
+                tracing::info!(target: "audit", event = "sign_in_failed", reason = "invalid_credentials", session.id = %session.id());
+                return Err(AccountError::InvalidCredentials);
+            }
             Err(error @ BigCommerceError::Busy { .. }) => {
                 // Never sent (the store's budget shed it): it cost nothing.
                 self.shares.refund_sign_in(charge).await;
@@ -111,6 +122,9 @@ impl Accounts {
         } else {
             finishing.await
         };
+        if let Ok(signed_in) = &result {
+            tracing::info!(target: "audit", event = "sign_in", customer.id = customer.get(), session.id = %signed_in.session_id);
+        }
         if result.is_err() && still_there {
             if let Err(error) = store::release_sign_in_claim(&self.pool, session.id()).await {
                 tracing::warn!(error = %error, "could not release a sign-in claim");
@@ -187,6 +201,7 @@ impl Accounts {
             &self.session_settings,
         )
         .await?;
+        tracing::info!(target: "audit", event = "session_rotated", previous_session.id = %session.id(), session.id = %session_id, customer.id = customer.get());
         Ok(SignedIn {
             customer,
             session_id,

@@ -81,6 +81,7 @@ impl CartService {
         if !may_recover(session, &recovered) {
             return Err(CartError::SignInRequired);
         }
+        tracing::info!(target: "audit", event = "recovery_used", session.id = %session.id(), cart.id = %recovered.id, customer.id = recovered.customer_id);
         let own = self.verified_cart(session, Priority::Change, cx).await?;
         if own == Some(recovered.id) {
             store::save_snapshot(&self.pool, &recovered).await?;

@@ -41,6 +41,17 @@ pub enum SignInCartOutcome {
     CartRestored,
 }
 
+impl SignInCartOutcome {
+    /// The name of the outcome, as the API and the audit trail say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInCartOutcome::CartAssigned => "cart_assigned",
+            SignInCartOutcome::CartMerged => "cart_merged",
+            SignInCartOutcome::CartRestored => "cart_restored",
+        }
+    }
+}
+
 /// The signed-in shopper's cart after the rule ran.
 pub struct SignedInCart {
     pub cart_id: Option<CartId>,
@@ -424,6 +435,7 @@ impl CartService {
     ) -> Result<SignedInCart, CartError> {
         store::save_snapshot(&self.pool, &cart).await?;
         store::remember_customer_cart(&self.pool, customer.get(), cart.id).await?;
+        tracing::info!(target: "audit", event = outcome.as_str(), customer.id = customer.get(), cart.id = %cart.id);
         Ok(SignedInCart {
             cart_id: Some(cart.id),
             cart: Some(cart.cart),

@@ -75,6 +75,7 @@ async fn receive(
         .get(receiver.secret_header.as_str())
         .map(|value| value.as_bytes());
     if !secret_matches(presented, &receiver.secret) {
+        tracing::info!(target: "audit", event = "webhook_refused", reason = "secret");
         count("unknown", "rejected");
         return Err(WebhookError::Unauthorized);
     }
@@ -82,6 +83,7 @@ async fn receive(
     let delivery = match body.and_then(|body| Delivery::parse(&body)) {
         Ok(delivery) => delivery,
         Err(error @ WebhookError::Payload(_)) => {
+            tracing::info!(target: "audit", event = "webhook_refused", reason = "payload");
             count("unknown", "rejected");
             return Err(error);
         }

@@ -124,3 +124,30 @@ fn secrets_do_not_appear_in_debug_output() {
     .expect("valid configuration");
     assert!(!format!("{settings:?}").contains("s3cr3t-token-value"));
 }
+
+#[test]
+fn the_cache_listener_connects_where_the_pool_does_unless_told_otherwise() {
+    let settings = load(Environment::Local, &[]).expect("valid configuration");
+    let options = settings.database.listener_connect_options();
+    assert_eq!(options.get_port(), settings.database.port);
+    assert_eq!(options.get_host(), settings.database.host);
+    assert!(settings.database.migrate_on_start);
+
+    let settings = load(
+        Environment::Local,
+        &[
+            ("APP_DATABASE__LISTENER_HOST", "primary.db.internal"),
+            ("APP_DATABASE__LISTENER_PORT", "5439"),
+            ("APP_DATABASE__MIGRATE_ON_START", "false"),
+        ],
+    )
+    .expect("valid configuration");
+    let options = settings.database.listener_connect_options();
+    assert_eq!(options.get_host(), "primary.db.internal");
+    assert_eq!(options.get_port(), 5439);
+    assert_eq!(
+        options.get_application_name(),
+        Some(checkout_bff::configuration::LISTENER_APPLICATION_NAME)
+    );
+    assert!(!settings.database.migrate_on_start);
+}

@@ -18,7 +18,9 @@ use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Connection, Executor, PgConnection};
 use uuid::Uuid;
 
+mod command_line;
 mod db_proxy;
+pub use command_line::run_binary;
 pub use db_proxy::DbProxy;
 
 /// Everything the tests' logs said, so a test can assert what was (not) logged.

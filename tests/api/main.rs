@@ -2,6 +2,7 @@
 
 mod accounts;
 mod boundary;
+mod cache_liveness;
 mod cart_basics;
 mod cart_concurrency;
 mod cart_gone_upstream;
@@ -19,7 +20,9 @@ mod health_check;
 mod helpers;
 mod idempotency_settle;
 mod left_behind;
+mod migrate;
 mod pages;
+mod privacy;
 mod quota;
 mod reliability;
 mod rich_cart;
