@@ -462,7 +462,7 @@ pub(super) fn line_to_add(line: &CartLineItem, catalog: &LinesCatalog) -> Option
 
 #[cfg(test)]
 mod tests {
-    use super::{purchase_quantity, same_purchase};
+    use super::{purchase_quantity, same_purchase, tell_landed, Told};
     use crate::domain::{Cart, CartCurrency, CartLineItem, LineItemOption, LineItemType};
 
     fn line(id: &str, variant: i64, options: &[(i64, i64)], quantity: u64) -> CartLineItem {
@@ -507,6 +507,65 @@ mod tests {
         assert!(
             !same_purchase(&custom, &custom),
             "custom items are no purchase"
+        );
+    }
+
+    fn cart(lines: Vec<CartLineItem>, version: i64) -> Cart {
+        Cart {
+            currency: CartCurrency {
+                code: "USD".to_owned(),
+            },
+            base_amount: 0.0,
+            discount_amount: 0.0,
+            cart_amount: 0.0,
+            tax_included: false,
+            item_count: 0,
+            line_items: lines,
+            coupons: Vec::new(),
+            promotions: Vec::new(),
+            totals: crate::domain::CartTotals::of_cart(0.0, 0.0, 0.0, &[], &[]),
+            updated_time: String::new(),
+            version,
+        }
+    }
+
+    #[test]
+    fn a_lost_add_landed_when_every_purchase_grew_by_its_quantity() {
+        let print = line("g1", 1, &[], 1);
+        let mug = line("g2", 2, &[], 2);
+        let added = [(&print, Some(2)), (&mug, Some(0))];
+        let landed = cart(vec![line("a", 1, &[], 3), line("b", 2, &[], 2)], 8);
+        assert_eq!(tell_landed(&landed, &added, Some(7)), Told::Landed);
+        // One add lands whole or not at all: a purchase short, and the cart as it was.
+        let untouched = cart(vec![line("a", 1, &[], 2)], 7);
+        assert_eq!(tell_landed(&untouched, &added, Some(7)), Told::NotLanded);
+        // Short, but the cart changed otherwise since: it may have landed and been changed.
+        let changed = cart(vec![line("a", 1, &[], 2)], 9);
+        assert_eq!(tell_landed(&changed, &added, Some(7)), Told::Unknown);
+        // Without a version to tell, a shortfall is taken as not landed.
+        assert_eq!(tell_landed(&changed, &added, None), Told::NotLanded);
+        assert_eq!(tell_landed(&changed, &added, Some(0)), Told::NotLanded);
+        // Without the state before, enough of it cannot tell a landed add from one made
+        // elsewhere.
+        let unknown_before = [(&print, None)];
+        assert_eq!(
+            tell_landed(&landed, &unknown_before, Some(7)),
+            Told::Unknown
+        );
+    }
+
+    #[test]
+    fn lines_of_one_purchase_in_one_add_add_up() {
+        let first = line("g1", 1, &[], 1);
+        let second = line("g2", 1, &[], 1);
+        let added = [(&first, Some(0)), (&second, Some(0))];
+        assert_eq!(
+            tell_landed(&cart(vec![line("a", 1, &[], 2)], 2), &added, Some(1)),
+            Told::Landed
+        );
+        assert_eq!(
+            tell_landed(&cart(vec![line("a", 1, &[], 1)], 2), &added, Some(1)),
+            Told::Unknown
         );
     }
 

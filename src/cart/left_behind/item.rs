@@ -67,7 +67,10 @@ impl StoredItem {
                     StoredValue::Text(text) => OptionValue::Text(text.clone()),
                     StoredValue::Date(date) => OptionValue::parse_date(date).ok()?,
                 };
-                Some(OptionSelection::from_bigcommerce(selection.option_id, value))
+                Some(OptionSelection::from_bigcommerce(
+                    selection.option_id,
+                    value,
+                ))
             })
             .collect::<Option<Vec<_>>>()?;
         Some(NewLineItem {
@@ -93,7 +96,10 @@ mod tests {
             variant_id: None,
             quantity: Quantity::parse(2, u32::MAX).expect("quantity"),
             option_selections: vec![
-                OptionSelection::from_bigcommerce(404, OptionValue::parse_date("2026-12-24").unwrap()),
+                OptionSelection::from_bigcommerce(
+                    404,
+                    OptionValue::parse_date("2026-12-24").expect("a date"),
+                ),
                 OptionSelection::from_bigcommerce(405, OptionValue::Text("Hi\tthere".into())),
                 OptionSelection::from_bigcommerce(406, OptionValue::ValueId(7)),
             ],
@@ -115,10 +121,9 @@ mod tests {
         .expect("reads");
         let item = stored.to_item().expect("an item");
         assert_eq!(item.variant_id.map(|id| id.get()), Some(1401));
-        let broken: StoredItem = serde_json::from_value(
-            serde_json::json!({"product_id": 0, "quantity": 1}),
-        )
-        .expect("reads");
+        let broken: StoredItem =
+            serde_json::from_value(serde_json::json!({"product_id": 0, "quantity": 1}))
+                .expect("reads");
         assert_eq!(broken.to_item(), None);
     }
 }

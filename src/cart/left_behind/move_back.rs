@@ -61,10 +61,17 @@ impl CartService {
         }
         moved?;
         finished?;
-        let cart = match mover.target {
-            Some(Some(known)) => Some(known.cart),
-            Some(None) => None,
-            None => self.as_last_seen(session, cx).await?,
+        let read_now = mover
+            .read
+            .iter()
+            .find(|(id, _)| Some(id.as_uuid()) == session.cart_id())
+            .map(|(_, cart)| cart.clone());
+        let cart = match (mover.target, read_now) {
+            (Some(Some(known)), _) => Some(known.cart),
+            (Some(None), _) => None,
+            // Only an earlier move was settled: the cart as that read showed it.
+            (None, Some(cart)) => cart,
+            (None, None) => self.as_last_seen(session, cx).await?,
         };
         Ok(MovedBack {
             cart,
@@ -213,10 +220,14 @@ impl Mover<'_> {
                         return Err(error);
                     }
                     Settled::Told(Told::Unknown) => {
-                        return self.mark(&rows, Note::Unknown(MAY_BE_IN_CART.to_owned())).await
+                        return self
+                            .mark(&rows, Note::Unknown(MAY_BE_IN_CART.to_owned()))
+                            .await
                     }
                     Settled::Unread => {
-                        return self.mark(&rows, Note::Pending(OUTCOME_PENDING.to_owned())).await
+                        return self
+                            .mark(&rows, Note::Pending(OUTCOME_PENDING.to_owned()))
+                            .await
                     }
                     Settled::Gone => self.clear(&rows).await?,
                 },
@@ -355,7 +366,11 @@ impl Mover<'_> {
     /// One add to the target, or (without one) to the session's cart, made by it.
     async fn add(&mut self, items: &[NewLineItem]) -> Added {
         let carts = self.carts;
-        let target = self.target.as_ref().and_then(Option::as_ref).map(|known| known.id);
+        let target = self
+            .target
+            .as_ref()
+            .and_then(Option::as_ref)
+            .map(|known| known.id);
         self.session.mark_changed();
         let error = match target {
             Some(target) => match carts.add_expecting_echoes(target, items, self.cx).await {
@@ -464,8 +479,9 @@ impl Mover<'_> {
         };
         let target = match intent.cart {
             Some(cart) => Some(CartId::new(cart)),
-            None => store::cart_made_for(&self.carts.pool, intent.session, self.owner.customer)
-                .await?,
+            None => {
+                store::cart_made_for(&self.carts.pool, intent.session, self.owner.customer).await?
+            }
         };
         let Some(target) = target else {
             return Ok(Told::NotLanded);
@@ -535,7 +551,8 @@ impl Mover<'_> {
     }
 
     async fn mark(&self, rows: &[Movable], note: Note) -> Result<(), CartError> {
-        self.note(rows.iter().map(|row| (row.id, note.clone()))).await
+        self.note(rows.iter().map(|row| (row.id, note.clone())))
+            .await
     }
 
     async fn note(&self, notes: impl IntoIterator<Item = (Uuid, Note)>) -> Result<(), CartError> {
