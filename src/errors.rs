@@ -193,8 +193,8 @@ impl ErrorCode {
             ErrorCode::UpstreamRejected => "The store refused the change.",
             ErrorCode::CartBusy => "The cart is being created by another request; try again.",
             ErrorCode::LeftBehindBusy => {
-                "Another request is moving the items left behind at sign-in right now; try again \
-                 after the given time."
+                "Another request is moving the items left behind at sign-in; try again in a \
+                 moment."
             }
             ErrorCode::UpstreamRateLimited => "The store is busy; try again shortly.",
             ErrorCode::UpstreamBusy => {
