@@ -1,13 +1,15 @@
 //! Moving lines from one cart into another (a guest cart into the customer's at sign-in, an
-//! abandoned cart into the shopper's on recovery, lines left behind into the shopper's cart)
-//! without losing any and without adding any twice: what BigCommerce refuses in one call is
-//! tried line by line, and every line that could not move is reported.
+//! abandoned cart into the shopper's on recovery) without losing any and without adding any
+//! twice: what BigCommerce refuses in one call is tried line by line, and every line that
+//! could not move is reported. Lines left behind are moved back with the same adds and the
+//! same settle rule (`tell_landed`), their state kept in the database (see `left_behind`).
 //!
 //! Adding lines is not idempotent, so a failure whose outcome is unknown (a 5xx, a timeout, a
 //! broken connection: BigCommerce may have applied the add and lost its answer) is never
 //! retried. It is settled with one read of the target: the line moved if the target's quantity
 //! of that purchase (product, variant and options) grew by the line's quantity since the last
-//! state of the target we knew. A store that fails like that is not asked for more: the lines
+//! state of the target we knew, and did not if it is short while the target is otherwise as it
+//! was (its version). A store that fails like that is not asked for more: the lines
 //! after it are not tried. When even the read fails, the line is reported as possibly moved
 //! (`line_outcome_unknown`) and is never moved again by us: at worst the shopper adds it by
 //! hand after looking at their cart; a silent double is what we refuse to risk.
