@@ -169,8 +169,12 @@ async fn privacy(command: PrivacyCommand, settings: &Settings) -> anyhow::Result
                 .await
                 .context("erasing the customer's data failed")?;
             println!(
-                "customer {customer_id} erased: sessions {}, remembered carts {}, cart snapshots {}",
-                erased.sessions, erased.remembered_carts, erased.cart_snapshots
+                "customer {customer_id} erased: sessions {}, remembered carts {}, cart snapshots {}, \
+                 lines left behind {}",
+                erased.sessions,
+                erased.remembered_carts,
+                erased.cart_snapshots,
+                erased.lines_left_behind
             );
         }
     }

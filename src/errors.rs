@@ -51,6 +51,7 @@ pub enum ErrorCode {
     OptionRequired,
     UpstreamRejected,
     CartBusy,
+    LeftBehindBusy,
     UpstreamRateLimited,
     UpstreamBusy,
     UpstreamUnavailable,
@@ -91,6 +92,7 @@ impl ErrorCode {
         ErrorCode::OptionRequired,
         ErrorCode::UpstreamRejected,
         ErrorCode::CartBusy,
+        ErrorCode::LeftBehindBusy,
         ErrorCode::UpstreamRateLimited,
         ErrorCode::UpstreamBusy,
         ErrorCode::UpstreamUnavailable,
@@ -130,6 +132,7 @@ impl ErrorCode {
             ErrorCode::OptionRequired => "option_required",
             ErrorCode::UpstreamRejected => "upstream_rejected",
             ErrorCode::CartBusy => "cart_busy",
+            ErrorCode::LeftBehindBusy => "left_behind_busy",
             ErrorCode::UpstreamRateLimited => "upstream_rate_limited",
             ErrorCode::UpstreamBusy => "upstream_busy",
             ErrorCode::UpstreamUnavailable => "upstream_unavailable",
@@ -189,6 +192,10 @@ impl ErrorCode {
             ErrorCode::OptionRequired => "That product needs an option chosen.",
             ErrorCode::UpstreamRejected => "The store refused the change.",
             ErrorCode::CartBusy => "The cart is being created by another request; try again.",
+            ErrorCode::LeftBehindBusy => {
+                "Another request is moving the items left behind at sign-in; try again in a \
+                 moment."
+            }
             ErrorCode::UpstreamRateLimited => "The store is busy; try again shortly.",
             ErrorCode::UpstreamBusy => {
                 "The store's API budget is spent for now; try again shortly."
@@ -230,6 +237,7 @@ impl ErrorCode {
             ErrorCode::OptionRequired => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::UpstreamRejected => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::CartBusy => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::LeftBehindBusy => StatusCode::CONFLICT,
             ErrorCode::UpstreamRateLimited => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::UpstreamBusy => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::UpstreamUnavailable => StatusCode::BAD_GATEWAY,

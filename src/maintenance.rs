@@ -1,13 +1,13 @@
 //! Periodic housekeeping: expired sessions, expired idempotency keys, cart snapshots nothing
-//! refers to any more, old webhook delivery records and fair-share counts of ended windows are
-//! deleted in small batches.
+//! refers to any more, lines left behind at sign-in past their 30 days, old webhook delivery
+//! records and fair-share counts of ended windows are deleted in small batches.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::PgPool;
 
-use crate::cart::sweep_orphan_snapshots;
+use crate::cart::{sweep_expired_left_behind, sweep_orphan_snapshots};
 use crate::configuration::SessionSettings;
 use crate::fair_shares::delete_ended_windows;
 use crate::idempotency::delete_expired_idempotency_keys;
@@ -45,6 +45,10 @@ pub async fn run_maintenance(pool: PgPool, settings: SessionSettings, metrics: A
         match sweep_orphan_snapshots(&pool, settings.sweep_batch_size).await {
             Ok(deleted) => metrics.cart_snapshots_swept.inc_by(deleted),
             Err(error) => tracing::warn!(error = %error, "snapshot sweep failed; will retry"),
+        }
+        match sweep_expired_left_behind(&pool, settings.sweep_batch_size).await {
+            Ok(deleted) => metrics.left_behind_lines_swept.inc_by(deleted),
+            Err(error) => tracing::warn!(error = %error, "left-behind sweep failed; will retry"),
         }
         match sweep_old_deliveries(&pool, settings.sweep_batch_size).await {
             Ok(deleted) => metrics.webhook_deliveries_swept.inc_by(deleted),

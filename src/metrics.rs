@@ -35,6 +35,8 @@ pub struct Metrics {
     pub cart_snapshots_swept: IntCounter,
     /// Remembered webhook deliveries past their retention, deleted by the sweeper.
     pub webhook_deliveries_swept: IntCounter,
+    /// Lines left behind at sign-in past their 30 days, deleted by the sweeper.
+    pub left_behind_lines_swept: IntCounter,
     /// The store's quota per window, as BigCommerce last reported it.
     pub bigcommerce_quota: IntGauge,
     /// Requests of each window never spent, left for the merchant's other apps.
@@ -122,6 +124,11 @@ impl Metrics {
         registry.register(Box::new(carts_abandoned.clone()))?;
         registry.register(Box::new(cart_snapshots_swept.clone()))?;
         registry.register(Box::new(webhook_deliveries_swept.clone()))?;
+        let left_behind_lines_swept = IntCounter::new(
+            "left_behind_lines_swept_total",
+            "Expired lines left behind at sign-in deleted by the sweeper",
+        )?;
+        registry.register(Box::new(left_behind_lines_swept.clone()))?;
         let bigcommerce_quota = IntGauge::new(
             "bigcommerce_quota_requests_per_window",
             "The store's Management API quota per rate-limit window",
@@ -174,6 +181,7 @@ impl Metrics {
             carts_abandoned,
             cart_snapshots_swept,
             webhook_deliveries_swept,
+            left_behind_lines_swept,
             session_cache_lookups,
             bigcommerce_quota,
             bigcommerce_quota_reserve,

@@ -1,7 +1,8 @@
 //! A customer's privacy requests: export (what this service keeps of a customer, as JSON) and
 //! erase (delete it). What the service keeps of a customer is their sessions, their remembered
-//! cart (`customer_carts`) and the snapshots of their carts; the idempotency records of their
-//! sessions go with the sessions. Their account and carts on BigCommerce are the merchant's to
+//! cart (`customer_carts`), the snapshots of their carts and the lines a sign-in left behind
+//! for them (`left_behind_lines`); the idempotency records of their sessions go with the
+//! sessions. Their account and carts on BigCommerce are the merchant's to
 //! export or erase there.
 //!
 //! A customer's carts are those of their sessions and their remembered cart, plus any snapshot
@@ -21,6 +22,7 @@ pub struct CustomerExport {
     pub sessions: Vec<ExportedSession>,
     pub remembered_carts: Vec<ExportedRememberedCart>,
     pub cart_snapshots: Vec<ExportedSnapshot>,
+    pub lines_left_behind: Vec<ExportedLineLeftBehind>,
 }
 
 /// A session, without its token hash (a credential's digest, not the customer's data).
@@ -61,12 +63,30 @@ pub struct ExportedSnapshot {
     pub updated_at: OffsetDateTime,
 }
 
+/// A line a sign-in could not merge, kept for the customer.
+#[derive(Debug, Serialize)]
+pub struct ExportedLineLeftBehind {
+    pub id: Uuid,
+    pub channel_id: i64,
+    /// The line as the guest cart showed it.
+    pub line: serde_json::Value,
+    /// What would add it again (`null`: it cannot be).
+    pub item: Option<serde_json::Value>,
+    pub reason: String,
+    pub outcome_unknown: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
 /// How many rows an erasure deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Erased {
     pub sessions: u64,
     pub remembered_carts: u64,
     pub cart_snapshots: u64,
+    pub lines_left_behind: u64,
 }
 
 /// What this service keeps of `customer`, read in one consistent snapshot of the database.
@@ -117,13 +137,26 @@ pub async fn export_customer(
     )
     .fetch_all(&mut *transaction)
     .await?;
+    let lines_left_behind = sqlx::query_as!(
+        ExportedLineLeftBehind,
+        r#"
+        SELECT id, channel_id, line, item, reason, outcome_unknown, created_at, expires_at
+        FROM left_behind_lines
+        WHERE customer_id = $1
+        ORDER BY created_at, position, id
+        "#,
+        customer_id
+    )
+    .fetch_all(&mut *transaction)
+    .await?;
     transaction.commit().await?;
-    tracing::info!(target: "audit", event = "admin_action", action = "privacy_export", customer.id = customer_id, sessions = sessions.len(), remembered_carts = remembered_carts.len(), cart_snapshots = cart_snapshots.len());
+    tracing::info!(target: "audit", event = "admin_action", action = "privacy_export", customer.id = customer_id, sessions = sessions.len(), remembered_carts = remembered_carts.len(), cart_snapshots = cart_snapshots.len(), lines_left_behind = lines_left_behind.len());
     Ok(CustomerExport {
         customer_id,
         sessions,
         remembered_carts,
         cart_snapshots,
+        lines_left_behind,
     })
 }
 
@@ -152,12 +185,20 @@ pub async fn erase_customer(pool: &PgPool, customer: CustomerId) -> Result<Erase
         .execute(&mut *transaction)
         .await?
         .rows_affected();
+    let lines_left_behind = sqlx::query!(
+        "DELETE FROM left_behind_lines WHERE customer_id = $1",
+        customer_id
+    )
+    .execute(&mut *transaction)
+    .await?
+    .rows_affected();
     transaction.commit().await?;
-    tracing::info!(target: "audit", event = "admin_action", action = "privacy_erase", customer.id = customer_id, sessions, remembered_carts, cart_snapshots);
+    tracing::info!(target: "audit", event = "admin_action", action = "privacy_erase", customer.id = customer_id, sessions, remembered_carts, cart_snapshots, lines_left_behind);
     Ok(Erased {
         sessions,
         remembered_carts,
         cart_snapshots,
+        lines_left_behind,
     })
 }
 

@@ -190,7 +190,6 @@ impl Accounts {
             customer,
             email: email.as_str(),
             cart: cart.cart_id,
-            left_behind: cart.left_behind,
             default_channel: i64::from(self.channel_id),
         };
         let session_id = store::rotate_into_signed_in_session(

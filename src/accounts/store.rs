@@ -33,12 +33,8 @@ pub async fn customer_cart(
 }
 
 /// Replaces the session with a signed-in one under a new token: the old token is dead at once
-/// (it no longer names any row). Returns the new session's id.
-///
-/// The new session holds `left_behind` (guest lines this sign-in could not merge). Without
-/// one, lines an earlier sign-in left behind come along only when the old session was signed
-/// in as this same customer: they are that customer's, and signing in as someone else must not
-/// hand them over (sign-out drops them with the row, for the same reason).
+/// (it no longer names any row). Returns the new session's id. (Lines a merge left behind are
+/// the customer's, not the session's: see `cart::left_behind`.)
 #[tracing::instrument(name = "Rotate session", skip_all, fields(session.id = %old_session))]
 pub async fn rotate_into_signed_in_session(
     pool: &PgPool,
@@ -50,30 +46,18 @@ pub async fn rotate_into_signed_in_session(
     let new_id = Uuid::new_v4();
     let customer = signed_in.customer.get();
     let mut transaction = pool.begin().await?;
-    let old = sqlx::query!(
-        r#"
-        SELECT channel_id,
-                  CASE WHEN customer_id = $2 THEN left_behind_cart_id END AS "left_behind_cart_id?"
-        FROM sessions WHERE id = $1
-        FOR UPDATE
-        "#,
+    let old = sqlx::query_scalar!(
+        "SELECT channel_id FROM sessions WHERE id = $1 FOR UPDATE",
         old_session,
-        customer,
     )
     .fetch_optional(&mut *transaction)
     .await?;
-    let channel_id = old
-        .as_ref()
-        .map_or(signed_in.default_channel, |row| row.channel_id);
-    let left_behind = signed_in
-        .left_behind
-        .map(|cart| cart.as_uuid())
-        .or(old.and_then(|row| row.left_behind_cart_id));
+    let channel_id = old.unwrap_or(signed_in.default_channel);
     sqlx::query!(
         r#"
         INSERT INTO sessions (id, token_hash, cart_id, customer_id, customer_email, channel_id,
-                              left_behind_cart_id, idle_expires_at, absolute_expires_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, now() + $8::interval, now() + $9::interval)
+                              idle_expires_at, absolute_expires_at)
+        VALUES ($1, $2, $3, $4, $5, $6, now() + $7::interval, now() + $8::interval)
         "#,
         new_id,
         &new_token.0[..],
@@ -81,7 +65,6 @@ pub async fn rotate_into_signed_in_session(
         customer,
         signed_in.email,
         channel_id,
-        left_behind,
         interval(lifetimes.idle_timeout()),
         interval(lifetimes.absolute_timeout()),
     )
@@ -109,7 +92,6 @@ pub struct SignedInSession<'a> {
     /// Never logged.
     pub email: &'a str,
     pub cart: Option<CartId>,
-    pub left_behind: Option<CartId>,
     /// The channel when the old session is gone (another sign-in of it finished first).
     pub default_channel: i64,
 }

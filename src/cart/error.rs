@@ -34,6 +34,9 @@ pub enum CartError {
     SignInRequired,
     #[error("the session's cart is still being created")]
     CartBusy,
+    /// Another move of the lines left behind holds them, for about this long.
+    #[error("another request is moving the lines left behind")]
+    LeftBehindBusy(Duration),
     /// The client's fair share of the store's quota is spent until then.
     #[error("the client's fair share of the store's API quota is spent")]
     TooManyRequests(Duration),
@@ -89,6 +92,9 @@ impl CartError {
             CartError::RecoveryTokenUnknown => Problem::from_code(ErrorCode::RecoveryTokenUnknown),
             CartError::SignInRequired => Problem::from_code(ErrorCode::SignInRequired),
             CartError::CartBusy => Problem::from_code(ErrorCode::CartBusy).with_retry_after(1),
+            CartError::LeftBehindBusy(wait) => {
+                Problem::from_code(ErrorCode::LeftBehindBusy).with_retry_after(seconds(*wait))
+            }
             CartError::TooManyRequests(wait) => {
                 Problem::from_code(ErrorCode::TooManyRequests).with_retry_after(seconds(*wait))
             }
@@ -107,12 +113,15 @@ impl CartError {
         self.problem().status >= 500
     }
 
-    /// Whether no BigCommerce call was made: the store's budget shed it, or the session's cart
-    /// was still being created. Such a change cost the store nothing.
+    /// Whether no BigCommerce call was made: the store's budget shed it, the session's cart
+    /// was still being created, or another move holds the lines left behind. Such a change
+    /// cost the store nothing.
     pub fn called_nobody(&self) -> bool {
         matches!(
             self,
-            CartError::Upstream(BigCommerceError::Busy { .. }) | CartError::CartBusy
+            CartError::Upstream(BigCommerceError::Busy { .. })
+                | CartError::CartBusy
+                | CartError::LeftBehindBusy(_)
         )
     }
 
@@ -121,7 +130,9 @@ impl CartError {
     pub fn changed_nothing(&self) -> bool {
         match self {
             CartError::Upstream(error) => error.is_busy(),
-            CartError::CartBusy | CartError::TooManyRequests(_) => true,
+            CartError::CartBusy | CartError::TooManyRequests(_) | CartError::LeftBehindBusy(_) => {
+                true
+            }
             _ => false,
         }
     }

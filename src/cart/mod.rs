@@ -18,7 +18,9 @@ mod sweep;
 
 pub use error::{rejection_code, CartError};
 pub use hand_off::{HandOff, HandOffTarget};
-pub use left_behind::{LeftBehind, LeftBehindAction, LeftBehindLine, MovedBack};
+pub use left_behind::{
+    sweep_expired_left_behind, LeftBehind, LeftBehindAction, LeftBehindLine, MovedBack,
+};
 pub use moving::{CartWarning, WarnedLine, WarningCode};
 pub use recovery::{Recovered, RecoveryMode, RecoveryPreview};
 pub use service::CartService;

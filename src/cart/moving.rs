@@ -1,13 +1,15 @@
 //! Moving lines from one cart into another (a guest cart into the customer's at sign-in, an
-//! abandoned cart into the shopper's on recovery, lines left behind into the shopper's cart)
-//! without losing any and without adding any twice: what BigCommerce refuses in one call is
-//! tried line by line, and every line that could not move is reported.
+//! abandoned cart into the shopper's on recovery) without losing any and without adding any
+//! twice: what BigCommerce refuses in one call is tried line by line, and every line that
+//! could not move is reported. Lines left behind are moved back with the same adds and the
+//! same settle rule (`tell_landed`), their state kept in the database (see `left_behind`).
 //!
 //! Adding lines is not idempotent, so a failure whose outcome is unknown (a 5xx, a timeout, a
 //! broken connection: BigCommerce may have applied the add and lost its answer) is never
 //! retried. It is settled with one read of the target: the line moved if the target's quantity
 //! of that purchase (product, variant and options) grew by the line's quantity since the last
-//! state of the target we knew. A store that fails like that is not asked for more: the lines
+//! state of the target we knew, and did not if it is short while the target is otherwise as it
+//! was (its version). A store that fails like that is not asked for more: the lines
 //! after it are not tried. When even the read fails, the line is reported as possibly moved
 //! (`line_outcome_unknown`) and is never moved again by us: at worst the shopper adds it by
 //! hand after looking at their cart; a silent double is what we refuse to risk.
@@ -62,7 +64,11 @@ impl CartWarning {
         }
     }
 
-    fn about_line(code: WarningCode, line: &CartLineItem, detail: impl Into<String>) -> Self {
+    pub(super) fn about_line(
+        code: WarningCode,
+        line: &CartLineItem,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             code,
             detail: detail.into(),
@@ -81,14 +87,18 @@ pub(super) const NOT_TRIED: &str = "The store could not be reached, so this item
 /// The store failed on this very line, and a read showed it did not land.
 pub(super) const NOT_TAKEN: &str = "The store could not take this item just now.";
 pub(super) const CANNOT_MOVE: &str = "This item cannot be moved to another cart.";
-const OUTCOME_UNKNOWN: &str = "The store did not confirm whether this item reached your cart. \
-                               Check your cart before adding it again.";
+pub(super) const OUTCOME_UNKNOWN: &str = "The store did not confirm whether this item reached \
+                                          your cart. Check your cart before adding it again.";
 
 /// A line that certainly stayed where it was, and why: it may be moved again.
 #[derive(Debug, Clone)]
 pub(super) struct StayedLine {
     pub line: CartLineItem,
+    /// What was (or would have been) sent to add it; `None` when it cannot be added elsewhere.
+    pub item: Option<NewLineItem>,
     pub reason: String,
+    /// BigCommerce refused it (its reason), rather than failing or not being asked.
+    pub refused: bool,
 }
 
 /// What a move did.
@@ -98,8 +108,8 @@ pub(super) struct Moved {
     pub cart: Option<StoreCart>,
     /// The lines that certainly stayed where they were.
     pub stayed: Vec<StayedLine>,
-    /// How many lines may or may not have moved (reported, never moved again).
-    pub unknown: usize,
+    /// The lines that may or may not have moved (reported, never moved again by us).
+    pub unknown: Vec<CartLineItem>,
     /// For the shopper, in the order of the lines: every line that stayed, and every line
     /// whose outcome is unknown.
     pub warnings: Vec<CartWarning>,
@@ -110,13 +120,33 @@ impl Moved {
         Self {
             cart: None,
             stayed: Vec::new(),
-            unknown: 0,
+            unknown: Vec::new(),
             warnings: Vec::new(),
         }
     }
 
-    pub(super) fn stay(&mut self, line: &CartLineItem, reason: impl Into<String>) {
-        let reason = reason.into();
+    /// `line` stayed because the store failed or was not asked (`item`: what to send).
+    pub(super) fn stay(
+        &mut self,
+        line: &CartLineItem,
+        item: Option<&NewLineItem>,
+        reason: impl Into<String>,
+    ) {
+        self.push_stayed(line, item, reason.into(), false);
+    }
+
+    /// BigCommerce refused `line` (sent as `item`), for `reason`.
+    pub(super) fn refused(&mut self, line: &CartLineItem, item: &NewLineItem, reason: &str) {
+        self.push_stayed(line, Some(item), reason.to_owned(), true);
+    }
+
+    fn push_stayed(
+        &mut self,
+        line: &CartLineItem,
+        item: Option<&NewLineItem>,
+        reason: String,
+        refused: bool,
+    ) {
         self.warnings.push(CartWarning::about_line(
             WarningCode::LineNotMoved,
             line,
@@ -124,12 +154,14 @@ impl Moved {
         ));
         self.stayed.push(StayedLine {
             line: line.clone(),
+            item: item.cloned(),
             reason,
+            refused,
         });
     }
 
     pub(super) fn unknown(&mut self, line: &CartLineItem) {
-        self.unknown += 1;
+        self.unknown.push(line.clone());
         self.warnings.push(CartWarning::about_line(
             WarningCode::LineOutcomeUnknown,
             line,
@@ -137,20 +169,10 @@ impl Moved {
         ));
     }
 
-    /// Adds what a further move into the same target did.
-    pub(super) fn absorb(&mut self, other: Moved) {
-        if other.cart.is_some() {
-            self.cart = other.cart;
-        }
-        self.stayed.extend(other.stayed);
-        self.unknown += other.unknown;
-        self.warnings.extend(other.warnings);
-    }
-
     /// No line is known to have moved, and some may have: the caller cannot tell what the
     /// source still needs to keep.
     pub fn nothing_known(&self) -> bool {
-        self.cart.is_none() && self.unknown > 0
+        self.cart.is_none() && !self.unknown.is_empty()
     }
 }
 
@@ -186,7 +208,7 @@ impl CartService {
         for line in lines.iter().filter(|line| !line.added_by_promotion) {
             match line_to_add(line, &catalog) {
                 Some(item) => movable.push((line, item)),
-                None => moved.stay(line, CANNOT_MOVE),
+                None => moved.stay(line, None, CANNOT_MOVE),
             }
         }
         if movable.is_empty() {
@@ -203,8 +225,8 @@ impl CartService {
         match (error.refusal(), movable.as_slice()) {
             // BigCommerce refused the batch as a whole: one line at a time finds the culprits.
             (Some(_), [_, _, ..]) => {}
-            (Some(reason), [(line, _)]) => {
-                moved.stay(line, reason);
+            (Some(reason), [(line, item)]) => {
+                moved.refused(line, item, reason);
                 return Ok(moved);
             }
             (Some(_), []) => return Ok(moved),
@@ -245,31 +267,33 @@ impl CartService {
             };
             if let Some(reason) = error.refusal() {
                 // A refused add changed nothing: what we knew of the target still holds.
-                moved.stay(line, reason);
+                moved.refused(line, &item, reason);
                 continue;
             }
             // The store is failing: settle this line with one read and try no more.
             tracing::warn!(error = %error, "a line could not be moved; not trying the rest");
             if matches!(error, BigCommerceError::NotFound) || error.is_busy() {
-                moved.stay(line, NOT_TRIED);
+                moved.stay(line, Some(&item), NOT_TRIED);
             } else {
                 match self
                     .settle_lost_add(target, &[line], known.as_ref(), cx)
                     .await
                 {
                     Settled::Landed(cart) => moved.cart = Some(*cart),
-                    Settled::NotLanded | Settled::TargetGone => moved.stay(line, NOT_TAKEN),
+                    Settled::NotLanded | Settled::TargetGone => {
+                        moved.stay(line, Some(&item), NOT_TAKEN)
+                    }
                     Settled::Unknown => moved.unknown(line),
                 }
             }
             rest.by_ref()
-                .for_each(|(line, _)| moved.stay(line, NOT_TRIED));
+                .for_each(|(line, item)| moved.stay(line, Some(&item), NOT_TRIED));
         }
         Ok(moved)
     }
 
     /// One add, its webhook echoes noted first (so they cost no read when they come back).
-    async fn add_expecting_echoes(
+    pub(super) async fn add_expecting_echoes(
         &self,
         target: CartId,
         items: &[NewLineItem],
@@ -297,30 +321,15 @@ impl CartService {
                 return Settled::Unknown;
             }
         };
-        // Several lines of one purchase add up, as BigCommerce sums them.
-        let mut added: Vec<(&CartLineItem, u64)> = Vec::new();
-        for line in lines {
-            match added.iter_mut().find(|(seen, _)| same_purchase(seen, line)) {
-                Some((_, quantity)) => *quantity += line.quantity,
-                None => added.push((line, line.quantity)),
-            }
-        }
-        // One add lands whole or not at all: one purchase short means none of it landed.
-        let mut certain = true;
-        for (line, quantity) in added {
-            let after = purchase_quantity(&now.cart, line);
-            match before.map(|before| purchase_quantity(before, line)) {
-                Some(before) if after >= before + quantity => {}
-                Some(_) => return Settled::NotLanded,
-                // Without a known state before, only a shortfall is certain.
-                None if after >= quantity => certain = false,
-                None => return Settled::NotLanded,
-            }
-        }
-        if certain {
-            Settled::Landed(Box::new(now))
-        } else {
-            Settled::Unknown
+        let added: Vec<(&CartLineItem, Option<u64>)> = lines
+            .iter()
+            .map(|line| (*line, before.map(|before| purchase_quantity(before, line))))
+            .collect();
+        let version = before.map(|before| before.version);
+        match tell_landed(&now.cart, &added, version) {
+            Told::Landed => Settled::Landed(Box::new(now)),
+            Told::NotLanded => Settled::NotLanded,
+            Told::Unknown => Settled::Unknown,
         }
     }
 }
@@ -334,8 +343,61 @@ enum Settled {
     Unknown,
 }
 
+/// What a read of the target says about one add whose answer was lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Told {
+    /// Every purchase it carried grew by its quantity.
+    Landed,
+    /// It certainly did not land: a purchase is short, and the cart is as it was (or its
+    /// version is not known, and one add lands whole or not at all).
+    NotLanded,
+    /// It may have: the cart changed otherwise since, or what it held before is not known.
+    Unknown,
+}
+
+/// Whether one add of `lines` landed, by `now` (the target read after it). Each line comes
+/// with how much of its purchase the target held before the add (`None`: not known);
+/// `version` is the target's version before (`None` or 0: not known). Several lines of one
+/// purchase add up, as BigCommerce sums them.
+pub(super) fn tell_landed(
+    now: &Cart,
+    lines: &[(&CartLineItem, Option<u64>)],
+    version: Option<i64>,
+) -> Told {
+    let mut added: Vec<(&CartLineItem, Option<u64>, u64)> = Vec::new();
+    for (line, before) in lines {
+        match added
+            .iter_mut()
+            .find(|(seen, _, _)| same_purchase(seen, line))
+        {
+            Some((_, _, quantity)) => *quantity += line.quantity,
+            None => added.push((line, *before, line.quantity)),
+        }
+    }
+    let mut short = false;
+    let mut certain = true;
+    for (line, before, quantity) in added {
+        let after = purchase_quantity(now, line);
+        match before {
+            Some(before) if after >= before + quantity => {}
+            Some(_) => short = true,
+            // Without a known state before, only a shortfall is certain.
+            None if after >= quantity => certain = false,
+            None => short = true,
+        }
+    }
+    match version.filter(|version| *version != 0) {
+        // One add lands whole or not at all: a purchase short means none of it landed, unless
+        // the cart changed otherwise since (it may have landed, and been changed after).
+        _ if !short && certain => Told::Landed,
+        Some(version) if short && now.version != version => Told::Unknown,
+        _ if short => Told::NotLanded,
+        _ => Told::Unknown,
+    }
+}
+
 /// The quantity `cart` holds of the purchase `line` is (its product, variant and options).
-fn purchase_quantity(cart: &Cart, line: &CartLineItem) -> u64 {
+pub(super) fn purchase_quantity(cart: &Cart, line: &CartLineItem) -> u64 {
     cart.line_items
         .iter()
         .filter(|other| same_purchase(other, line))
@@ -402,7 +464,7 @@ pub(super) fn line_to_add(line: &CartLineItem, catalog: &LinesCatalog) -> Option
 
 #[cfg(test)]
 mod tests {
-    use super::{purchase_quantity, same_purchase};
+    use super::{purchase_quantity, same_purchase, tell_landed, Told};
     use crate::domain::{Cart, CartCurrency, CartLineItem, LineItemOption, LineItemType};
 
     fn line(id: &str, variant: i64, options: &[(i64, i64)], quantity: u64) -> CartLineItem {
@@ -447,6 +509,65 @@ mod tests {
         assert!(
             !same_purchase(&custom, &custom),
             "custom items are no purchase"
+        );
+    }
+
+    fn cart(lines: Vec<CartLineItem>, version: i64) -> Cart {
+        Cart {
+            currency: CartCurrency {
+                code: "USD".to_owned(),
+            },
+            base_amount: 0.0,
+            discount_amount: 0.0,
+            cart_amount: 0.0,
+            tax_included: false,
+            item_count: 0,
+            line_items: lines,
+            coupons: Vec::new(),
+            promotions: Vec::new(),
+            totals: crate::domain::CartTotals::of_cart(0.0, 0.0, 0.0, &[], &[]),
+            updated_time: String::new(),
+            version,
+        }
+    }
+
+    #[test]
+    fn a_lost_add_landed_when_every_purchase_grew_by_its_quantity() {
+        let print = line("g1", 1, &[], 1);
+        let mug = line("g2", 2, &[], 2);
+        let added = [(&print, Some(2)), (&mug, Some(0))];
+        let landed = cart(vec![line("a", 1, &[], 3), line("b", 2, &[], 2)], 8);
+        assert_eq!(tell_landed(&landed, &added, Some(7)), Told::Landed);
+        // One add lands whole or not at all: a purchase short, and the cart as it was.
+        let untouched = cart(vec![line("a", 1, &[], 2)], 7);
+        assert_eq!(tell_landed(&untouched, &added, Some(7)), Told::NotLanded);
+        // Short, but the cart changed otherwise since: it may have landed and been changed.
+        let changed = cart(vec![line("a", 1, &[], 2)], 9);
+        assert_eq!(tell_landed(&changed, &added, Some(7)), Told::Unknown);
+        // Without a version to tell, a shortfall is taken as not landed.
+        assert_eq!(tell_landed(&changed, &added, None), Told::NotLanded);
+        assert_eq!(tell_landed(&changed, &added, Some(0)), Told::NotLanded);
+        // Without the state before, enough of it cannot tell a landed add from one made
+        // elsewhere.
+        let unknown_before = [(&print, None)];
+        assert_eq!(
+            tell_landed(&landed, &unknown_before, Some(7)),
+            Told::Unknown
+        );
+    }
+
+    #[test]
+    fn lines_of_one_purchase_in_one_add_add_up() {
+        let first = line("g1", 1, &[], 1);
+        let second = line("g2", 1, &[], 1);
+        let added = [(&first, Some(0)), (&second, Some(0))];
+        assert_eq!(
+            tell_landed(&cart(vec![line("a", 1, &[], 2)], 2), &added, Some(1)),
+            Told::Landed
+        );
+        assert_eq!(
+            tell_landed(&cart(vec![line("a", 1, &[], 1)], 2), &added, Some(1)),
+            Told::Unknown
         );
     }
 

@@ -262,7 +262,7 @@ impl CartService {
 
     /// Creates the session's first cart holding `items` — or, when another request is
     /// already doing so, waits for that cart and lets the caller add to it.
-    async fn create_or_join(
+    pub(super) async fn create_or_join(
         &self,
         session: &ShopperSession,
         items: &[NewLineItem],
@@ -483,7 +483,7 @@ pub(super) fn may_hold(session: &ShopperSession, owner: i64) -> bool {
 }
 
 /// The outcome of getting a first cart.
-enum Joined {
+pub(super) enum Joined {
     /// We created it, with the items in it.
     Created(Box<StoreCart>),
     /// Someone else did: add the items to it.

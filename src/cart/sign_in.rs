@@ -8,12 +8,12 @@
 //!   that fails, the shopper keeps the guest cart as it is and is told;
 //! - a guest cart and a customer cart: the guest lines are **merged** into the customer's cart
 //!   (BigCommerce sums quantities per product, variant and options). What BigCommerce refuses
-//!   (out of stock, a purchase limit the summed quantity exceeds) is reported line by line, and
-//!   the guest cart is deleted only when every line moved. Otherwise it is **left behind** with
-//!   the lines that did not move: the signed-in session remembers it, and the shopper sees
-//!   those lines and moves them again or discards them (see `left_behind`). When no line is
-//!   known to have moved (BigCommerce down, or its outcome unknown), the shopper keeps the
-//!   guest cart as it is;
+//!   (out of stock, a purchase limit the summed quantity exceeds) is reported line by line and
+//!   **left behind**: copied into our database as the customer's (see `left_behind`), where
+//!   the shopper sees those lines and moves them again or discards them. The guest cart is
+//!   then let go as when every line moved: deleted, unless other sessions still hold it. When
+//!   no line is known to have moved (BigCommerce down, or its outcome unknown), the shopper
+//!   keeps the guest cart as it is;
 //! - no guest cart and a customer cart: the customer's cart is **restored**;
 //! - neither: no cart yet; carts created while signed in carry the customer id from the start.
 //!
@@ -59,9 +59,6 @@ pub struct SignedInCart {
     pub outcome: Option<SignInCartOutcome>,
     /// What did not go as the rule says, and what the shopper has instead.
     pub warnings: Vec<CartWarning>,
-    /// The guest cart holding the lines a merge could not move, for the signed-in session to
-    /// remember.
-    pub left_behind: Option<CartId>,
 }
 
 impl SignedInCart {
@@ -71,7 +68,6 @@ impl SignedInCart {
             cart: None,
             outcome: None,
             warnings: Vec::new(),
-            left_behind: None,
         }
     }
 
@@ -82,7 +78,6 @@ impl SignedInCart {
             cart: snapshot,
             outcome: None,
             warnings: vec![warning],
-            left_behind: None,
         }
     }
 }
@@ -159,16 +154,11 @@ impl CartService {
                     .await
             }
             (Some(guest), Some(customer_cart)) => {
-                let signing_in = session.map(ShopperSession::id);
-                self.merge(
-                    guest,
-                    guest_snapshot,
-                    customer_cart,
-                    customer,
-                    signing_in,
-                    cx,
-                )
-                .await
+                let channel = session.map_or(i64::from(self.store.channel_id), |session| {
+                    session.channel_id()
+                });
+                self.merge(guest, guest_snapshot, customer_cart, customer, channel, cx)
+                    .await
             }
         }
     }
@@ -300,14 +290,13 @@ impl CartService {
         snapshot: Option<(Cart, bool)>,
         customer_cart: StoreCart,
         customer: CustomerId,
-        signing_in: Option<uuid::Uuid>,
+        channel: i64,
         cx: CorrelationId,
     ) -> Result<SignedInCart, CartError> {
         let guest_cart = match snapshot {
             Some((cart, false)) => cart,
             _ => match self.bigcommerce.get_cart(guest, cx).await {
                 Ok(Some(current)) => {
-                    // Lines left behind are shown from this snapshot.
                     store::save_snapshot(&self.pool, &current).await?;
                     current.cart
                 }
@@ -372,24 +361,19 @@ impl CartService {
             kept.warnings.extend(moved.warnings);
             return Ok(kept);
         }
-        let left_behind = if moved.stayed.is_empty() {
-            self.delete_guest_cart(guest, cx).await;
-            None
-        } else {
-            self.leave_behind(guest, signing_in, &moved.stayed).await?;
-            Some(guest)
-        };
         let merged = moved.cart.unwrap_or(customer_cart);
-        let mut signed_in = self
-            .adopted(
-                merged,
-                customer,
-                SignInCartOutcome::CartMerged,
-                moved.warnings,
-            )
+        // What did not move is the customer's from now on, kept by us (before the guest cart
+        // goes, so that nothing is lost if this fails): the guest cart holds nothing for them.
+        self.leave_behind(customer, channel, &moved.stayed, &moved.unknown, &merged)
             .await?;
-        signed_in.left_behind = left_behind;
-        Ok(signed_in)
+        self.delete_guest_cart(guest, cx).await;
+        self.adopted(
+            merged,
+            customer,
+            SignInCartOutcome::CartMerged,
+            moved.warnings,
+        )
+        .await
     }
 
     /// The merge could not run (BigCommerce down, or its outcome unknown): the shopper keeps
@@ -441,7 +425,6 @@ impl CartService {
             cart: Some(cart.cart),
             outcome: Some(outcome),
             warnings,
-            left_behind: None,
         })
     }
 }

@@ -188,19 +188,14 @@ pub async fn mark_snapshot_stale(pool: &PgPool, cart: CartId) -> Result<(), sqlx
     Ok(())
 }
 
-/// The cart is gone from BigCommerce: no session or customer holds it any more (nor as the
-/// cart of lines left behind), and its snapshot goes (and the rows of lines left behind in it
-/// with it).
+/// The cart is gone from BigCommerce: no session or customer holds it any more, and its
+/// snapshot goes.
 #[tracing::instrument(name = "Forget cart", skip_all, fields(cart.id = %cart))]
 pub async fn forget_cart(pool: &PgPool, cart: CartId) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
         WITH unmapped AS (
-            UPDATE sessions
-            SET cart_id = CASE WHEN cart_id = $1 THEN NULL ELSE cart_id END,
-                left_behind_cart_id = CASE WHEN left_behind_cart_id = $1 THEN NULL
-                                           ELSE left_behind_cart_id END
-            WHERE cart_id = $1 OR left_behind_cart_id = $1
+            UPDATE sessions SET cart_id = NULL WHERE cart_id = $1
         ), unremembered AS (
             DELETE FROM customer_carts WHERE cart_id = $1
         )

@@ -1,5 +1,5 @@
 //! Deletion of cart snapshots nothing refers to any more: their session expired, or signed
-//! out, or moved to another cart (a snapshot of lines left behind goes with its session too).
+//! out, or moved to another cart.
 //! Batched, so no statement holds locks long.
 
 use sqlx::PgPool;
@@ -19,7 +19,6 @@ async fn delete_orphan_snapshots(pool: &PgPool, batch_size: i64) -> Result<u64, 
             SELECT c.cart_id FROM cart_snapshots c
             WHERE c.updated_at < now() - $2::text::interval
               AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.cart_id = c.cart_id)
-              AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.left_behind_cart_id = c.cart_id)
               AND NOT EXISTS (SELECT 1 FROM customer_carts m WHERE m.cart_id = c.cart_id)
             LIMIT $1
             FOR UPDATE OF c SKIP LOCKED

@@ -317,7 +317,6 @@ mod tests {
             last_seen_at: OffsetDateTime::now_utc(),
             expires_at: OffsetDateTime::now_utc() + time::Duration::hours(1),
             snapshot: None,
-            left_behind_cart_id: None,
         }
     }
 

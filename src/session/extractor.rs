@@ -187,11 +187,6 @@ impl ShopperSession {
         self.inner.record.customer_email.as_deref()
     }
 
-    /// The cart holding guest lines a sign-in could not merge, if any.
-    pub fn left_behind_cart_id(&self) -> Option<Uuid> {
-        self.inner.record.left_behind_cart_id
-    }
-
     pub fn channel_id(&self) -> i64 {
         self.inner.record.channel_id
     }

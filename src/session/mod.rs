@@ -119,7 +119,6 @@ impl Sessions {
             customer_id: None,
             customer_email: None,
             channel_id: self.channel_id,
-            left_behind_cart_id: None,
             last_seen_at: now,
             expires_at: now + lifetime,
             snapshot: None,

@@ -19,8 +19,6 @@ pub struct SessionRecord {
     /// The address the customer signed in with, for "Signed in as ...". Never logged.
     pub customer_email: Option<String>,
     pub channel_id: i64,
-    /// Guest lines a sign-in could not merge stay in this cart (see `cart::left_behind`).
-    pub left_behind_cart_id: Option<Uuid>,
     pub last_seen_at: OffsetDateTime,
     /// When the session dies (the earlier of its idle and absolute limits).
     pub expires_at: OffsetDateTime,
@@ -94,7 +92,6 @@ pub async fn load_session(
     let row = sqlx::query!(
         r#"
         SELECT s.id, s.cart_id, s.customer_id, s.customer_email, s.channel_id, s.last_seen_at,
-               s.left_behind_cart_id,
                s.expires_at AS "expires_at!",
                c.body AS "snapshot_body?: Json<Cart>",
                c.customer_id AS "snapshot_customer_id?",
@@ -124,7 +121,6 @@ pub async fn load_session(
             customer_id: row.customer_id,
             customer_email: row.customer_email,
             channel_id: row.channel_id,
-            left_behind_cart_id: row.left_behind_cart_id,
             last_seen_at: row.last_seen_at,
             expires_at: row.expires_at,
             snapshot,

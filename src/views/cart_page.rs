@@ -19,8 +19,10 @@ pub struct CartPage {
     pub products: Vec<ProductView>,
     pub csrf_token: String,
     pub signed_in_as: Option<String>,
-    /// Guest lines the sign-in could not move into this cart, and why.
+    /// Guest lines a sign-in could not move into this cart, and why.
     pub left_behind: Vec<LeftBehindView>,
+    /// Some of them may be tried again (the others can only be removed).
+    pub any_left_behind_movable: bool,
 }
 
 /// A line left behind at sign-in.
@@ -30,6 +32,8 @@ pub struct LeftBehindView {
     pub quantity: u64,
     /// BigCommerce's reason (text from upstream: escaped like everything else).
     pub reason: String,
+    /// It may be tried again; otherwise it can only be removed.
+    pub movable: bool,
 }
 
 impl From<&LeftBehindLine> for LeftBehindView {
@@ -44,6 +48,7 @@ impl From<&LeftBehindLine> for LeftBehindView {
                 .collect(),
             quantity: left.line.quantity,
             reason: left.reason.clone(),
+            movable: left.movable,
         }
     }
 }

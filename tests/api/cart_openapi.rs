@@ -543,6 +543,26 @@ async fn left_behind_answers_match_the_served_document() {
         )
         .await;
     assert_eq!(moved["warnings"][0]["code"], "line_not_moved");
+    assert_eq!(session["left_behind"]["lines"][0]["movable"], true);
+    // Another move holds the lines.
+    sqlx::query("UPDATE left_behind_lines SET claim_id = gen_random_uuid(), claimed_until = now() + interval '1 minute'")
+        .execute(&app.db_pool)
+        .await
+        .expect("hold the lines");
+    let busy = act("discard").await.expect("post");
+    let problem = contract
+        .answer(
+            "/api/cart/left-behind",
+            "post",
+            busy,
+            "409 left_behind_busy",
+        )
+        .await;
+    assert_eq!(problem["code"], "left_behind_busy");
+    sqlx::query("UPDATE left_behind_lines SET claim_id = NULL, claimed_until = NULL")
+        .execute(&app.db_pool)
+        .await
+        .expect("let go of the lines");
     let discarded = act("discard").await.expect("post");
     contract
         .answer("/api/cart/left-behind", "post", discarded, "204 discarded")

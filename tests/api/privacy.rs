@@ -277,3 +277,69 @@ async fn sign_ins_are_audited_by_customer_id_never_by_e_mail() {
         assert!(!logs.contains(secret), "`{secret}` was logged");
     }
 }
+
+/// `customer`'s saved cart holds the two prints an order may; a guest with one more signs in
+/// as them, so the print is left behind for them.
+async fn a_print_left_behind_for(app: &TestApp, customer: (&str, &str)) {
+    let laptop = client();
+    assert_eq!(
+        login_with(app, &laptop, customer).await.status().as_u16(),
+        200
+    );
+    add_with(app, &laptop, 140, None, 2).await;
+    let phone = client();
+    add_with(app, &phone, 140, None, 1).await;
+    assert_eq!(
+        login_with(app, &phone, customer).await.status().as_u16(),
+        200
+    );
+}
+
+async fn lines_left_behind(app: &TestApp, customer: i64) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM left_behind_lines WHERE customer_id = $1")
+        .bind(customer)
+        .fetch_one(&app.db_pool)
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn lines_left_behind_are_exported_and_erased_with_their_customer_only() {
+    // Arrange: a print left behind for Jane, and one for John.
+    let app = spawn_app().await;
+    a_print_left_behind_for(&app, JANE).await;
+    a_print_left_behind_for(&app, JOHN).await;
+    assert_eq!(lines_left_behind(&app, 1).await, 1);
+    assert_eq!(lines_left_behind(&app, 2).await, 1);
+
+    // Act + Assert: the export lists Jane's line, with its reason, and not John's.
+    let output = run_binary(&app.settings, &["privacy", "export", "--customer-id", "1"]).await;
+    assert!(
+        output.status.success(),
+        "export failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let export: Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    let lines = export["lines_left_behind"]
+        .as_array()
+        .expect("lines_left_behind");
+    assert_eq!(lines.len(), 1, "{export}");
+    assert_eq!(lines[0]["line"]["product_id"], 140);
+    assert_eq!(lines[0]["item"]["product_id"], 140);
+    assert!(lines[0]["reason"]
+        .as_str()
+        .is_some_and(|reason| reason.contains("maximum")));
+    let johns: Uuid = sqlx::query_scalar("SELECT id FROM left_behind_lines WHERE customer_id = 2")
+        .fetch_one(&app.db_pool)
+        .await
+        .expect("John's line");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(&johns.to_string()));
+
+    // The erasure takes Jane's line and leaves John's.
+    let output = run_binary(&app.settings, &["privacy", "erase", "--customer-id", "1"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "erase failed: {stdout}");
+    assert!(stdout.contains("lines left behind 1"), "{stdout}");
+    assert_eq!(lines_left_behind(&app, 1).await, 0);
+    assert_eq!(lines_left_behind(&app, 2).await, 1);
+}

@@ -242,9 +242,21 @@ async fn a_merge_bigcommerce_half_refuses_signs_in_and_reports_the_lines_left_be
             .is_some_and(|detail| detail.contains("maximum")),
         "BigCommerce's reason: {warnings:?}"
     );
-    // The line that did not move is not lost: its guest cart is still there.
+    // The line that did not move is not lost: it is kept for Jane, and the guest cart goes.
     let carts = sandbox_carts(&app).await;
-    assert_eq!(carts.len(), 2, "the guest cart was kept");
+    assert_eq!(carts.len(), 1, "the guest cart went: {carts:?}");
+    let session: Value = phone
+        .get(app.url("/api/session"))
+        .send()
+        .await
+        .expect("session")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        session["left_behind"]["lines"][0]["line"]["product_id"],
+        140
+    );
 }
 
 #[tokio::test]

@@ -1,47 +1,68 @@
 //! Lines left behind at sign-in: the guest lines BigCommerce would not merge into the
-//! customer's cart (out of stock, a purchase limit the summed quantity exceeds). They were fine
-//! in the guest cart, so they are not deleted: the guest cart stays, the signed-in session
-//! remembers it (`sessions.left_behind_cart_id`, only ever read from the session row), and the
-//! shopper sees those lines with BigCommerce's reason and moves them again (once the reason is
-//! gone) or discards them.
+//! customer's cart (out of stock, a purchase limit the summed quantity exceeds, a custom item
+//! that cannot be added elsewhere). They are the customer's: at sign-in each is copied into
+//! our database, keyed by the customer and channel, with the line as shown, the item that puts
+//! it back (rebuilt then, with the catalog) and BigCommerce's reason. The guest cart is then let
+//! go as if every line had moved, so no guest cart, recovery link or session holds anything for
+//! the customer. Signing out loses nothing: the lines are shown again at the customer's next
+//! sign-in, on any device, and never to another customer or a guest. They expire after 30 days,
+//! like BigCommerce's carts.
 //!
 //! What it costs the store's API quota (150 calls per 30 s, shared with every other app):
-//! - at sign-in, nothing beyond the merge itself. The lines that did move are **not** deleted
-//!   from the guest cart (one call per line); instead the lines that stayed are recorded here,
-//!   and only they are ever shown or moved again, so a moved line is never moved twice;
-//! - showing them (`GET /api/session`, the cart page): no call; they come from the guest
-//!   cart's stored snapshot;
-//! - moving them again: what moving lines costs (1 call, more only when BigCommerce refuses
-//!   some; see `moving`), plus 1 to delete the guest cart once nothing is left behind;
-//! - discarding them: 1 call (the guest cart is deleted).
+//! - at sign-in, nothing beyond the merge itself;
+//! - showing them (`GET /api/session`, the cart page) and discarding them: no call;
+//! - moving them: 1 add (the session's cart is made by it when there is none), +1 read first
+//!   when the session's snapshot is not fresh (the counts before the add must be true, see
+//!   below) or an earlier move's outcome must be settled; when BigCommerce refuses the batch,
+//!   1 more per line. What BigCommerce still refuses then cools down (`COOLDOWN`): while every
+//!   line is cooling and the shopper's cart is as it was refused, a move calls nobody and
+//!   answers the reasons it has.
 //!
-//! A line whose move has an unknown outcome (`line_outcome_unknown`) is not kept: it may be in
-//! the shopper's cart already, and moving it again could add it twice.
-//!
-//! The lines go with the session: signing out ends them (the next shopper on a shared device
-//! must not get them), and so does signing in as another customer; signing in again as the
-//! same customer keeps them (see `accounts::store::rotate_into_signed_in_session`).
+//! A move never adds a line twice. It claims the customer's lines with a lease (a second move
+//! meanwhile is `left_behind_busy`), and before each add it writes its intent in them: the
+//! target cart, how much of each line's purchase it held before (from the snapshot only while
+//! it is fresh, otherwise one read first), and its version. An add whose answer is lost is
+//! settled by one read against that intent: landed, the line goes; certainly not landed, it
+//! is tried again; when that cannot be told, the line stays marked "may already be in your
+//! cart" and is never added again by us (the shopper discards it). A claim whose lease ran out
+//! with an intent in it (the process died) is settled the same way by the next move, before
+//! anything is added.
 
+mod item;
+mod move_back;
 mod store;
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
-use super::moving::{line_to_add, MoveFailed, Moved, StayedLine, NOT_TAKEN, NOT_TRIED};
+use super::moving::{CartWarning, StayedLine, WarningCode};
 use super::service::CartService;
 use super::CartError;
-use crate::bigcommerce::CorrelationId;
-use crate::domain::{Cart, CartId, CartLineItem, InvalidInput, NewLineItem};
+use crate::bigcommerce::StoreCart;
+use crate::domain::{Cart, CartLineItem, CustomerId, InvalidInput};
 use crate::session::ShopperSession;
-use store::Kept;
+use item::StoredItem;
+use store::{CartState, NewRow, Owner};
 
-/// How long one move of lines left behind holds them before another may try.
+pub use store::sweep_expired_left_behind;
+
+/// How long one move holds the lines it acts on (renewed before every add it sends) before
+/// another may take them.
 const MOVE_LEASE: Duration = Duration::from_secs(30);
+/// How long a line BigCommerce refused is not tried again while the shopper's cart stays as
+/// it was refused by.
+const COOLDOWN: Duration = Duration::from_secs(60);
+/// What a line whose move cannot be told is marked with.
+const MAY_BE_IN_CART: &str = "This item may already be in your cart: the store did not confirm \
+                              whether it arrived. Check your cart, then remove it here.";
+/// What a line whose move is still to be read is marked with.
+const OUTCOME_PENDING: &str = "The store did not confirm whether this item reached your cart; \
+                               the next try checks your cart before adding it again.";
 
-/// Lines a sign-in could not move into the customer's cart, kept for the shopper.
+/// Lines a sign-in could not move into the customer's cart, kept for the customer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct LeftBehind {
     pub lines: Vec<LeftBehindLine>,
@@ -50,10 +71,14 @@ pub struct LeftBehind {
 /// One line left behind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct LeftBehindLine {
-    /// The line as the guest cart holds it.
+    /// The line as the guest cart held it.
     pub line: CartLineItem,
     /// Why it did not move: BigCommerce's reason where it gave one.
     pub reason: String,
+    /// Whether `move` may add it: `false` for a line that cannot be added to another cart (a
+    /// custom item) and for one that may already be in the cart (`reason` says so); those can
+    /// only be discarded.
+    pub movable: bool,
 }
 
 /// What the shopper does with the lines left behind.
@@ -62,7 +87,7 @@ pub struct LeftBehindLine {
 pub enum LeftBehindAction {
     /// Add them to the session's cart; what still cannot move stays left behind.
     Move,
-    /// Delete them (and the guest cart that holds them).
+    /// Delete them.
     Discard,
 }
 
@@ -81,257 +106,144 @@ impl LeftBehindAction {
 /// The session's cart after moving the lines left behind.
 pub struct MovedBack {
     pub cart: Option<Cart>,
-    /// The lines that still did not move (they stay left behind), and those that may have.
-    pub warnings: Vec<super::CartWarning>,
+    /// Every line still left behind: `line_not_moved` with its reason, or
+    /// `line_outcome_unknown` for one that may already be in the cart.
+    pub warnings: Vec<CartWarning>,
+}
+
+/// Whose lines a session reaches: its customer's, on its channel; a guest's none.
+fn owner_of(session: &ShopperSession) -> Option<Owner> {
+    session.customer_id().map(|customer| Owner {
+        customer,
+        channel: session.channel_id(),
+    })
+}
+
+/// The session's cart as last seen, for cooldowns: its version only while nothing says it
+/// changed elsewhere (a stale snapshot lifts every cooldown).
+fn cart_state(session: &ShopperSession) -> CartState {
+    CartState {
+        cart: session.cart_id(),
+        version: session
+            .snapshot()
+            .filter(|snapshot| !snapshot.stale)
+            .map(|snapshot| snapshot.cart.version),
+    }
+}
+
+/// Whole seconds until `until`, at least 1.
+fn wait_until(until: OffsetDateTime) -> Duration {
+    let left = until - OffsetDateTime::now_utc();
+    Duration::from_secs(u64::try_from(left.whole_seconds()).unwrap_or(0) + 1)
 }
 
 impl CartService {
-    /// At sign-in: `stayed` stay left behind in `guest`, which no session but `signing_in`
-    /// holds from now on.
+    /// At sign-in: the lines a merge into `merged` (the customer's cart as it left it) did not
+    /// move become `customer`'s lines left behind; `unknown` may be in `merged` already.
     pub(super) async fn leave_behind(
         &self,
-        guest: CartId,
-        signing_in: Option<Uuid>,
+        customer: CustomerId,
+        channel: i64,
         stayed: &[StayedLine],
+        unknown: &[CartLineItem],
+        merged: &StoreCart,
     ) -> Result<(), CartError> {
-        let kept = kept(stayed);
-        store::record_left_behind(&self.pool, guest, signing_in, &kept).await?;
+        let rows: Vec<NewRow<'_>> = stayed
+            .iter()
+            .map(|stayed| NewRow {
+                line: &stayed.line,
+                item: stayed.item.as_ref().map(StoredItem::from),
+                reason: &stayed.reason,
+                refused: stayed.refused,
+                outcome_unknown: false,
+            })
+            .chain(unknown.iter().map(|line| NewRow {
+                line,
+                item: None,
+                reason: MAY_BE_IN_CART,
+                refused: false,
+                outcome_unknown: true,
+            }))
+            .collect();
+        let owner = Owner {
+            customer: customer.get(),
+            channel,
+        };
+        let refused_by = CartState {
+            cart: Some(merged.id.as_uuid()),
+            version: Some(merged.cart.version),
+        };
+        store::insert(&self.pool, owner, &rows, refused_by, COOLDOWN).await?;
         Ok(())
     }
 
-    /// The lines left behind for `session`, from the stored snapshot: no BigCommerce call.
+    /// The lines left behind for the session's customer: no BigCommerce call.
     pub async fn left_behind(
         &self,
         session: &ShopperSession,
     ) -> Result<Option<LeftBehind>, CartError> {
-        let Some(guest) = session.left_behind_cart_id().map(CartId::new) else {
+        let Some(owner) = owner_of(session) else {
             return Ok(None);
         };
-        Ok(store::load_left_behind(&self.pool, guest)
+        let lines: Vec<LeftBehindLine> = store::list(&self.pool, owner)
             .await?
-            .map(|recorded| lines_of(recorded, None))
-            .filter(|left| !left.lines.is_empty()))
+            .into_iter()
+            .map(|listed| LeftBehindLine {
+                line: listed.line,
+                reason: listed.reason,
+                movable: listed.movable,
+            })
+            .collect();
+        Ok((!lines.is_empty()).then_some(LeftBehind { lines }))
     }
 
-    /// Moves the lines left behind into the session's cart (making one if the session has
-    /// none). What BigCommerce still refuses stays left behind, with its new reason.
-    #[tracing::instrument(name = "Move lines left behind", skip_all, fields(session.id = %session.id()))]
-    pub async fn move_left_behind(
-        &self,
-        session: &ShopperSession,
-        cx: CorrelationId,
-    ) -> Result<MovedBack, CartError> {
-        let Some(guest) = session.left_behind_cart_id().map(CartId::new) else {
-            return self.nothing_to_move(session, cx).await;
+    /// The BigCommerce calls a move of the session's lines left behind makes when all goes as
+    /// usual, for its fair share: none when nothing can be tried now (no lines, or every one
+    /// cooling down, held by another move, or only to be discarded); otherwise the add, and a
+    /// read first when the snapshot is not fresh or an earlier move must be settled. (A batch
+    /// BigCommerce refuses is then tried line by line, once per cooldown.)
+    pub async fn left_behind_move_calls(&self, session: &ShopperSession) -> Result<u32, CartError> {
+        let Some(owner) = owner_of(session) else {
+            return Ok(0);
         };
-        let claimed = store::claim_left_behind(&self.pool, guest, MOVE_LEASE).await?;
-        let recorded = store::load_left_behind(&self.pool, guest).await?;
-        let lines: Vec<CartLineItem> = match recorded {
-            Some(recorded) => lines_of(recorded, Some(&claimed))
-                .lines
-                .into_iter()
-                .map(|left| left.line)
-                .collect(),
-            None => Vec::new(),
-        };
-        if lines.is_empty() {
-            // Another request is moving them right now, or nothing is left.
-            store::release_left_behind(&self.pool, guest, &claimed).await?;
-            return self.nothing_to_move(session, cx).await;
+        let plan = store::plan(&self.pool, owner, cart_state(session)).await?;
+        if plan.movable == 0 && plan.to_settle == 0 {
+            return Ok(0);
         }
-        session.mark_changed();
-        let moved = match self.move_into_session_cart(session, &lines, cx).await {
-            Ok(moved) => moved,
-            Err(error) => {
-                store::release_left_behind(&self.pool, guest, &claimed).await?;
-                return Err(error);
-            }
-        };
-        if let Some(cart) = &moved.cart {
-            super::store::save_snapshot(&self.pool, cart).await?;
-        }
-        let remaining =
-            store::settle_left_behind(&self.pool, guest, &claimed, &kept(&moved.stayed)).await?;
-        if remaining == 0 {
-            // Only lines that moved are left in it: it goes.
-            if let Err(error) = self.bigcommerce.delete_cart(guest, cx).await {
-                tracing::warn!(error = %error, cart.id = %guest, "could not delete an emptied left-behind cart");
-            }
-            super::store::forget_cart(&self.pool, guest).await?;
-        }
-        let cart = match moved.cart {
-            Some(cart) => Some(cart.cart),
-            None => self.get(session, cx).await?,
-        };
-        Ok(MovedBack {
-            cart,
-            warnings: moved.warnings,
-        })
+        let ttl = self.settings.snapshot_ttl();
+        let fresh = session.cart_id().is_none()
+            || session
+                .snapshot()
+                .is_some_and(|snapshot| snapshot.is_fresh(ttl));
+        Ok(1 + u32::from(plan.to_settle > 0 || !fresh))
     }
 
-    /// Deletes the lines left behind, and the guest cart that holds them (one call).
+    /// Deletes the lines left behind (no BigCommerce call); those a move holds right now stay,
+    /// and the answer is `left_behind_busy`.
     #[tracing::instrument(name = "Discard lines left behind", skip_all, fields(session.id = %session.id()))]
-    pub async fn discard_left_behind(
-        &self,
-        session: &ShopperSession,
-        cx: CorrelationId,
-    ) -> Result<(), CartError> {
-        let Some(guest) = session.left_behind_cart_id().map(CartId::new) else {
+    pub async fn discard_left_behind(&self, session: &ShopperSession) -> Result<(), CartError> {
+        let Some(owner) = owner_of(session) else {
             return Ok(());
         };
-        // A guest cart already gone is what the shopper asked for (BigCommerce answers 500,
-        // not 404, when a gone cart is deleted: one read tells); any other failure leaves
-        // everything as it was, for another try.
-        match self.bigcommerce.delete_cart(guest, cx).await {
-            Ok(()) => {}
-            Err(error) if error.may_mean_cart_gone() => {
-                if self.settle_gone_cart(guest, cx).await?.is_some() {
-                    return Err(error.into());
-                }
-            }
-            Err(error) => return Err(error.into()),
+        match store::discard(&self.pool, owner).await?.held_until {
+            Some(until) => Err(CartError::LeftBehindBusy(wait_until(until))),
+            None => Ok(()),
         }
-        session.mark_changed();
-        super::store::forget_cart(&self.pool, guest).await?;
-        Ok(())
     }
 
-    async fn nothing_to_move(
-        &self,
-        session: &ShopperSession,
-        cx: CorrelationId,
-    ) -> Result<MovedBack, CartError> {
-        Ok(MovedBack {
-            cart: self.get(session, cx).await?,
-            warnings: Vec::new(),
-        })
+    /// The lines still left behind, as warnings for the shopper.
+    async fn left_behind_warnings(&self, owner: Owner) -> Result<Vec<CartWarning>, CartError> {
+        Ok(store::list(&self.pool, owner)
+            .await?
+            .iter()
+            .map(|listed| {
+                let code = if listed.outcome_unknown {
+                    WarningCode::LineOutcomeUnknown
+                } else {
+                    WarningCode::LineNotMoved
+                };
+                CartWarning::about_line(code, &listed.line, listed.reason.clone())
+            })
+            .collect())
     }
-
-    /// Moves `lines` into the session's cart; a session without one (emptied or checked out
-    /// since the sign-in) gets a new one, made for the customer.
-    async fn move_into_session_cart(
-        &self,
-        session: &ShopperSession,
-        lines: &[CartLineItem],
-        cx: CorrelationId,
-    ) -> Result<Moved, CartError> {
-        if let Some(target) = self.session_cart(session).await? {
-            let before = session.snapshot().map(|snapshot| &snapshot.cart);
-            match self.move_lines(target, lines, before, cx).await {
-                Ok(moved) => return Ok(moved),
-                Err(MoveFailed::NothingMoved(error)) => return Err(error.into()),
-                Err(MoveFailed::TargetGone) => {
-                    super::store::forget_cart(&self.pool, target).await?;
-                }
-            }
-        }
-        self.move_into_new_cart(session, lines, cx).await
-    }
-
-    /// The session has no cart: the first add makes one (one call when BigCommerce takes every
-    /// line). Making a cart is not idempotent either, but a make whose answer was lost leaves
-    /// at most a cart no session holds: the line is not in the shopper's cart, and stays.
-    async fn move_into_new_cart(
-        &self,
-        session: &ShopperSession,
-        lines: &[CartLineItem],
-        cx: CorrelationId,
-    ) -> Result<Moved, CartError> {
-        let mut moved = Moved::new();
-        let mut movable: Vec<(&CartLineItem, NewLineItem)> = Vec::new();
-        let catalog = self.lines_catalog(lines, cx).await;
-        for line in lines {
-            match line_to_add(line, &catalog) {
-                Some(item) => movable.push((line, item)),
-                None => moved.stay(line, super::moving::CANNOT_MOVE),
-            }
-        }
-        let items: Vec<NewLineItem> = movable.iter().map(|(_, item)| item.clone()).collect();
-        if items.is_empty() {
-            return Ok(moved);
-        }
-        match self.add_to_session_cart(session, &items, cx).await {
-            Ok(cart) => {
-                moved.cart = Some(cart);
-                return Ok(moved);
-            }
-            Err(CartError::Upstream(error)) if error.refusal().is_some() && items.len() > 1 => {}
-            Err(CartError::Upstream(error)) if error.refusal().is_some() => {
-                moved.stay(movable[0].0, error.refusal().unwrap_or_default());
-                return Ok(moved);
-            }
-            Err(error) => return Err(error),
-        }
-        // Refused as a whole: the first line BigCommerce takes makes the cart, the rest are
-        // moved into it.
-        for (index, (line, item)) in movable.iter().enumerate() {
-            match self
-                .add_to_session_cart(session, std::slice::from_ref(item), cx)
-                .await
-            {
-                Ok(cart) => {
-                    let rest: Vec<CartLineItem> = movable[index + 1..]
-                        .iter()
-                        .map(|(line, _)| (*line).clone())
-                        .collect();
-                    let more = match self.move_lines(cart.id, &rest, Some(&cart.cart), cx).await {
-                        Ok(more) => more,
-                        Err(failed) => {
-                            if let MoveFailed::NothingMoved(error) = failed {
-                                tracing::warn!(error = %error, "could not move the rest of the lines left behind");
-                            }
-                            let mut none = Moved::new();
-                            rest.iter().for_each(|line| none.stay(line, NOT_TAKEN));
-                            none
-                        }
-                    };
-                    moved.cart = Some(cart);
-                    moved.absorb(more);
-                    return Ok(moved);
-                }
-                Err(CartError::Upstream(error)) if error.refusal().is_some() => {
-                    moved.stay(line, error.refusal().unwrap_or_default());
-                }
-                Err(error) => {
-                    tracing::warn!(error = %error, "could not make a cart for the lines left behind");
-                    moved.stay(line, NOT_TAKEN);
-                    movable[index + 1..]
-                        .iter()
-                        .for_each(|(line, _)| moved.stay(line, NOT_TRIED));
-                    return Ok(moved);
-                }
-            }
-        }
-        Ok(moved)
-    }
-}
-
-fn kept(stayed: &[StayedLine]) -> Vec<Kept<'_>> {
-    stayed
-        .iter()
-        .map(|stayed| Kept {
-            line_id: &stayed.line.id,
-            reason: &stayed.reason,
-        })
-        .collect()
-}
-
-/// The recorded lines as the snapshot holds them (in its order); only those in `only` when
-/// given. A recorded line the snapshot lacks is not shown.
-fn lines_of(recorded: store::Recorded, only: Option<&[String]>) -> LeftBehind {
-    let lines = recorded
-        .cart
-        .line_items
-        .into_iter()
-        .filter(|line| only.is_none_or(|only| only.contains(&line.id)))
-        .filter_map(|line| {
-            let reason = recorded
-                .reasons
-                .iter()
-                .find(|(id, _)| *id == line.id)
-                .map(|(_, reason)| reason.clone())?;
-            Some(LeftBehindLine { line, reason })
-        })
-        .collect();
-    LeftBehind { lines }
 }

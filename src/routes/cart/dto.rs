@@ -104,8 +104,10 @@ pub struct LeftBehindRequest {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LeftBehindResponse {
     pub cart: Option<Cart>,
-    /// Lines that still did not move (`line_not_moved`, with BigCommerce's reason: they stay
-    /// left behind) or may have (`line_outcome_unknown`: they are no longer left behind).
+    /// Every line still left behind after the move: `line_not_moved` with its reason
+    /// (BigCommerce's, where it refused it again), or `line_outcome_unknown` for a line that
+    /// may already be in the cart (check it; it is never added again by the service). Empty
+    /// when everything moved.
     pub warnings: Vec<CartWarning>,
 }
 

@@ -25,9 +25,9 @@ pub async fn show_cart(
         Ok(cart) => (cart, None),
         Err(error) => (None, Some(error.problem().title.to_owned())),
     };
-    // From the stored snapshot: no BigCommerce call. Without the database it simply is not
-    // shown; the cart above says what went wrong.
-    let left_behind = match carts.left_behind(&session).await {
+    // From the database: no BigCommerce call. Without the database it simply is not shown;
+    // the cart above says what went wrong.
+    let left_behind: Vec<LeftBehindView> = match carts.left_behind(&session).await {
         Ok(left) => left.map_or_else(Vec::new, |left| {
             left.lines.iter().map(LeftBehindView::from).collect()
         }),
@@ -58,6 +58,7 @@ pub async fn show_cart(
         products,
         csrf_token: session.csrf_token(),
         signed_in_as: session.customer_email().map(str::to_owned),
+        any_left_behind_movable: left_behind.iter().any(|line| line.movable),
         left_behind,
     };
     render(&page, StatusCode::OK)

@@ -319,13 +319,17 @@ pub async fn left_behind(
         let flash = Flash::error("Choose to add the items to your cart or to remove them.");
         return back_to_cart(&session, flash).await;
     };
-    let charged = match spend_share(&request, &session, &shares, 1).await {
-        Ok(charged) => charged,
-        Err(refused) => return refused,
-    };
     let cx = correlation_id(&request);
     let flash = match action {
         LeftBehindAction::Move => {
+            let calls = match carts.left_behind_move_calls(&session).await {
+                Ok(calls) => calls,
+                Err(error) => return back_to_cart(&session, flash_for(&error)).await,
+            };
+            let charged = match spend_share(&request, &session, &shares, calls).await {
+                Ok(charged) => charged,
+                Err(refused) => return refused,
+            };
             let moved = carts.move_left_behind(&session, cx).await;
             settle_charge(&shares, charged, &moved).await;
             match moved {
@@ -339,14 +343,11 @@ pub async fn left_behind(
                 Err(error) => flash_for(&error),
             }
         }
-        LeftBehindAction::Discard => {
-            let discarded = carts.discard_left_behind(&session, cx).await;
-            settle_charge(&shares, charged, &discarded).await;
-            match discarded {
-                Ok(()) => Flash::success("Removed the items."),
-                Err(error) => flash_for(&error),
-            }
-        }
+        // No BigCommerce call: nothing to charge.
+        LeftBehindAction::Discard => match carts.discard_left_behind(&session).await {
+            Ok(()) => Flash::success("Removed the items."),
+            Err(error) => flash_for(&error),
+        },
     };
     back_to_cart(&session, flash).await
 }

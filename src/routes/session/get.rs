@@ -16,8 +16,10 @@ pub struct SessionResponse {
     pub customer: Option<CustomerBody>,
     /// Items in the cart, as last seen.
     pub item_count: u64,
-    /// Guest lines the sign-in could not move into the customer's cart, with BigCommerce's
-    /// reason: act on them with `POST /api/cart/left-behind`. `null` when there are none.
+    /// Guest lines a sign-in could not move into the customer's cart, with BigCommerce's
+    /// reason, kept for the customer (on every device, until moved, discarded or 30 days
+    /// old): act on them with `POST /api/cart/left-behind`. `null` when there are none (always
+    /// for a guest).
     pub left_behind: Option<LeftBehind>,
 }
 

@@ -31,9 +31,10 @@ pub struct LoginResponse {
     /// was merged into it (`cart_merged`), or the customer's cart came back (`cart_restored`).
     pub cart_outcome: Option<SignInCartOutcome>,
     /// What did not go as the cart rule says: lines BigCommerce would not move into the
-    /// customer's cart (`line_not_moved`, with its reason: they are kept as `left_behind` in
-    /// `GET /api/session`), lines it may or may not have moved (`line_outcome_unknown`), or a
-    /// guest cart kept as it was. Sign-in succeeds regardless.
+    /// customer's cart (`line_not_moved`, with its reason), lines it may or may not have moved
+    /// (`line_outcome_unknown`), or a guest cart kept as it was. Lines of the first two kinds
+    /// are kept for the customer as `left_behind` in `GET /api/session`. Sign-in succeeds
+    /// regardless.
     pub warnings: Vec<CartWarning>,
 }
 
