@@ -28,6 +28,7 @@ mod reliability;
 mod rich_cart;
 mod session_cache;
 mod sessions;
+mod shipping;
 mod single_flight;
 mod trust_after_hand_off;
 mod trust_carts;
