@@ -21,6 +21,7 @@ mod helpers;
 mod idempotency_settle;
 mod left_behind;
 mod migrate;
+mod note_and_gift_certificates;
 mod pages;
 mod privacy;
 mod quota;
