@@ -13,6 +13,7 @@ mod cart_recovery;
 mod cart_security;
 mod cart_snapshot;
 mod cart_upstream_faults;
+mod checkout_pages;
 mod configuration;
 mod fair_shares;
 mod fidelity;

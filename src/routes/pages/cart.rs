@@ -8,7 +8,7 @@ use super::super::cart::correlation_id;
 use crate::cart::CartService;
 use crate::catalog::Catalog;
 use crate::session::ShopperSession;
-use crate::views::{render, CartPage, CartView, LeftBehindView, ProductView};
+use crate::views::{render, CartPage, CartView, GiftCertificateForm, LeftBehindView, ProductView};
 
 pub async fn show_cart(
     request: HttpRequest,
@@ -59,6 +59,11 @@ pub async fn show_cart(
         csrf_token: session.csrf_token(),
         signed_in_as: session.customer_email().map(str::to_owned),
         left_behind,
+        gift_certificate: GiftCertificateForm::new(
+            carts.settings().gift_certificate_min_amount,
+            carts.settings().gift_certificate_max_amount,
+            &currency,
+        ),
     };
     render(&page, StatusCode::OK)
 }
