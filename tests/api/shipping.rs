@@ -5,7 +5,10 @@
 use serde_json::{json, Value};
 
 use crate::accounts::{login_with, JANE};
-use crate::helpers::{cart_body, client, line_id, spawn_app, spawn_app_with_promotions, TestApp};
+use crate::helpers::{
+    cart_body, client, line_id, share_of, spawn_app, spawn_app_with, spawn_app_with_promotions,
+    TestApp,
+};
 
 pub(crate) const CREATE: &str = "POST /v3/checkouts/{checkout_id}/consignments";
 pub(crate) const UPDATE: &str = "PUT /v3/checkouts/{checkout_id}/consignments/{consignment_id}";
@@ -401,4 +404,32 @@ async fn a_session_without_a_cart_gets_cart_empty_and_another_session_never_reac
     assert_eq!(app.sandbox_stats().await.since(&before).total, 0);
     let mine: Value = app.get_cart().await.json().await.expect("json");
     assert_eq!(mine["cart"], Value::Null);
+}
+
+#[tokio::test]
+async fn estimates_and_options_spend_the_fair_share_of_their_calls_and_refuse_other_origins() {
+    // A session's share of 3: the add, an estimate (1, the snapshot is fresh), an option (1).
+    let app = spawn_app_with(|settings| settings.rate_limits.session_share = share_of(3)).await;
+    app.add_item(104, None, 1).await;
+    let estimated = cart_body(app.estimate(&texas()).await).await;
+    let standard = option_id(&estimated, "Standard shipping");
+    assert_eq!(app.choose_option(&standard).await.status().as_u16(), 200);
+    let before = app.sandbox_stats().await;
+    let (status, body) = problem(app.estimate(&texas()).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (429, Some("too_many_requests"))
+    );
+    let (status, _) = problem(app.choose_option(&standard).await).await;
+    assert_eq!(status, 429);
+    let foreign = app
+        .api_client
+        .put(app.url("/api/cart/note"))
+        .header("Origin", "https://evil.example")
+        .json(&json!({"message": "hi"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(foreign.status().as_u16(), 403);
+    assert_eq!(app.sandbox_stats().await.since(&before).total, 0);
 }
