@@ -95,7 +95,7 @@ pub fn check_checkout_seed(seed: &Seed) -> Result<(), SeedError> {
         }
     }
     for rate in &seed.tax_rates {
-        if !is_country(&rate.country) || !(rate.rate.is_finite() && rate.rate >= 0.0) {
+        if !(is_country(&rate.country) && rate.rate.is_finite() && rate.rate >= 0.0) {
             return invalid(format!("tax rate {}: country or rate", rate.name));
         }
     }
