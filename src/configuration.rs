@@ -72,6 +72,25 @@ pub struct CartSettings {
     pub idempotency_key_ttl_hours: u64,
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub idempotency_settle_seconds: u64,
+    /// The store's limits on a gift certificate's amount (BigCommerce takes 1 to 1000).
+    #[serde(
+        default = "default_gift_certificate_min",
+        deserialize_with = "deserialize_number_from_string"
+    )]
+    pub gift_certificate_min_amount: f64,
+    #[serde(
+        default = "default_gift_certificate_max",
+        deserialize_with = "deserialize_number_from_string"
+    )]
+    pub gift_certificate_max_amount: f64,
+}
+
+fn default_gift_certificate_min() -> f64 {
+    1.0
+}
+
+fn default_gift_certificate_max() -> f64 {
+    1000.0
 }
 
 /// How the product list is cached (see `catalog`).
@@ -405,6 +424,16 @@ impl Settings {
         }
         if session.sweep_batch_size <= 0 {
             return Err(invalid("session.sweep_batch_size", "must be positive"));
+        }
+        let (min, max) = (
+            self.cart.gift_certificate_min_amount,
+            self.cart.gift_certificate_max_amount,
+        );
+        if !(1.0..=1000.0).contains(&min) || !(min..=1000.0).contains(&max) {
+            return Err(invalid(
+                "cart.gift_certificate_min_amount",
+                "the gift certificate amounts must be 1 <= min <= max <= 1000 (BigCommerce's limits)",
+            ));
         }
         if self.cart.max_quantity == 0 {
             return Err(invalid("cart.max_quantity", "must be positive"));

@@ -38,6 +38,9 @@ pub enum ErrorCode {
     LineAddedByPromotion,
     CouponInvalid,
     CouponNotApplied,
+    ShippingNotRequired,
+    ShippingEstimateRequired,
+    ShippingOptionUnknown,
     RecoveryTokenUnknown,
     SignInRequired,
     InvalidCredentials,
@@ -79,6 +82,9 @@ impl ErrorCode {
         ErrorCode::LineAddedByPromotion,
         ErrorCode::CouponInvalid,
         ErrorCode::CouponNotApplied,
+        ErrorCode::ShippingNotRequired,
+        ErrorCode::ShippingEstimateRequired,
+        ErrorCode::ShippingOptionUnknown,
         ErrorCode::RecoveryTokenUnknown,
         ErrorCode::SignInRequired,
         ErrorCode::InvalidCredentials,
@@ -119,6 +125,9 @@ impl ErrorCode {
             ErrorCode::LineAddedByPromotion => "line_added_by_promotion",
             ErrorCode::CouponInvalid => "coupon_invalid",
             ErrorCode::CouponNotApplied => "coupon_not_applied",
+            ErrorCode::ShippingNotRequired => "shipping_not_required",
+            ErrorCode::ShippingEstimateRequired => "shipping_estimate_required",
+            ErrorCode::ShippingOptionUnknown => "shipping_option_unknown",
             ErrorCode::RecoveryTokenUnknown => "recovery_token_unknown",
             ErrorCode::SignInRequired => "sign_in_required",
             ErrorCode::InvalidCredentials => "invalid_credentials",
@@ -168,6 +177,15 @@ impl ErrorCode {
             }
             ErrorCode::CouponInvalid => "That coupon code cannot be used for this cart.",
             ErrorCode::CouponNotApplied => "That coupon code is not applied to the cart.",
+            ErrorCode::ShippingNotRequired => {
+                "Nothing in the cart needs shipping: there is nothing to estimate."
+            }
+            ErrorCode::ShippingEstimateRequired => {
+                "There is no current shipping estimate for the cart; estimate shipping first."
+            }
+            ErrorCode::ShippingOptionUnknown => {
+                "That shipping option is not one of the cart's; estimate shipping again."
+            }
             ErrorCode::RecoveryTokenUnknown => "That cart recovery link is unknown or has expired.",
             ErrorCode::SignInRequired => "Sign in to see this cart.",
             ErrorCode::InvalidCredentials => "The e-mail address or password is not right.",
@@ -224,6 +242,9 @@ impl ErrorCode {
             ErrorCode::LineAddedByPromotion => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::CouponInvalid => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::CouponNotApplied => StatusCode::NOT_FOUND,
+            ErrorCode::ShippingNotRequired => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ShippingEstimateRequired => StatusCode::CONFLICT,
+            ErrorCode::ShippingOptionUnknown => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::RecoveryTokenUnknown => StatusCode::NOT_FOUND,
             ErrorCode::SignInRequired => StatusCode::FORBIDDEN,
             ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,

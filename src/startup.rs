@@ -243,7 +243,7 @@ fn cors(settings: &ApplicationSettings) -> Cors {
                 .any(|allowed| origin.as_bytes() == allowed.as_bytes())
         })
         .supports_credentials()
-        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([
             http::header::CONTENT_TYPE,
             http::header::ACCEPT,

@@ -178,10 +178,15 @@ function renderCart(cart) {
   $("cart-empty").hidden = !empty;
   $("cart-totals").hidden = empty;
   $("coupon-form").hidden = empty;
+  $("note-form").hidden = empty;
+  $("gift-form").hidden = empty;
   $("checkout").hidden = empty;
   $("clear").hidden = empty;
   $("cart-count").textContent = empty ? "" : `(${cart.item_count})`;
+  renderShipping(empty ? null : cart);
   if (empty) return;
+  // The note is the shopper's own text: a value, never markup.
+  if (document.activeElement !== $("order-note")) $("order-note").value = cart.note || "";
   const currency = cart.currency.code;
   // Banners are plain text: textContent, never innerHTML.
   for (const banner of cart.promotions) {
@@ -234,6 +239,76 @@ function renderCart(cart) {
   $("cart-tax").textContent = totals.tax === null ? later : money(totals.tax, currency);
   $("cart-total").textContent = money(totals.grand_total, currency);
 }
+
+// Shipping: the estimate form (only when something in the cart ships), the destination, and
+// one radio button per option quoted. Choosing one is a request of its own; shipping, tax and
+// the total then come from BigCommerce's checkout. `current` is false once the cart changed
+// after the quote: estimate again.
+function renderShipping(cart) {
+  const ships = cart !== null && cart.line_items.some((line) => line.type === "physical");
+  $("estimate-form").hidden = !ships;
+  const options = $("shipping-options");
+  options.replaceChildren(el("legend", { text: "Shipping option" }));
+  options.hidden = true;
+  $("shipping-destination").textContent = "";
+  const shipping = ships ? cart.shipping : null;
+  if (!shipping) return;
+  const where = [shipping.destination.state, shipping.destination.postal_code, shipping.destination.country_code]
+    .filter(Boolean).join(", ");
+  if (!shipping.current) {
+    $("shipping-destination").textContent = `Your cart changed since the estimate for ${where}: estimate again.`;
+    return;
+  }
+  if (shipping.options.length === 0) {
+    $("shipping-destination").textContent = `The store does not ship to ${where}.`;
+    return;
+  }
+  $("shipping-destination").textContent = `Shipping to ${where}`;
+  const currency = cart.currency.code;
+  for (const option of shipping.options) {
+    const radio = el("input", { type: "radio", name: "shipping-option", value: option.id });
+    radio.checked = option.id === shipping.selected_option_id;
+    radio.addEventListener("change", () =>
+      run(() => api("PUT", "/api/cart/shipping-option", { option_id: option.id }), `${option.description} chosen`));
+    const cost = option.cost === 0 ? "Free" : money(option.cost, currency);
+    const time = option.transit_time ? ` (${option.transit_time})` : "";
+    options.append(el("label", {}, radio, ` ${option.description} · ${cost}${time}`));
+  }
+  options.hidden = false;
+}
+
+$("estimate-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const body = { country_code: $("estimate-country").value.trim() };
+  for (const [field, id] of [["state", "estimate-state"], ["postal_code", "estimate-postal"], ["email", "estimate-email"]]) {
+    const value = $(id).value.trim();
+    if (value) body[field] = value;
+  }
+  run(() => api("POST", "/api/cart/shipping-estimate", body), "Shipping estimated");
+});
+
+$("note-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  run(() => api("PUT", "/api/cart/note", { message: $("order-note").value }), "Note saved");
+});
+
+$("gift-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const value = (id) => $(id).value.trim();
+  const body = {
+    name: value("gift-name"),
+    amount: Number(value("gift-amount")),
+    theme: $("gift-theme").value,
+    sender: { name: value("gift-sender-name"), email: value("gift-sender-email") },
+    recipient: { name: value("gift-recipient-name"), email: value("gift-recipient-email") },
+  };
+  if (value("gift-message")) body.message = value("gift-message");
+  run(async () => {
+    const result = await api("POST", "/api/cart/gift-certificates", body);
+    $("gift-form").reset();
+    return result;
+  }, "Gift certificate added");
+});
 
 $("coupon-form").addEventListener("submit", (event) => {
   event.preventDefault();

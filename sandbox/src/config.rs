@@ -89,6 +89,23 @@ pub enum DateDisplay {
     Formatted,
 }
 
+/// What a line change (add, quantity change, removal) does to a checkout's consignments.
+/// BigCommerce documents only that changing a consignment's address or lines "can invalidate
+/// the previously available shipping options" (`reference/checkouts.v3.yml`,
+/// `UpdateConsignmentRequest`), not what a change of the cart does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConsignmentsOnLineChange {
+    /// The address stays and the lines follow the cart (removed lines leave; new ones are not
+    /// assigned); the options are quoted again under new ids and the selection is cleared.
+    #[default]
+    Requote,
+    /// The lines follow and the selection stays while its method is still offered (its price
+    /// follows the cart, e.g. free shipping past a threshold).
+    Keep,
+    /// Every consignment is removed.
+    Remove,
+}
+
 /// Choices for behaviours the reference marks as unconfirmed.
 #[derive(Debug, Clone)]
 pub struct Behaviours {
@@ -118,6 +135,16 @@ pub struct Behaviours {
     /// Status of a refused coupon code (unknown, expired, not eligible): 400 as BigCommerce's
     /// storefront checkout answers it, or 422. Management documents neither.
     pub coupon_error_status: u16,
+    /// A consignment's address must carry `email`, as the spec says ("the only required
+    /// `address` properties to create a consignment are `email` and `country_code`");
+    /// whether BigCommerce enforces it is unconfirmed.
+    pub consignment_email_required: bool,
+    /// What a line change does to consignments.
+    pub consignments_on_line_change: ConsignmentsOnLineChange,
+    /// `shipping_cost_total_*` and a consignment's `shipping_cost_*` report the price before
+    /// a free-shipping promotion (the spec's "before any discounts are applied"), the discount
+    /// showing in the consignment's `discounts`; by default they report what is charged.
+    pub shipping_cost_before_discounts: bool,
 }
 
 impl Default for Behaviours {
@@ -133,6 +160,9 @@ impl Default for Behaviours {
             date_option_display: DateDisplay::Iso,
             refuse_variant_id_with_modifiers: false,
             coupon_error_status: 400,
+            consignment_email_required: true,
+            consignments_on_line_change: ConsignmentsOnLineChange::Requote,
+            shipping_cost_before_discounts: false,
         }
     }
 }

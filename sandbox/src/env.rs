@@ -7,8 +7,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::config::{
-    DateDisplay, DuplicateAddPolicy, SandboxConfig, SeedSource, WebhookCreatedAt,
-    ZeroQuantityPolicy,
+    ConsignmentsOnLineChange, DateDisplay, DuplicateAddPolicy, SandboxConfig, SeedSource,
+    WebhookCreatedAt, ZeroQuantityPolicy,
 };
 
 /// Port of the standalone sandbox.
@@ -192,6 +192,25 @@ pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<SandboxCon
             &v,
             &[("400", 400), ("422", 422)],
         )?;
+    }
+    if let Some(v) = lookup("SANDBOX_CONSIGNMENT_EMAIL_REQUIRED") {
+        c.behaviours.consignment_email_required =
+            parse_bool("SANDBOX_CONSIGNMENT_EMAIL_REQUIRED", &v)?;
+    }
+    if let Some(v) = lookup("SANDBOX_CONSIGNMENTS_ON_LINE_CHANGE") {
+        c.behaviours.consignments_on_line_change = choice(
+            "SANDBOX_CONSIGNMENTS_ON_LINE_CHANGE",
+            &v,
+            &[
+                ("requote", ConsignmentsOnLineChange::Requote),
+                ("keep", ConsignmentsOnLineChange::Keep),
+                ("remove", ConsignmentsOnLineChange::Remove),
+            ],
+        )?;
+    }
+    if let Some(v) = lookup("SANDBOX_SHIPPING_COST_BEFORE_DISCOUNTS") {
+        c.behaviours.shipping_cost_before_discounts =
+            parse_bool("SANDBOX_SHIPPING_COST_BEFORE_DISCOUNTS", &v)?;
     }
     Ok(c)
 }

@@ -19,6 +19,7 @@ pub mod control;
 pub mod env;
 pub mod faults;
 pub mod seed;
+pub mod seed_checkout;
 pub mod server;
 pub mod state;
 pub mod stats;
@@ -32,8 +33,9 @@ use actix_web::{web, App, HttpServer};
 use tokio::task::JoinHandle;
 
 pub use config::{
-    Behaviours, DateDisplay, DuplicateAddPolicy, RateLimitConfig, SandboxConfig, SeedSource,
-    WebhookCreatedAt, ZeroQuantityPolicy, BIGCOMMERCE_RETRY_SCHEDULE_SECS,
+    Behaviours, ConsignmentsOnLineChange, DateDisplay, DuplicateAddPolicy, RateLimitConfig,
+    SandboxConfig, SeedSource, WebhookCreatedAt, ZeroQuantityPolicy,
+    BIGCOMMERCE_RETRY_SCHEDULE_SECS,
 };
 use state::AppState;
 

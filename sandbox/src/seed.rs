@@ -46,6 +46,12 @@ pub struct Seed {
     /// Automatic promotions: no code needed.
     #[serde(default)]
     pub promotions: Vec<PromotionSeed>,
+    /// Where the store ships, and what it costs (`seed_checkout`).
+    #[serde(default)]
+    pub shipping_zones: Vec<crate::seed_checkout::ShippingZoneSeed>,
+    /// A flat tax rate per country (`seed_checkout`).
+    #[serde(default)]
+    pub tax_rates: Vec<crate::seed_checkout::TaxRateSeed>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -498,6 +504,7 @@ fn check_seed(seed: &Seed) -> Result<(), SeedError> {
         }
     }
     check_coupons_and_promotions(seed)?;
+    crate::seed_checkout::check_checkout_seed(seed)?;
     let mut customer_ids = std::collections::HashSet::new();
     for c in &seed.customers {
         if !customer_ids.insert(c.id) {

@@ -14,7 +14,7 @@ use crate::domain::{
 
 /// Asks for line-item options and promotion banners in every cart BigCommerce returns (they
 /// are left out otherwise): the banners cost nothing, they come with the call the cart needs.
-const CART_INCLUDES: (&str, &str) = (
+pub(super) const CART_INCLUDES: (&str, &str) = (
     "include",
     "line_items.physical_items.options,line_items.digital_items.options,promotions.banners",
 );

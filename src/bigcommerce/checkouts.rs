@@ -5,22 +5,25 @@
 use reqwest::Method;
 use serde_json::json;
 
+use super::checkout_wire::WireCheckout;
 use super::client::{Call, CorrelationId};
-use super::wire::{Envelope, WireCheckout};
+use super::wire::Envelope;
 use super::{BigCommerceClient, BigCommerceError, StoreCart};
 use crate::domain::{CartId, CouponCode};
 
-/// The checkout's cart with line options and banners. The spec documents `include` on
-/// `GET /checkouts/{id}`; its coupon answers show `promotions` too.
-const CHECKOUT_INCLUDES: (&str, &str) = (
+/// The checkout's cart with line options and banners, and its consignments with the options
+/// quoted (so every checkout answer, a coupon's too, refreshes them). The spec documents
+/// `include` on `GET /checkouts/{id}`; its coupon answers show `promotions` too.
+pub(super) const CHECKOUT_INCLUDES: (&str, &str) = (
     "include",
-    "cart.line_items.physical_items.options,cart.line_items.digital_items.options,promotions.banners",
+    "cart.line_items.physical_items.options,cart.line_items.digital_items.options,\
+     consignments.available_shipping_options,promotions.banners",
 );
 
 /// A path segment with every byte but ASCII letters, digits, `-` and `_` percent-encoded, so
 /// nothing in it can end the segment or name another path (`/`, `..`, `?`, `#`). A
 /// `CouponCode` holds only those characters already; this is the second lock.
-fn path_segment(text: &str) -> String {
+pub(super) fn path_segment(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' {
@@ -73,7 +76,7 @@ impl BigCommerceClient {
         self.checkout_answer(call, cx).await
     }
 
-    async fn checkout_answer(
+    pub(super) async fn checkout_answer(
         &self,
         call: Call<'_>,
         cx: CorrelationId,

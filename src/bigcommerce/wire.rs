@@ -97,34 +97,10 @@ pub(super) struct WireCart {
     #[serde(default)]
     updated_time: String,
     #[serde(default)]
-    version: Option<i64>,
+    pub(super) version: Option<i64>,
     /// Only with `include=promotions.banners`; its shape varies (see `banners`).
     #[serde(default)]
-    promotions: Option<serde_json::Value>,
-}
-
-/// A checkout (`data` of the Checkouts API): its cart and what only a checkout knows.
-#[derive(Deserialize)]
-pub(super) struct WireCheckout {
-    cart: WireCart,
-    #[serde(default)]
-    consignments: Vec<WireConsignment>,
-    #[serde(default)]
-    tax_total: Option<f64>,
-    #[serde(default)]
-    shipping_cost_total_ex_tax: Option<f64>,
-    #[serde(default)]
-    grand_total: Option<f64>,
-    #[serde(default)]
-    version: Option<i64>,
-    #[serde(default)]
-    promotions: Option<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-struct WireConsignment {
-    #[serde(default)]
-    selected_shipping_option: Option<serde_json::Value>,
+    pub(super) promotions: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -306,8 +282,15 @@ impl TryFrom<WireCart> for StoreCart {
                     options: Vec::new(),
                 }),
         );
+        // A checkout's cart has the amount with and without tax: the cart's own figure is
+        // without (prices exclude tax unless `tax_included`; tax is the checkout's).
         let cart_amount = wire
             .cart_amount
+            .or(if wire.tax_included {
+                wire.cart_amount_inc_tax
+            } else {
+                wire.cart_amount_ex_tax
+            })
             .or(wire.cart_amount_inc_tax)
             .or(wire.cart_amount_ex_tax)
             .ok_or_else(|| {
@@ -338,6 +321,9 @@ impl TryFrom<WireCart> for StoreCart {
             totals,
             updated_time: wire.updated_time,
             version: wire.version.unwrap_or(0),
+            note: None,
+            shipping: None,
+            checkout: None,
         };
         Ok(StoreCart {
             id,
@@ -383,39 +369,5 @@ impl WireItem {
                 })
                 .collect(),
         }
-    }
-}
-
-impl TryFrom<WireCheckout> for StoreCart {
-    type Error = BigCommerceError;
-
-    /// The checkout's cart, with the checkout's version and banners, and shipping and tax
-    /// once the checkout knows them: shipping when every consignment has a shipping option,
-    /// tax once there is a consignment (an address). The grand total is then the checkout's.
-    fn try_from(wire: WireCheckout) -> Result<Self, Self::Error> {
-        let mut cart_wire = wire.cart;
-        cart_wire.version = wire.version.or(cart_wire.version);
-        cart_wire.promotions = wire.promotions.or(cart_wire.promotions);
-        let mut store_cart = StoreCart::try_from(cart_wire)?;
-        let addressed = !wire.consignments.is_empty();
-        let shipped = addressed
-            && wire.consignments.iter().all(|c| {
-                c.selected_shipping_option
-                    .as_ref()
-                    .is_some_and(|o| !o.is_null())
-            });
-        let totals = &mut store_cart.cart.totals;
-        if shipped {
-            totals.shipping = wire.shipping_cost_total_ex_tax;
-        }
-        if addressed {
-            totals.tax = wire.tax_total;
-        }
-        if totals.shipping.is_some() || totals.tax.is_some() {
-            if let Some(grand_total) = wire.grand_total {
-                totals.grand_total = grand_total;
-            }
-        }
-        Ok(store_cart)
     }
 }

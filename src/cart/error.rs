@@ -26,6 +26,13 @@ pub enum CartError {
     CouponInvalid(String),
     #[error("the coupon code is not applied")]
     CouponNotApplied,
+    #[error("nothing in the cart needs shipping")]
+    ShippingNotRequired,
+    #[error("the cart has no current shipping estimate")]
+    ShippingEstimateRequired,
+    /// The option is not one the estimate quoted, or BigCommerce refused it (its reason).
+    #[error("the shipping option is not the cart's")]
+    ShippingOptionUnknown(Option<String>),
     #[error("the session has no cart")]
     CartEmpty,
     #[error("the recovery token is unknown")]
@@ -88,6 +95,14 @@ impl CartError {
                 Problem::new(ErrorCode::CouponInvalid, reason.clone())
             }
             CartError::CouponNotApplied => Problem::from_code(ErrorCode::CouponNotApplied),
+            CartError::ShippingNotRequired => Problem::from_code(ErrorCode::ShippingNotRequired),
+            CartError::ShippingEstimateRequired => {
+                Problem::from_code(ErrorCode::ShippingEstimateRequired)
+            }
+            CartError::ShippingOptionUnknown(reason) => match reason {
+                Some(reason) => Problem::new(ErrorCode::ShippingOptionUnknown, reason.clone()),
+                None => Problem::from_code(ErrorCode::ShippingOptionUnknown),
+            },
             CartError::CartEmpty => Problem::from_code(ErrorCode::CartEmpty),
             CartError::RecoveryTokenUnknown => Problem::from_code(ErrorCode::RecoveryTokenUnknown),
             CartError::SignInRequired => Problem::from_code(ErrorCode::SignInRequired),

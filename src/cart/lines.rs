@@ -80,12 +80,13 @@ impl CartService {
         cart_id: CartId,
         cart: StoreCart,
     ) -> Result<Option<Cart>, CartError> {
-        store::save_snapshot(&self.pool, &cart).await?;
+        // As stored: the checkout's last word shows as far as it still holds.
+        let stored = store::save_snapshot(&self.pool, &cart).await?;
         if !super::service::may_hold(session, cart.customer_id) {
             self.let_go(session, cart_id).await?;
             return Err(CartError::ItemNotFound);
         }
-        Ok(Some(cart.cart))
+        Ok(Some(stored.unwrap_or(cart.cart)))
     }
 
     /// Finds `item` in the session's cart. A fresh snapshot answers without BigCommerce; a

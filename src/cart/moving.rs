@@ -528,6 +528,9 @@ mod tests {
             totals: crate::domain::CartTotals::of_cart(0.0, 0.0, 0.0, &[], &[]),
             updated_time: String::new(),
             version,
+            note: None,
+            shipping: None,
+            checkout: None,
         }
     }
 
@@ -592,6 +595,9 @@ mod tests {
             totals: crate::domain::CartTotals::of_cart(0.0, 0.0, 0.0, &[], &[]),
             updated_time: String::new(),
             version: 0,
+            note: None,
+            shipping: None,
+            checkout: None,
         };
         assert_eq!(purchase_quantity(&cart, &line("x", 1, &[(1, 10)], 1)), 5);
         assert_eq!(purchase_quantity(&cart, &line("y", 2, &[(1, 10)], 1)), 0);

@@ -226,8 +226,11 @@ impl CartService {
                     self.let_go(session, target).await?;
                     cart_id = None;
                 }
-                Ok(cart) => {
-                    store::save_snapshot(&self.pool, &cart).await?;
+                Ok(mut cart) => {
+                    // As stored: the checkout's last word shows as far as it still holds.
+                    if let Some(stored) = store::save_snapshot(&self.pool, &cart).await? {
+                        cart.cart = stored;
+                    }
                     return Ok(cart);
                 }
                 Err(error) if error.may_mean_cart_gone() => {

@@ -23,7 +23,7 @@ use super::service::CartService;
 use super::store;
 use super::CartError;
 use crate::bigcommerce::{CorrelationId, Priority};
-use crate::domain::{Cart, CartId, CartLineItem, NewLineItem, RecoveryToken};
+use crate::domain::{Cart, CartId, CartLineItem, LineItemType, NewLineItem, RecoveryToken};
 use crate::session::ShopperSession;
 
 /// What a change adds to which cart, and what that cart held before.
@@ -88,6 +88,9 @@ fn key(product: i64, variant: Option<i64>) -> String {
     }
 }
 
+/// Gift certificate lines are counted under this key: they have no product.
+const GIFT_CERTIFICATES: &str = "gift_certificates";
+
 /// The quantities in `lines` under each of `keys`.
 fn counts<'a>(
     lines: &[CartLineItem],
@@ -99,6 +102,9 @@ fn counts<'a>(
             .iter()
             .filter(|line| !line.added_by_promotion)
             .filter(|line| {
+                if wanted == GIFT_CERTIFICATES {
+                    return line.item_type == LineItemType::GiftCertificate;
+                }
                 let product = line.product_id.unwrap_or_default();
                 *wanted == key(product, None) || *wanted == key(product, line.variant_id)
             })
@@ -135,6 +141,27 @@ impl CartService {
             let line = key(item.product_id.get(), item.variant_id.map(|v| v.get()));
             *adds.entry(line).or_insert(0) += u64::from(item.quantity.get());
         }
+        let (cart, current) = self.cart_before_change(session, cx).await?;
+        let before = current
+            .as_ref()
+            .map(|cart| counts(&cart.line_items, adds.keys()))
+            .unwrap_or_default();
+        Ok(OutcomeCheck {
+            cart,
+            before,
+            seen: current.as_ref().map(Seen::of),
+            adds: Adds::Items(adds),
+            owner: session.customer_id().unwrap_or(0),
+        })
+    }
+
+    /// The check for adding one gift certificate: the cart's gift certificate lines, counted.
+    pub async fn check_for_gift_certificate(
+        &self,
+        session: &ShopperSession,
+        cx: CorrelationId,
+    ) -> Result<OutcomeCheck, CartError> {
+        let adds = BTreeMap::from([(GIFT_CERTIFICATES.to_owned(), 1)]);
         let (cart, current) = self.cart_before_change(session, cx).await?;
         let before = current
             .as_ref()

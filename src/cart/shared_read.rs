@@ -52,9 +52,14 @@ impl CartService {
         let read = self
             .reads
             .run((cart, priority), move || async move {
-                let outcome = bigcommerce.get_cart_as(cart, priority, cx).await;
-                let stored = match &outcome {
-                    Ok(Some(current)) => store::save_snapshot(&pool, current).await,
+                let mut outcome = bigcommerce.get_cart_as(cart, priority, cx).await;
+                // The cart as stored: with what still holds of the checkout's last word.
+                let stored = match &mut outcome {
+                    Ok(Some(current)) => store::save_snapshot(&pool, current).await.map(|stored| {
+                        if let Some(stored) = stored {
+                            current.cart = stored;
+                        }
+                    }),
                     Ok(None) => store::forget_cart(&pool, cart).await,
                     Err(_) => Ok(()),
                 };
@@ -70,7 +75,9 @@ impl CartService {
             .map_err(|lost| CartError::Unexpected(lost.into()))?;
         if !read.stored {
             match &read.outcome {
-                Ok(Some(current)) => store::save_snapshot(&self.pool, current).await?,
+                Ok(Some(current)) => {
+                    store::save_snapshot(&self.pool, current).await?;
+                }
                 Ok(None) => store::forget_cart(&self.pool, cart).await?,
                 Err(_) => {}
             }

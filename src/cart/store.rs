@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::bigcommerce::{Echoes, StoreCart};
-use crate::domain::CartId;
+use crate::domain::{Cart, CartId, SnapshotBody};
 
 fn interval(duration: Duration) -> PgInterval {
     PgInterval {
@@ -28,14 +28,17 @@ fn interval(duration: Duration) -> PgInterval {
 pub const OWN_CHANGE_WINDOW: Duration = Duration::from_secs(10);
 
 /// Saves what BigCommerce just returned, unless a newer version is already stored. An answer
-/// to our own change also records that change and the callbacks it will cause.
+/// to our own change also records that change and the callbacks it will cause. An answer of
+/// the Carts API says nothing about the checkout, so the checkout's last word stays in the
+/// snapshot (stamped with the cart it was said about: `domain::checkout`). Returns the cart
+/// as stored (with what still holds of the checkout), or `None` when a newer one was kept.
 #[tracing::instrument(name = "Save cart snapshot", skip_all, fields(cart.id = %cart.id))]
-pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<(), sqlx::Error> {
+pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<Option<Cart>, sqlx::Error> {
     let own_change = cart.echoes != Echoes::default();
     let updated_at = OffsetDateTime::parse(&cart.cart.updated_time, &Rfc3339)
         .ok()
         .map(OffsetDateTime::unix_timestamp);
-    sqlx::query!(
+    let stored = sqlx::query!(
         r#"
         INSERT INTO cart_snapshots (cart_id, customer_id, version, body, fetched_at, stale,
                                     own_change_at, own_updated_echoes, own_line_echoes,
@@ -44,7 +47,11 @@ pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<(), sqlx::
         ON CONFLICT (cart_id) DO UPDATE
         SET customer_id = EXCLUDED.customer_id,
             version = EXCLUDED.version,
-            body = EXCLUDED.body,
+            body = CASE
+                WHEN EXCLUDED.body ? 'checkout' OR NOT cart_snapshots.body ? 'checkout'
+                THEN EXCLUDED.body
+                ELSE jsonb_set(EXCLUDED.body, '{checkout}', cart_snapshots.body -> 'checkout')
+            END,
             fetched_at = now(),
             stale = false,
             upstream_updated_at = EXCLUDED.upstream_updated_at,
@@ -58,20 +65,21 @@ pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<(), sqlx::
                 WHEN cart_snapshots.own_change_at > now() - $9::interval
                 THEN cart_snapshots.own_line_echoes ELSE 0 END
         WHERE cart_snapshots.version <= EXCLUDED.version
+        RETURNING body AS "body: Json<Cart>"
         "#,
         cart.id.as_uuid(),
         cart.customer_id,
         cart.version,
-        Json(&cart.cart) as _,
+        Json(SnapshotBody::of(&cart.cart)) as _,
         own_change,
         cart.echoes.updated,
         cart.echoes.line_items,
         updated_at,
         interval(OWN_CHANGE_WINDOW),
     )
-    .execute(pool)
+    .fetch_optional(pool)
     .await?;
-    Ok(())
+    Ok(stored.map(|row| row.body.0))
 }
 
 /// Before one of our changes to `cart` is sent (`sign` 1), or after it failed (`sign` -1):

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::checkout::{CartShipping, CheckoutFacts};
+
 /// A shopper's cart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(from = "StoredCart")]
@@ -31,6 +33,14 @@ pub struct Cart {
     /// BigCommerce's count of changes to the cart (0 where it does not say).
     #[serde(default)]
     pub version: i64,
+    /// The shopper's note for the order (the checkout's `customer_message`); `null` when none.
+    pub note: Option<String>,
+    /// Where the cart ships and the options quoted there, once a shipping estimate was made;
+    /// `null` before.
+    pub shipping: Option<CartShipping>,
+    /// The checkout's last word, kept in the snapshot only (see `domain::checkout`).
+    #[serde(skip_serializing)]
+    pub checkout: Option<CheckoutFacts>,
 }
 
 /// The totals of a cart, each taken from BigCommerce's cart (or its checkout). A figure
@@ -74,6 +84,10 @@ struct StoredCart {
     updated_time: String,
     #[serde(default)]
     version: i64,
+    /// Written by the snapshot (`SnapshotBody`), never by the API; `note` and `shipping` are
+    /// derived from it.
+    #[serde(default)]
+    checkout: Option<CheckoutFacts>,
 }
 
 impl From<StoredCart> for Cart {
@@ -87,7 +101,7 @@ impl From<StoredCart> for Cart {
                 &stored.coupons,
             )
         });
-        Cart {
+        let mut cart = Cart {
             currency: stored.currency,
             base_amount: stored.base_amount,
             discount_amount: stored.discount_amount,
@@ -100,6 +114,68 @@ impl From<StoredCart> for Cart {
             totals,
             updated_time: stored.updated_time,
             version: stored.version,
+            note: None,
+            shipping: None,
+            checkout: stored.checkout,
+        };
+        cart.apply_checkout();
+        cart
+    }
+}
+
+impl Cart {
+    /// Shows what the checkout said (`checkout`) as far as it still holds: the note and the
+    /// destination always; options, the chosen one, shipping, tax and the checkout's grand
+    /// total only while the cart is the one the checkout answered about. A cart changed since
+    /// keeps its own totals, with shipping and tax unknown.
+    pub fn apply_checkout(&mut self) {
+        let Some(facts) = &self.checkout else {
+            self.note = None;
+            self.shipping = None;
+            return;
+        };
+        let holds = facts.hold_for(self.version, &self.updated_time);
+        self.note = facts.note.clone();
+        self.shipping = facts.shipping.clone().map(|mut shipping| {
+            if !holds {
+                shipping.options.clear();
+                shipping.selected_option_id = None;
+                shipping.current = false;
+            }
+            shipping
+        });
+        if holds {
+            self.totals.shipping = facts.shipping_total;
+            self.totals.tax = facts.tax_total;
+            if facts.shipping_total.is_some() || facts.tax_total.is_some() {
+                if let Some(grand_total) = facts.grand_total {
+                    self.totals.grand_total = grand_total;
+                }
+            }
+        }
+    }
+
+    /// The consignment the checkout last named, to re-quote or choose an option on.
+    pub fn consignment_id(&self) -> Option<&str> {
+        self.checkout.as_ref()?.consignment_id.as_deref()
+    }
+}
+
+/// A cart as the snapshot stores it: the cart with the checkout's facts, which the API's
+/// answers leave out (a consignment id is BigCommerce's, never a browser's).
+#[derive(Serialize)]
+pub struct SnapshotBody<'a> {
+    #[serde(flatten)]
+    cart: &'a Cart,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checkout: Option<&'a CheckoutFacts>,
+}
+
+impl<'a> SnapshotBody<'a> {
+    pub fn of(cart: &'a Cart) -> Self {
+        SnapshotBody {
+            cart,
+            checkout: cart.checkout.as_ref(),
         }
     }
 }

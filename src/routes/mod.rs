@@ -36,6 +36,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/api/cart/coupons/{code}").route(web::delete().to(cart::remove_coupon)),
         )
+        .service(
+            web::resource("/api/cart/shipping-estimate")
+                .route(web::post().to(cart::estimate_shipping)),
+        )
+        .service(
+            web::resource("/api/cart/shipping-option")
+                .route(web::put().to(cart::select_shipping_option)),
+        )
+        .service(web::resource("/api/cart/note").route(web::put().to(cart::set_note)))
+        .service(
+            web::resource("/api/cart/gift-certificates")
+                .route(web::post().to(cart::add_gift_certificate)),
+        )
         .service(web::resource("/api/cart/checkout").route(web::post().to(cart::checkout)))
         .service(web::resource("/api/cart/recover").route(web::post().to(cart::recover_cart)))
         .service(

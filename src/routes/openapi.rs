@@ -3,7 +3,7 @@
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::cart::{self, dto};
+use super::cart::{self, checkout_dto, dto};
 use super::products;
 use super::session;
 use crate::catalog;
@@ -22,7 +22,9 @@ use crate::errors;
     paths(
         cart::get_cart, cart::add_items, cart::update_item, cart::remove_item,
         cart::clear_cart, cart::apply_coupon, cart::remove_coupon, cart::checkout,
-        cart::recover_cart, cart::act_on_left_behind, products::list_products,
+        cart::recover_cart, cart::act_on_left_behind, cart::estimate_shipping,
+        cart::select_shipping_option, cart::set_note, cart::add_gift_certificate,
+        products::list_products,
         session::get_session, session::login, session::logout,
     ),
     components(schemas(
@@ -37,7 +39,11 @@ use crate::errors;
         errors::ErrorCode, products::ProductsResponse, catalog::Product,
         catalog::ProductVariant, catalog::TextOption, catalog::ProductModifier, catalog::ModifierValue, session::SessionResponse,
         session::LoginRequest, session::LoginResponse, session::CustomerBody,
-        crate::cart::SignInCartOutcome,
+        crate::cart::SignInCartOutcome, checkout_dto::ShippingEstimateRequest,
+        checkout_dto::ShippingOptionRequest, checkout_dto::NoteRequest,
+        checkout_dto::GiftCertificateRequest, checkout_dto::GiftPartyRequest,
+        domain::GiftCertificateTheme, domain::CartShipping, domain::ShippingDestination,
+        domain::ShippingOption,
     )),
     tags(
         (name = "cart", description = "The shopper's cart"),

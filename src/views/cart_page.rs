@@ -2,11 +2,12 @@
 
 use askama::Template;
 
+use super::checkout_view::{EstimateForm, GiftCertificateForm, ShippingView};
 use super::money::format_money;
 use crate::cart::LeftBehindLine;
 use crate::catalog::{Product, ProductModifier};
 use crate::domain::MAX_OPTION_TEXT;
-use crate::domain::{Cart, CartLineItem, CartTotals, PromotionType};
+use crate::domain::{Cart, CartLineItem, CartTotals, LineItemType, PromotionType};
 use crate::session::{Flash, FlashLevel};
 
 #[derive(Template)]
@@ -23,6 +24,8 @@ pub struct CartPage {
     pub left_behind: Vec<LeftBehindView>,
     /// Some of them may be tried again (the others can only be removed).
     pub any_left_behind_movable: bool,
+    /// The gift certificate form's choices and limits.
+    pub gift_certificate: GiftCertificateForm,
 }
 
 /// A line left behind at sign-in.
@@ -70,6 +73,13 @@ pub struct CartView {
     /// BigCommerce's banners, as plain text.
     pub promotions: Vec<BannerView>,
     pub totals: TotalsView,
+    /// The shopper's note for the order.
+    pub note: Option<String>,
+    /// The last shipping estimate, if any.
+    pub shipping: Option<ShippingView>,
+    pub estimate_form: EstimateForm,
+    /// Some line needs shipping (otherwise there is nothing to estimate).
+    pub ships: bool,
 }
 
 pub struct CouponView {
@@ -245,6 +255,16 @@ impl From<&Cart> for CartView {
                 })
                 .collect(),
             totals: totals_view(&cart.totals, currency),
+            note: cart.note.clone(),
+            shipping: cart
+                .shipping
+                .as_ref()
+                .map(|shipping| ShippingView::of(shipping, currency)),
+            estimate_form: EstimateForm::of(cart.shipping.as_ref()),
+            ships: cart
+                .line_items
+                .iter()
+                .any(|line| line.item_type == LineItemType::Physical),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! responses with the pages' security headers.
 
 mod cart_page;
+mod checkout_view;
 mod error_page;
 mod money;
 
@@ -9,6 +10,7 @@ pub use cart_page::{
     CartPage, CartView, Control, FlashView, LeftBehindView, LineView, LoginPage, ModifierView,
     ProductView, RecoverPage,
 };
+pub use checkout_view::{EstimateForm, GiftCertificateForm, ShippingOptionView, ShippingView};
 pub use error_page::ErrorPage;
 pub use money::format_money;
 

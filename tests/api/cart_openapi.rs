@@ -10,7 +10,7 @@ use crate::helpers::{
 };
 
 /// The cart API as the document must describe it: (path, method).
-const OPERATIONS: [(&str, &str); 10] = [
+const OPERATIONS: [(&str, &str); 14] = [
     ("/api/cart", "get"),
     ("/api/cart", "delete"),
     ("/api/cart/items", "post"),
@@ -21,6 +21,10 @@ const OPERATIONS: [(&str, &str); 10] = [
     ("/api/cart/left-behind", "post"),
     ("/api/cart/coupons", "post"),
     ("/api/cart/coupons/{code}", "delete"),
+    ("/api/cart/shipping-estimate", "post"),
+    ("/api/cart/shipping-option", "put"),
+    ("/api/cart/note", "put"),
+    ("/api/cart/gift-certificates", "post"),
 ];
 
 /// Makes every object schema refuse undocumented properties, so an answer with a field the
@@ -198,6 +202,9 @@ async fn the_document_lists_every_cart_operation_and_no_client_supplied_cart_or_
         "upstream_unavailable",
         "upstream_timeout",
         "too_many_requests",
+        "shipping_not_required",
+        "shipping_estimate_required",
+        "shipping_option_unknown",
     ] {
         assert!(codes.contains(&code), "ErrorCode lists {code}");
     }
@@ -647,4 +654,122 @@ async fn coupon_promotion_and_gift_answers_match_the_served_document() {
             .expect("request");
         contract.answer(path, "delete", response, context).await;
     }
+}
+
+#[tokio::test]
+async fn shipping_note_and_gift_certificate_answers_match_the_served_document() {
+    let app = spawn_app_with_promotions().await;
+    let contract = Contract::fetch(&app).await;
+    let (estimate, option, note, gift) = (
+        "/api/cart/shipping-estimate",
+        "/api/cart/shipping-option",
+        "/api/cart/note",
+        "/api/cart/gift-certificates",
+    );
+    let send = |method: Method, path: &'static str, body: Value| {
+        app.api_client
+            .request(method, app.url(path))
+            .json(&body)
+            .send()
+    };
+    let certificate = json!({"name": "For Sam", "amount": 25, "theme": "general",
+        "sender": {"name": "Jane", "email": "jane@example.com"},
+        "recipient": {"name": "Sam", "email": "sam@example.com"}});
+
+    // Without a cart.
+    let texas = crate::shipping::texas();
+    for (method, path, body) in [
+        (Method::POST, estimate, texas.clone()),
+        (Method::PUT, option, json!({"option_id": "abc"})),
+        (Method::PUT, note, json!({"message": "hi"})),
+        (Method::POST, gift, certificate.clone()),
+    ] {
+        let method_name = method.as_str().to_lowercase();
+        let response = send(method, path, body).await.expect("request");
+        contract
+            .answer(path, &method_name, response, "409 cart_empty")
+            .await;
+    }
+
+    // A digital-only cart has nothing to ship.
+    app.add_item(130, None, 1).await;
+    let digital = send(Method::POST, estimate, texas.clone())
+        .await
+        .expect("request");
+    contract
+        .answer(estimate, "post", digital, "422 shipping_not_required")
+        .await;
+    let added = app.add_item(106, None, 3).await;
+    contract
+        .answer("/api/cart/items", "post", added, "coffee")
+        .await;
+
+    let estimated = send(Method::POST, estimate, texas.clone())
+        .await
+        .expect("request");
+    let cart = contract
+        .answer(estimate, "post", estimated, "200 estimate")
+        .await;
+    let standard = crate::shipping::option_id(&cart["cart"], "Standard shipping");
+    let unknown = send(Method::PUT, option, json!({"option_id": "ffff"}))
+        .await
+        .expect("request");
+    contract
+        .answer(option, "put", unknown, "422 shipping_option_unknown")
+        .await;
+    let chosen = send(Method::PUT, option, json!({"option_id": standard}))
+        .await
+        .expect("request");
+    let cart = contract.answer(option, "put", chosen, "200 chosen").await;
+    assert_eq!(cart["cart"]["totals"]["shipping"], 0.0);
+    for (body, context) in [
+        (
+            json!({"country_code": "XX", "email": "a@b.co"}),
+            "422 invalid_input",
+        ),
+        (
+            json!({"country_code": "US", "extra": 1}),
+            "400 invalid_json",
+        ),
+    ] {
+        let response = send(Method::POST, estimate, body).await.expect("request");
+        contract.answer(estimate, "post", response, context).await;
+    }
+
+    let set = send(Method::PUT, note, json!({"message": "Ring twice"}))
+        .await
+        .expect("request");
+    let cart = contract.answer(note, "put", set, "200 note").await;
+    assert_eq!(cart["cart"]["note"], "Ring twice");
+    let long = send(Method::PUT, note, json!({"message": "x".repeat(2001)}))
+        .await
+        .expect("request");
+    contract.answer(note, "put", long, "422 over 2000").await;
+
+    let bought = send(Method::POST, gift, certificate.clone())
+        .await
+        .expect("request");
+    contract
+        .answer(gift, "post", bought, "201 gift certificate")
+        .await;
+    let mut bad = certificate.clone();
+    bad["amount"] = json!(5000);
+    let refused = send(Method::POST, gift, bad).await.expect("request");
+    contract.answer(gift, "post", refused, "422 amount").await;
+
+    // After a line change the quote is no longer current: documented too.
+    let read = app.get_cart().await;
+    let cart = contract.answer("/api/cart", "get", read, "read").await;
+    let coffee = line_id(&cart["cart"], 106);
+    let changed = app.patch_item(&coffee, 1).await;
+    let cart = contract
+        .answer("/api/cart/items/{item_id}", "patch", changed, "not current")
+        .await;
+    assert_eq!(cart["cart"]["shipping"]["current"], false);
+    let stale = send(Method::PUT, option, json!({"option_id": standard}))
+        .await
+        .expect("request");
+    contract
+        .answer(option, "put", stale, "409 shipping_estimate_required")
+        .await;
 }

@@ -278,6 +278,111 @@ test("the example storefront adds products with modifiers", async () => {
   await context.close();
 });
 
+test("the cart page estimates shipping, takes an option, a note and a gift certificate", async () => {
+  const { context, page, errors } = await newPage();
+  await page.goto(`${BFF}/cart`);
+  const notebook = page.locator("li.product", { hasText: "Dot Grid Notebook" });
+  await notebook.getByLabel("Quantity").fill("2");
+  await notebook.getByRole("button", { name: /Add to cart/ }).click();
+  await page.getByRole("status").filter({ hasText: "Added 2 × Dot Grid Notebook" }).waitFor();
+  assert.match(await page.locator(".totals").innerText(), /Tax\s+Calculated at checkout/);
+
+  const shipping = page.locator("section.shipping");
+  await shipping.getByLabel("Country code").fill("US");
+  await shipping.getByLabel("State or province").fill("Texas");
+  await shipping.getByLabel("Postal code").fill("78701");
+  await shipping.getByLabel(/E-mail/).fill("shopper@example.com");
+  await shipping.getByRole("button", { name: "Estimate shipping" }).click();
+  await page.getByRole("status").filter({ hasText: "Shipping estimated." }).waitFor();
+  await shipping.getByLabel(/Express shipping/).check();
+  await shipping.getByRole("button", { name: "Use this option" }).click();
+  await page.getByRole("status").filter({ hasText: "Shipping option chosen." }).waitFor();
+  const totals = await page.locator(".totals").innerText();
+  assert.match(totals, /Shipping\s+\$15\.00/);
+  assert.match(totals, /Tax\s+\$2\.80/);
+  assert.match(totals, /Total\s+\$37\.78/);
+
+  await page.getByLabel("Note", { exact: true }).fill("Leave it at the door");
+  await page.getByRole("button", { name: "Save note" }).click();
+  await page.getByRole("status").filter({ hasText: "Note saved." }).waitFor();
+
+  const gift = page.locator("section.gift-certificate");
+  await gift.getByLabel("Name on the certificate").fill("A gift for Sam");
+  await gift.getByLabel(/Amount/).fill("25");
+  await gift.getByLabel("Theme").selectOption({ label: "Birthday" });
+  await gift.getByLabel("Your name").fill("Jane");
+  await gift.getByLabel("Your e-mail").fill("jane@example.com");
+  await gift.getByLabel("Recipient's name").fill("Sam");
+  await gift.getByLabel("Recipient's e-mail").fill("sam@example.com");
+  await gift.getByRole("button", { name: "Add the gift certificate" }).click();
+  await page.getByRole("status").filter({ hasText: "Gift certificate added." }).waitFor();
+  await page.locator("li.line", { hasText: "A gift for Sam" }).getByText("Quantity: 1").waitFor();
+  await screenshot(page, "cart-shipping-note-gift");
+
+  // BigCommerce's hosted checkout shows the certificate, the note and the tax.
+  await page.getByRole("button", { name: "Check out" }).click();
+  await page.waitForURL((url) => url.href.startsWith(SANDBOX) && url.href.includes("loadInCheckout"));
+  const checkout = await page.locator("main").innerText();
+  assert.match(checkout, /Gift certificate: A gift for Sam/);
+  assert.match(checkout, /Note from the shopper: Leave it at the door/);
+  assert.match(checkout, /Tax \(Sales Tax\): USD 1\.60/, "the certificate is not taxed");
+  await screenshot(page, "sandbox-checkout-gift");
+
+  assert.deepEqual(errors, [], "no errors in the browser console");
+  await context.close();
+});
+
+test("the example storefront estimates shipping, takes an option, a note and a gift certificate", async () => {
+  const { context, page, errors } = await newPage();
+  await page.goto(STOREFRONT);
+  await page.waitForSelector("body[data-ready=true]");
+  const notebook = page.locator("form.product", { hasText: "Dot Grid Notebook" });
+  await notebook.getByLabel(/quantity/).fill("2");
+  await notebook.getByRole("button", { name: "Add to cart" }).click();
+  await page.locator("li.line", { hasText: "Dot Grid Notebook" }).waitFor();
+  assert.equal(await page.locator("#cart-tax").innerText(), "Calculated at checkout");
+
+  await page.getByLabel("Country code").fill("US");
+  await page.getByLabel("Postal code").fill("78701");
+  await page.getByLabel(/E-mail \(needed/).fill("shopper@example.com");
+  await page.getByRole("button", { name: "Estimate shipping" }).click();
+  await page.locator("#shipping-destination", { hasText: "Shipping to 78701, US" }).waitFor();
+  await page.locator("#cart-tax", { hasText: "$1.60" }).waitFor();
+  await page.getByLabel(/Express shipping/).check();
+  await page.locator("#cart-shipping", { hasText: "$15.00" }).waitFor();
+  assert.equal(await page.locator("#cart-tax").innerText(), "$2.80");
+  assert.equal(await page.locator("#cart-total").innerText(), "$37.78");
+
+  await page.getByLabel("Note for your order").fill("Ring twice");
+  await page.getByRole("button", { name: "Save note" }).click();
+  await page.locator("#status", { hasText: "Note saved" }).waitFor();
+
+  await page.getByLabel("Name on the certificate").fill("For Sam");
+  await page.getByLabel("Amount").fill("30");
+  await page.getByLabel("Your name").fill("Jane");
+  await page.getByLabel("Your e-mail").fill("jane@example.com");
+  await page.getByLabel("Recipient's name").fill("Sam");
+  await page.getByLabel("Recipient's e-mail").fill("sam@example.com");
+  await page.getByRole("button", { name: "Add the gift certificate" }).click();
+  const certificate = page.locator("li.line", { hasText: "For Sam" });
+  await certificate.waitFor();
+  assert.equal(await certificate.locator("input").count(), 0, "its quantity cannot change");
+  // A line change: the quote is no longer current, so shipping and tax are unknown again.
+  await page.locator("#shipping-destination", { hasText: "estimate again" }).waitFor();
+  assert.equal(await page.locator("#cart-shipping").innerText(), "Calculated at checkout");
+  await screenshot(page, "storefront-shipping-note-gift");
+  await certificate.getByRole("button", { name: "Remove" }).click();
+  await certificate.waitFor({ state: "detached" });
+
+  // The note survived the line changes.
+  await page.reload();
+  await page.waitForSelector("body[data-ready=true]");
+  assert.equal(await page.getByLabel("Note for your order").inputValue(), "Ring twice");
+
+  assert.deepEqual(errors, [], "no errors in the browser console");
+  await context.close();
+});
+
 test("a storefront on an origin that is not allowed gets no cart", async () => {
   const { context, page } = await newPage();
 

@@ -1,14 +1,16 @@
 //! The Checkouts API slice a cart BFF needs: `GET /checkouts/{id}` (the cart id is the
 //! checkout id) and coupons, `POST /checkouts/{id}/coupons` and
 //! `DELETE /checkouts/{id}/coupons/{code}`, each answering 200 with the checkout
-//! (`reference/checkouts.v3.yml`). No consignments, billing address, taxes or fees yet: those
-//! are empty, and the totals are the cart's.
+//! (`reference/checkouts.v3.yml`); consignments and the customer message are in
+//! `consignments`, the checkout's own fields in `checkout_render`. No billing address or fees:
+//! those are empty.
 
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::body::{parse_json, parse_optional_json, query_param};
 use super::carts::parse_cart_id;
+use super::checkout_render::insert_checkout_fields;
 use super::errors::{from_cart_error, ApiError};
 use super::response::ApiReply;
 use super::Ctx;
@@ -21,18 +23,21 @@ use crate::state::render::{banner_list, render_cart, Includes};
 
 /// The Checkouts API's `include` names (`IncludeGeneral`): the cart's options carry a `cart.`
 /// prefix there. The spec documents `include` on GET only; the sandbox honours it on the
-/// coupon calls too, whose documented answers show `promotions` (unconfirmed).
-fn includes(query: &str) -> Includes {
+/// coupon calls too, whose documented answers show `promotions` (unconfirmed). The second
+/// value is `consignments.available_shipping_options`.
+fn includes(query: &str) -> (Includes, bool) {
     let mut inc = Includes::default();
+    let mut shipping_options = false;
     for part in query_param(query, "include").unwrap_or_default().split(',') {
         match part.trim() {
             "cart.line_items.physical_items.options" => inc.physical_options = true,
             "cart.line_items.digital_items.options" => inc.digital_options = true,
             "promotions.banners" => inc.promotions = true,
+            "consignments.available_shipping_options" => shipping_options = true,
             _ => {}
         }
     }
-    inc
+    (inc, shipping_options)
 }
 
 /// The checkout's `cart`: the Carts API's cart with the Checkouts spec's differences
@@ -99,7 +104,7 @@ fn coupons(ctx: &Ctx<'_>, cart: &Cart) -> Vec<Value> {
 
 /// `{data: checkout, meta: {}}`.
 pub fn checkout_envelope(ctx: &Ctx<'_>, cart: &Cart) -> Value {
-    let inc = includes(ctx.query);
+    let (inc, shipping_options) = includes(ctx.query);
     let catalog = ctx.state.catalog();
     let pricing = price(&catalog, cart);
     let rendered = render_cart(
@@ -141,6 +146,13 @@ pub fn checkout_envelope(ctx: &Ctx<'_>, cart: &Cart) -> Value {
         "version": cart.version,
     }))
     .unwrap_or_default();
+    insert_checkout_fields(
+        &mut data,
+        &catalog,
+        cart,
+        shipping_options,
+        ctx.state.config.behaviours.shipping_cost_before_discounts,
+    );
     if inc.promotions {
         data.insert(
             "promotions".to_owned(),
@@ -151,7 +163,7 @@ pub fn checkout_envelope(ctx: &Ctx<'_>, cart: &Cart) -> Value {
 }
 
 /// Checkout calls on a missing cart are 404s in the Checkouts shape.
-fn checkout_error(ctx: &Ctx<'_>, error: CartError) -> ApiError {
+pub(super) fn checkout_error(ctx: &Ctx<'_>, error: CartError) -> ApiError {
     match error {
         CartError::CartNotFound => ApiError::checkout_not_found(),
         other => from_cart_error(ctx.state, other, false),

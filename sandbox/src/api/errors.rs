@@ -121,6 +121,10 @@ pub fn from_cart_error(state: &AppState, error: CartError, write: bool) -> ApiEr
             title: Some("Coupon code not found".to_owned()),
             ..ApiError::checkout_not_found()
         },
+        CartError::ConsignmentNotFound => ApiError {
+            title: Some("Consignment not found".to_owned()),
+            ..ApiError::checkout_not_found()
+        },
         CartError::Unprocessable { title, errors } => ApiError {
             status: 422,
             title: Some(title),

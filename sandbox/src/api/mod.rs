@@ -7,7 +7,9 @@ pub mod auth;
 pub mod body;
 pub mod carts;
 pub mod catalog;
+pub mod checkout_render;
 pub mod checkouts;
+pub mod consignments;
 pub mod customers;
 pub mod errors;
 pub mod hooks;
@@ -96,7 +98,8 @@ pub async fn api_entry(
 
 /// The writes whose Content-Type the spec marks required (`reference/carts.v3.yml`, the
 /// `ContentType` parameter), bodiless `redirect_urls` included; of the Checkouts calls, adding
-/// a coupon (`reference/checkouts.v3.yml`; deleting one does not list the header).
+/// a coupon, the customer message and adding or updating a consignment
+/// (`reference/checkouts.v3.yml`; the deletes do not list the header).
 fn needs_json_content_type(route: Route<'_>) -> bool {
     matches!(
         route,
@@ -106,6 +109,9 @@ fn needs_json_content_type(route: Route<'_>) -> bool {
             | Route::UpdateItem(..)
             | Route::RedirectUrls(_)
             | Route::AddCoupon(_)
+            | Route::UpdateCheckout(_)
+            | Route::AddConsignments(_)
+            | Route::UpdateConsignment(..)
     )
 }
 
@@ -170,6 +176,10 @@ fn dispatch(ctx: &Ctx<'_>, route: Route<'_>) -> Result<ApiReply, ApiError> {
         Route::UpdateItem(id, item) => items::update(ctx, id, item),
         Route::DeleteItem(id, item) => items::delete(ctx, id, item),
         Route::GetCheckout(id) => checkouts::get(ctx, id),
+        Route::UpdateCheckout(id) => consignments::update_checkout(ctx, id),
+        Route::AddConsignments(id) => consignments::add(ctx, id),
+        Route::UpdateConsignment(id, c) => consignments::update(ctx, id, c),
+        Route::DeleteConsignment(id, c) => consignments::delete(ctx, id, c),
         Route::AddCoupon(id) => checkouts::add_coupon(ctx, id),
         Route::DeleteCoupon(id, code) => checkouts::delete_coupon(ctx, id, code),
         Route::AbandonedCart(token) => abandoned_carts::get(ctx, token),

@@ -18,6 +18,10 @@ pub enum Route<'a> {
     DeleteItem(&'a str, &'a str),
     RedirectUrls(&'a str),
     GetCheckout(&'a str),
+    UpdateCheckout(&'a str),
+    AddConsignments(&'a str),
+    UpdateConsignment(&'a str, &'a str),
+    DeleteConsignment(&'a str, &'a str),
     AddCoupon(&'a str),
     DeleteCoupon(&'a str, &'a str),
     AbandonedCart(&'a str),
@@ -96,7 +100,21 @@ pub fn match_route<'a>(method: &str, path: &'a str) -> Matched<'a> {
         ),
         ["v3", "checkouts", id] => pick(
             "/v3/checkouts/{checkout_id}",
-            &[("GET", Route::GetCheckout(id))],
+            &[
+                ("GET", Route::GetCheckout(id)),
+                ("PUT", Route::UpdateCheckout(id)),
+            ],
+        ),
+        ["v3", "checkouts", id, "consignments"] => pick(
+            "/v3/checkouts/{checkout_id}/consignments",
+            &[("POST", Route::AddConsignments(id))],
+        ),
+        ["v3", "checkouts", id, "consignments", consignment] => pick(
+            "/v3/checkouts/{checkout_id}/consignments/{consignment_id}",
+            &[
+                ("PUT", Route::UpdateConsignment(id, consignment)),
+                ("DELETE", Route::DeleteConsignment(id, consignment)),
+            ],
         ),
         ["v3", "checkouts", id, "coupons"] => pick(
             "/v3/checkouts/{checkout_id}/coupons",

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::carts::{Cart, LineItem};
 use super::catalog::Catalog;
+use super::checkout_ops::{follow_lines, forget_shipping};
 use super::errors::CartError;
 use super::extra_lines::{
     resolve_custom_item, resolve_gift_certificate, CustomItem, CustomItemInput, GiftCertificate,
@@ -224,6 +225,7 @@ impl AppState {
             custom_items: Vec::new(),
             gift_certificates: Vec::new(),
             coupons: Vec::new(),
+            checkout: Default::default(),
         };
         push_extras(&mut cart, resolved.custom, resolved.gifts);
         settle(&catalog, &mut cart, now);
@@ -249,6 +251,7 @@ impl AppState {
             gifts,
         } = resolve_all(&catalog, new_lines)?;
         let policy = self.config.behaviours.duplicate_add;
+        let consignments = self.config.behaviours.consignments_on_line_change;
         let now = self.clock.now();
         let (cart, line_events) = self
             .carts
@@ -263,6 +266,7 @@ impl AppState {
                 cart.items = lines;
                 events.extend(push_extras(cart, custom, gifts));
                 settle(&catalog, cart, now);
+                follow_lines(cart, consignments);
                 cart.touch(now);
                 Ok(((cart.clone(), events), false))
             })
@@ -295,6 +299,9 @@ impl AppState {
                         "A shipping address for this order is incomplete".to_owned(),
                     ));
                 }
+                if cart.customer_id != customer_id {
+                    forget_shipping(cart);
+                }
                 cart.customer_id = customer_id;
                 cart.email = email;
                 cart.touch(now);
@@ -325,6 +332,7 @@ impl AppState {
             .ok_or(CartError::CartNotFound)??;
         let catalog = self.catalog();
         let pricing = price(&catalog, &cart);
+        let total = super::checkout::quote(&catalog, &cart).grand_total;
         let order = Order {
             id: self.orders.next_id(),
             cart_id: id,
@@ -334,7 +342,7 @@ impl AppState {
                 shopper.unwrap_or(0)
             },
             currency: cart.currency.clone(),
-            total: pricing.cart_amount,
+            total,
             lines: cart
                 .items
                 .iter()

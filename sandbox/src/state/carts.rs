@@ -8,6 +8,7 @@ use parking_lot::Mutex;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::checkout::CheckoutState;
 use super::extra_lines::{CustomItem, GiftCertificate};
 
 const SHARDS: usize = 16;
@@ -69,6 +70,8 @@ pub struct Cart {
     pub gift_certificates: Vec<GiftCertificate>,
     /// Coupon codes applied, in the order they were applied (as the seed spells them).
     pub coupons: Vec<String>,
+    /// Consignments and the shopper's message (the Checkouts API's part of the cart).
+    pub checkout: CheckoutState,
 }
 
 impl Cart {

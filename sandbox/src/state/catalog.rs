@@ -6,6 +6,7 @@ use crate::seed::{
     BannerSeed, CouponSeed, CustomerSeed, ModifierSeed, OptionSeed, ProductSeed, PromotionSeed,
     Seed, VariantSeed,
 };
+use crate::seed_checkout::{ShippingZoneSeed, TaxRateSeed};
 
 /// Products and customers of the store; replaced as a whole on reset (and on a control-plane
 /// change to one product, so a cart operation always sees one consistent catalog).
@@ -21,6 +22,8 @@ pub struct Catalog {
     promotions: Vec<PromotionSeed>,
     /// Coupon codes one order may carry.
     pub coupons_per_order: usize,
+    shipping_zones: Vec<ShippingZoneSeed>,
+    tax_rates: Vec<TaxRateSeed>,
 }
 
 impl Catalog {
@@ -36,6 +39,8 @@ impl Catalog {
             coupons: seed.coupons,
             promotions: seed.promotions,
             coupons_per_order: seed.store.coupons_per_order,
+            shipping_zones: seed.shipping_zones,
+            tax_rates: seed.tax_rates,
         }
     }
 
@@ -89,6 +94,20 @@ impl Catalog {
 
     pub fn customers(&self) -> &[CustomerSeed] {
         &self.customers
+    }
+
+    /// The first shipping zone that covers `country` (compared case-insensitively).
+    pub fn shipping_zone(&self, country: &str) -> Option<&ShippingZoneSeed> {
+        self.shipping_zones
+            .iter()
+            .find(|z| z.countries.iter().any(|c| c.eq_ignore_ascii_case(country)))
+    }
+
+    /// The tax rate of `country`, if the store charges tax there.
+    pub fn tax_rate(&self, country: &str) -> Option<&TaxRateSeed> {
+        self.tax_rates
+            .iter()
+            .find(|r| r.country.eq_ignore_ascii_case(country))
     }
 }
 

@@ -25,6 +25,9 @@ pub enum CartError {
     /// Removing a code the checkout does not carry.
     #[error("coupon not applied")]
     CouponNotApplied,
+    /// A consignment id the checkout does not have.
+    #[error("consignment not found")]
+    ConsignmentNotFound,
     /// BigCommerce's 422 with its title and optional per-field errors.
     #[error("{title}")]
     Unprocessable {

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::cart_ops::{check_version, missing, unprocessable, ItemChange, UpdateItemInput};
 use super::carts::{Cart, LineItem};
 use super::catalog::{Catalog, ProductExt};
+use super::checkout_ops::follow_lines;
 use super::errors::CartError;
 use super::line_items::{
     check_limits, check_option_ids, check_quantity, resolve_variant, LineItemInput,
@@ -131,6 +132,7 @@ impl AppState {
         let quantity = check_quantity(quantity)?;
         let catalog = self.catalog();
         let refuse_variant_id = self.config.behaviours.refuse_variant_id_with_modifiers;
+        let consignments = self.config.behaviours.consignments_on_line_change;
         let now = self.clock.now();
         let cart = self
             .carts
@@ -147,6 +149,7 @@ impl AppState {
                 }
                 settle(&catalog, &mut updated, now);
                 check_limits(&catalog, &updated.items)?;
+                follow_lines(&mut updated, consignments);
                 *cart = updated;
                 cart.touch(now);
                 Ok((cart.clone(), false))
@@ -172,6 +175,7 @@ impl AppState {
     ) -> Result<ItemChange, CartError> {
         let now = self.clock.now();
         let catalog = self.catalog();
+        let consignments = self.config.behaviours.consignments_on_line_change;
         let change = self
             .carts
             .update(&id, now, |cart| {
@@ -187,6 +191,7 @@ impl AppState {
                     return Err(CartError::ItemNotFound);
                 }
                 settle(&catalog, cart, now);
+                follow_lines(cart, consignments);
                 if cart.line_count() == 0 {
                     return Ok((ItemChange::CartDeleted, true));
                 }

@@ -4,6 +4,8 @@
 pub mod cart_ops;
 pub mod carts;
 pub mod catalog;
+pub mod checkout;
+pub mod checkout_ops;
 pub mod coupon_ops;
 pub mod errors;
 pub mod extra_lines;

@@ -347,6 +347,7 @@ mod tests {
             custom_items: Vec::new(),
             gift_certificates: Vec::new(),
             coupons: Vec::new(),
+            checkout: Default::default(),
         }
     }
 

@@ -1,12 +1,14 @@
 //! The hosted checkout (`/checkout`, also shown by `loadInCheckout` redirect URLs): the cart,
-//! who is signed in, and "Place order", which converts the cart into an order.
+//! who is signed in, shipping, tax and the shopper's note, and "Place order", which converts
+//! the cart into an order at the checkout's grand total.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::cart_page::{lines_table, summary};
+use super::cart_page::lines_table;
+use super::checkout_summary::checkout_summary;
 use super::html::{error_page, escape, html, money, page};
 use super::session::current;
 use crate::state::AppState;
@@ -48,7 +50,7 @@ pub fn render_checkout(
          <input type=\"hidden\" name=\"cart_id\" value=\"{id}\">\
          <button type=\"submit\">Place order</button></form>",
         lines = lines_table(state, &cart, false),
-        total = summary(state, &cart),
+        total = checkout_summary(state, &cart),
         id = cart.id,
     );
     html(StatusCode::OK).body(page(&catalog.store_name, title, &body))

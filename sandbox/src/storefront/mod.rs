@@ -4,6 +4,7 @@
 
 pub mod cart_page;
 pub mod checkout;
+pub mod checkout_summary;
 pub mod html;
 pub mod login;
 pub mod session;

@@ -3,6 +3,7 @@
 
 mod carts;
 mod catalog_customers;
+mod checkout_shipping;
 mod control;
 mod errors;
 mod fidelity;

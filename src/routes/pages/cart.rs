@@ -8,7 +8,7 @@ use super::super::cart::correlation_id;
 use crate::cart::CartService;
 use crate::catalog::Catalog;
 use crate::session::ShopperSession;
-use crate::views::{render, CartPage, CartView, LeftBehindView, ProductView};
+use crate::views::{render, CartPage, CartView, GiftCertificateForm, LeftBehindView, ProductView};
 
 pub async fn show_cart(
     request: HttpRequest,
@@ -60,6 +60,11 @@ pub async fn show_cart(
         signed_in_as: session.customer_email().map(str::to_owned),
         any_left_behind_movable: left_behind.iter().any(|line| line.movable),
         left_behind,
+        gift_certificate: GiftCertificateForm::new(
+            carts.settings().gift_certificate_min_amount,
+            carts.settings().gift_certificate_max_amount,
+            &currency,
+        ),
     };
     render(&page, StatusCode::OK)
 }

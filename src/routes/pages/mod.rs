@@ -3,6 +3,7 @@
 //! 303 See Other back to /cart, carrying a one-time message.
 
 mod cart;
+mod checkout_forms;
 mod coupons;
 mod forms;
 mod login;
@@ -32,6 +33,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/cart/coupons/remove",
             web::post().to(coupons::remove_coupon),
+        )
+        .route(
+            "/cart/shipping-estimate",
+            web::post().to(checkout_forms::estimate_shipping),
+        )
+        .route(
+            "/cart/shipping-option",
+            web::post().to(checkout_forms::select_shipping_option),
+        )
+        .route("/cart/note", web::post().to(checkout_forms::set_note))
+        .route(
+            "/cart/gift-certificates",
+            web::post().to(checkout_forms::add_gift_certificate),
         )
         .route("/cart/checkout", web::post().to(forms::checkout))
         .route("/cart/left-behind", web::post().to(forms::left_behind))
