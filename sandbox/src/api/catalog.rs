@@ -1,10 +1,14 @@
-//! A read-only slice of the Catalog API: `GET /v3/catalog/products` (paged) and
+//! A slice of the Catalog API: `GET /v3/catalog/products` (paged) and
 //! `GET /v3/catalog/products/{product_id}`, with `include=variants,images,primary_image,
-//! options,modifiers` — what a storefront needs to list products and add them to a cart.
+//! options,modifiers` — what a storefront needs to list products and add them to a cart —
+//! and the merchant's stock edits: `PUT /v3/catalog/products/{product_id}` and
+//! `PUT /v3/catalog/products/{product_id}/variants/{variant_id}` (inventory, availability,
+//! purchase limits; carts holding the product keep their lines, as on BigCommerce).
 
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::body::query_param;
+use super::body::{parse_json, query_param};
 use super::errors::ApiError;
 use super::response::ApiReply;
 use super::Ctx;
@@ -264,4 +268,113 @@ pub fn get(ctx: &Ctx<'_>, raw_id: &str) -> Result<ApiReply, ApiError> {
         200,
         json!({"data": product_json(product, inc, &ctx.state.public_url), "meta": {}}),
     ))
+}
+
+/// The fields of `PUT /v3/catalog/products/{product_id}` the sandbox models; BigCommerce takes
+/// many more (name, price, ...), which the sandbox refuses with 422 rather than ignore.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProductUpdate {
+    inventory_level: Option<i64>,
+    inventory_tracking: Option<InventoryTracking>,
+    availability: Option<Availability>,
+    order_quantity_minimum: Option<u32>,
+    order_quantity_maximum: Option<u32>,
+    is_visible: Option<bool>,
+    /// Accepted (a merchant's update often carries it) and not modelled.
+    #[serde(default)]
+    #[allow(dead_code)]
+    inventory_warning_level: Option<i64>,
+}
+
+/// The fields of `PUT /v3/catalog/products/{product_id}/variants/{variant_id}` modelled.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VariantUpdate {
+    inventory_level: Option<i64>,
+    purchasing_disabled: Option<bool>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    inventory_warning_level: Option<i64>,
+}
+
+/// BigCommerce stores stock as a signed 32-bit int, and refuses a negative level.
+fn check_level(level: Option<i64>) -> Result<(), ApiError> {
+    match level {
+        Some(level) if !(0..=i64::from(i32::MAX)).contains(&level) => Err(ApiError::new(
+            422,
+            "The field 'inventory_level' is invalid.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `PUT /v3/catalog/products/{product_id}`: answers the product as `GET` would (without
+/// includes), 200.
+pub fn update(ctx: &Ctx<'_>, raw_id: &str) -> Result<ApiReply, ApiError> {
+    let not_found = || ApiError::new(404, "The requested product was not found.");
+    let id: i64 = raw_id.parse().map_err(|_| not_found())?;
+    let change: ProductUpdate = parse_json(ctx.body)?;
+    check_level(change.inventory_level)?;
+    let found = ctx.state.change_product(id, |product| {
+        if let Some(tracking) = change.inventory_tracking {
+            product.inventory_tracking = tracking;
+        }
+        if let Some(level) = change.inventory_level {
+            product.inventory_level = level;
+        }
+        if let Some(availability) = change.availability {
+            product.availability = availability;
+        }
+        if let Some(min) = change.order_quantity_minimum {
+            product.order_quantity_minimum = min;
+        }
+        if let Some(max) = change.order_quantity_maximum {
+            product.order_quantity_maximum = max;
+        }
+        if let Some(visible) = change.is_visible {
+            product.is_visible = visible;
+        }
+    });
+    if !found {
+        return Err(not_found());
+    }
+    get(ctx, raw_id)
+}
+
+/// `PUT /v3/catalog/products/{product_id}/variants/{variant_id}`: answers the variant, 200.
+pub fn update_variant(
+    ctx: &Ctx<'_>,
+    raw_product: &str,
+    raw_variant: &str,
+) -> Result<ApiReply, ApiError> {
+    let not_found = || ApiError::new(404, "The requested product variant was not found.");
+    let product_id: i64 = raw_product.parse().map_err(|_| not_found())?;
+    let variant_id: i64 = raw_variant.parse().map_err(|_| not_found())?;
+    let change: VariantUpdate = parse_json(ctx.body)?;
+    check_level(change.inventory_level)?;
+    let mut found = false;
+    ctx.state.change_product(product_id, |product| {
+        if let Some(variant) = product.variants.iter_mut().find(|v| v.id == variant_id) {
+            found = true;
+            if let Some(level) = change.inventory_level {
+                variant.inventory_level = level;
+            }
+            if let Some(disabled) = change.purchasing_disabled {
+                variant.purchasing_disabled = disabled;
+            }
+        }
+    });
+    if !found {
+        return Err(not_found());
+    }
+    let catalog = ctx.state.catalog();
+    let product = catalog.product(product_id).ok_or_else(not_found)?;
+    let variants = variant_json(product, &ctx.state.public_url);
+    let variant = variants
+        .as_array()
+        .and_then(|all| all.iter().find(|v| v["id"] == json!(variant_id)))
+        .cloned()
+        .ok_or_else(not_found)?;
+    Ok(ApiReply::json(200, json!({"data": variant, "meta": {}})))
 }

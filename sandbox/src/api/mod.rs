@@ -112,6 +112,8 @@ fn needs_json_content_type(route: Route<'_>) -> bool {
             | Route::UpdateCheckout(_)
             | Route::AddConsignments(_)
             | Route::UpdateConsignment(..)
+            | Route::UpdateProduct(_)
+            | Route::UpdateVariant(..)
     )
 }
 
@@ -186,6 +188,8 @@ fn dispatch(ctx: &Ctx<'_>, route: Route<'_>) -> Result<ApiReply, ApiError> {
         Route::ValidateCredentials => customers::validate_credentials(ctx),
         Route::ListProducts => catalog::list(ctx),
         Route::GetProduct(id) => catalog::get(ctx, id),
+        Route::UpdateProduct(id) => catalog::update(ctx, id),
+        Route::UpdateVariant(id, variant) => catalog::update_variant(ctx, id, variant),
         Route::ListHooks => hooks::list(ctx),
         Route::CreateHook => hooks::create(ctx),
         Route::GetHook(id) => hooks::get(ctx, id),

@@ -28,6 +28,8 @@ pub enum Route<'a> {
     ValidateCredentials,
     ListProducts,
     GetProduct(&'a str),
+    UpdateProduct(&'a str),
+    UpdateVariant(&'a str, &'a str),
     ListHooks,
     CreateHook,
     GetHook(&'a str),
@@ -137,7 +139,14 @@ pub fn match_route<'a>(method: &str, path: &'a str) -> Matched<'a> {
         }
         ["v3", "catalog", "products", id] => pick(
             "/v3/catalog/products/{product_id}",
-            &[("GET", Route::GetProduct(id))],
+            &[
+                ("GET", Route::GetProduct(id)),
+                ("PUT", Route::UpdateProduct(id)),
+            ],
+        ),
+        ["v3", "catalog", "products", id, "variants", variant] => pick(
+            "/v3/catalog/products/{product_id}/variants/{variant_id}",
+            &[("PUT", Route::UpdateVariant(id, variant))],
         ),
         ["v3", "hooks"] => pick(
             "/v3/hooks",

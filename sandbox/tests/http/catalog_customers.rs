@@ -152,3 +152,86 @@ async fn time_follows_the_sandbox_clock() {
     let delta = t2["time"].as_i64().expect("time") - t1["time"].as_i64().expect("time");
     assert!((3599..=3602).contains(&delta), "{delta}");
 }
+
+#[tokio::test]
+async fn stock_set_through_the_catalog_update_is_read_back_and_limits_adds() {
+    let app = start().await;
+    let resp = app
+        .put(
+            "/v3/catalog/products/101",
+            json!({"inventory_tracking": "product", "inventory_level": 3}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["data"]["inventory_level"], 3);
+    assert_eq!(body["data"]["inventory_tracking"], "product");
+    let read: Value = app
+        .get("/v3/catalog/products/101")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(read["data"]["inventory_level"], 3);
+
+    let refused = app.post("/v3/carts", json!({"line_items": [mug(4)]})).await;
+    assert_eq!(refused.status(), 422, "4 mugs are more than the 3 in stock");
+    let taken = app.post("/v3/carts", json!({"line_items": [mug(3)]})).await;
+    assert_eq!(taken.status(), 201);
+
+    let unknown = app
+        .put("/v3/catalog/products/101", json!({"name": "Renamed"}))
+        .await;
+    assert_eq!(unknown.status(), 422, "fields the sandbox does not model");
+    let negative = app
+        .put("/v3/catalog/products/101", json!({"inventory_level": -1}))
+        .await;
+    assert_eq!(negative.status(), 422);
+    let missing = app
+        .put("/v3/catalog/products/9999", json!({"inventory_level": 1}))
+        .await;
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn a_variants_stock_is_set_through_its_own_update() {
+    let app = start().await;
+    let product: Value = app
+        .get("/v3/catalog/products/110?include=variants")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let variant = product["data"]["variants"][0]["id"].as_i64().expect("id");
+    let resp = app
+        .put(
+            &format!("/v3/catalog/products/110/variants/{variant}"),
+            json!({"inventory_level": 2}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["data"]["id"], variant);
+    assert_eq!(body["data"]["inventory_level"], 2);
+    let read: Value = app
+        .get("/v3/catalog/products/110?include=variants")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(read["data"]["variants"][0]["inventory_level"], 2);
+    let refused = app
+        .post(
+            "/v3/carts",
+            json!({"line_items": [{"product_id": 110, "variant_id": variant, "quantity": 3}]}),
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let missing = app
+        .put(
+            "/v3/catalog/products/110/variants/1",
+            json!({"inventory_level": 2}),
+        )
+        .await;
+    assert_eq!(missing.status(), 404);
+}
