@@ -15,6 +15,8 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::HttpResponse;
 use serde::Serialize;
 
+use crate::domain::CartProblem;
+
 /// Media type of problem responses.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -33,6 +35,7 @@ pub enum ErrorCode {
     TooManyRequests,
     OriginRefused,
     CartEmpty,
+    CartHasProblems,
     ItemNotFound,
     LineNotEditable,
     LineAddedByPromotion,
@@ -77,6 +80,7 @@ impl ErrorCode {
         ErrorCode::TooManyRequests,
         ErrorCode::OriginRefused,
         ErrorCode::CartEmpty,
+        ErrorCode::CartHasProblems,
         ErrorCode::ItemNotFound,
         ErrorCode::LineNotEditable,
         ErrorCode::LineAddedByPromotion,
@@ -120,6 +124,7 @@ impl ErrorCode {
             ErrorCode::TooManyRequests => "too_many_requests",
             ErrorCode::OriginRefused => "origin_refused",
             ErrorCode::CartEmpty => "cart_empty",
+            ErrorCode::CartHasProblems => "cart_has_problems",
             ErrorCode::ItemNotFound => "item_not_found",
             ErrorCode::LineNotEditable => "line_not_editable",
             ErrorCode::LineAddedByPromotion => "line_added_by_promotion",
@@ -167,6 +172,10 @@ impl ErrorCode {
                 "State-changing requests are accepted only from this shop's own pages."
             }
             ErrorCode::CartEmpty => "The cart is empty.",
+            ErrorCode::CartHasProblems => {
+                "Lines of the cart cannot be fulfilled as they are; fix them (see `problems`) \
+                 and check out again."
+            }
             ErrorCode::ItemNotFound => "There is no such line in the cart.",
             ErrorCode::LineNotEditable => {
                 "This line's quantity cannot be changed; remove it instead."
@@ -237,6 +246,7 @@ impl ErrorCode {
             ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::OriginRefused => StatusCode::FORBIDDEN,
             ErrorCode::CartEmpty => StatusCode::CONFLICT,
+            ErrorCode::CartHasProblems => StatusCode::CONFLICT,
             ErrorCode::ItemNotFound => StatusCode::NOT_FOUND,
             ErrorCode::LineNotEditable => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::LineAddedByPromotion => StatusCode::UNPROCESSABLE_ENTITY,
@@ -285,6 +295,10 @@ pub struct Problem {
     /// Seconds to wait before retrying, for 429 and 503 answers that know it.
     #[serde(skip)]
     pub retry_after: Option<u64>,
+    /// For `cart_has_problems`: every line that cannot be fulfilled, and why (an extension
+    /// member, RFC 9457 §3.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<CartProblem>>,
 }
 
 impl Problem {
@@ -297,12 +311,18 @@ impl Problem {
             detail: detail.into(),
             code,
             retry_after: None,
+            problems: None,
         }
     }
 
     /// The generic problem for `code`, with its title as detail.
     pub fn from_code(code: ErrorCode) -> Self {
         Self::new(code, code.title())
+    }
+
+    pub fn with_problems(mut self, problems: Vec<CartProblem>) -> Self {
+        self.problems = Some(problems);
+        self
     }
 
     pub fn with_retry_after(mut self, seconds: u64) -> Self {

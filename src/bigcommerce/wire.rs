@@ -255,6 +255,7 @@ impl TryFrom<WireCart> for StoreCart {
             discount_amount: 0.0,
             coupon_amount: 0.0,
             added_by_promotion: false,
+            problems: Vec::new(),
             options: Vec::new(),
         }));
         line_items.extend(
@@ -279,6 +280,7 @@ impl TryFrom<WireCart> for StoreCart {
                     discount_amount: 0.0,
                     coupon_amount: 0.0,
                     added_by_promotion: false,
+                    problems: Vec::new(),
                     options: Vec::new(),
                 }),
         );
@@ -355,6 +357,7 @@ impl WireItem {
             discount_amount: self.discount_amount,
             coupon_amount: self.coupon_amount,
             added_by_promotion: self.added_by_promotion || self.is_mutable == Some(false),
+            problems: Vec::new(),
             options: self
                 .options
                 .into_iter()

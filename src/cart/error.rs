@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::bigcommerce::BigCommerceError;
 use crate::database::is_unavailable;
-use crate::domain::InvalidInput;
+use crate::domain::{CartProblem, InvalidInput};
 use crate::errors::{error_chain_fmt, ErrorCode, Problem};
 use crate::fair_shares::ShareError;
 use crate::session::SessionError;
@@ -35,6 +35,9 @@ pub enum CartError {
     ShippingOptionUnknown(Option<String>),
     #[error("the session has no cart")]
     CartEmpty,
+    /// Lines the store cannot fulfil as they are (from the cached catalog).
+    #[error("lines of the cart cannot be fulfilled")]
+    CartHasProblems(Vec<CartProblem>),
     #[error("the recovery token is unknown")]
     RecoveryTokenUnknown,
     #[error("the cart belongs to a customer who is not signed in")]
@@ -104,6 +107,14 @@ impl CartError {
                 None => Problem::from_code(ErrorCode::ShippingOptionUnknown),
             },
             CartError::CartEmpty => Problem::from_code(ErrorCode::CartEmpty),
+            CartError::CartHasProblems(problems) => {
+                let detail = problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.name, p.problem.detail))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                Problem::new(ErrorCode::CartHasProblems, detail).with_problems(problems.clone())
+            }
             CartError::RecoveryTokenUnknown => Problem::from_code(ErrorCode::RecoveryTokenUnknown),
             CartError::SignInRequired => Problem::from_code(ErrorCode::SignInRequired),
             CartError::CartBusy => Problem::from_code(ErrorCode::CartBusy).with_retry_after(1),
@@ -136,6 +147,7 @@ impl CartError {
             self,
             CartError::Upstream(BigCommerceError::Busy { .. })
                 | CartError::CartBusy
+                | CartError::CartHasProblems(_)
                 | CartError::LeftBehindBusy(_)
         )
     }

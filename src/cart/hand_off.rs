@@ -42,6 +42,14 @@ impl CartService {
         target: HandOffTarget,
         cx: CorrelationId,
     ) -> Result<HandOff, CartError> {
+        // Lines the store cannot fulfil stop the checkout before any call; the hosted cart
+        // is where they can be fixed, so it is always handed out.
+        if let (Some(snapshot), true) = (session.snapshot(), target != HandOffTarget::Cart) {
+            let problems = self.checkout_problems(&snapshot.cart, cx).await;
+            if !problems.is_empty() {
+                return Err(CartError::CartHasProblems(problems));
+            }
+        }
         let Some(cart) = self.verified_cart(session, Priority::Checkout, cx).await? else {
             return Err(CartError::CartEmpty);
         };

@@ -1,5 +1,6 @@
 //! The cart service: the rules of session-bound BigCommerce carts.
 
+mod changes;
 mod coupons;
 mod echoes;
 mod error;
@@ -19,6 +20,7 @@ mod sign_in;
 mod store;
 mod sweep;
 
+pub use changes::{Asked, CartChange};
 pub use error::{rejection_code, CartError};
 pub use hand_off::{HandOff, HandOffTarget};
 pub use left_behind::{

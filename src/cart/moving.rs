@@ -44,6 +44,20 @@ pub enum WarningCode {
     CartNotAssigned,
     /// The guest cart could not be merged into the customer's; the shopper keeps it as it is.
     CartNotMerged,
+    /// A promotion added a free gift line (`added_by_promotion`; not editable).
+    GiftAdded,
+    /// A promotion's gift line came back under a new line id (use the new `id`).
+    GiftReadded,
+    /// A promotion no longer applies, and its gift line went.
+    GiftRemoved,
+    /// A coupon code stopped applying and was taken off the cart.
+    CouponRemoved,
+    /// A line's unit price (`sale_price`) changed without the shopper changing it.
+    PriceChanged,
+    /// The store changed a line's quantity by itself.
+    QuantityChanged,
+    /// The store removed a line the shopper did not remove.
+    LineRemoved,
 }
 
 /// Enough of a line to show it and add it again.
@@ -64,7 +78,7 @@ impl CartWarning {
         }
     }
 
-    pub(super) fn about_line(
+    pub(crate) fn about_line(
         code: WarningCode,
         line: &CartLineItem,
         detail: impl Into<String>,
@@ -486,6 +500,7 @@ mod tests {
             discount_amount: 0.0,
             coupon_amount: 0.0,
             added_by_promotion: false,
+            problems: Vec::new(),
             options: options
                 .iter()
                 .map(|(option, value)| LineItemOption {

@@ -243,6 +243,7 @@ mod tests {
             discount_amount: 0.0,
             coupon_amount: 0.0,
             added_by_promotion: false,
+            problems: Vec::new(),
             options,
         }
     }

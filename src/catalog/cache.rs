@@ -101,6 +101,27 @@ impl Catalog {
             .cloned()
     }
 
+    /// The last list read, however old, and whether it is older than the TTL; no call is
+    /// made. `None` before the first read.
+    pub fn cached_list(&self) -> Option<(Arc<Vec<Product>>, bool)> {
+        let stale = !matches!(self.plan(), Plan::Serve(_));
+        let list = self.freshness.lock().last_good()?;
+        Some((list, stale))
+    }
+
+    /// The list as fresh as one refresh makes it: a list past its TTL is read again first
+    /// (one flight, shared with every other request; at most one refresh a TTL, as for the
+    /// product list), a fresh one is served as it is. `None` when BigCommerce cannot be read
+    /// and no list was ever read.
+    pub async fn refreshed_list(&self, cx: CorrelationId) -> Option<Arc<Vec<Product>>> {
+        match self.plan() {
+            Plan::Serve(products) => Some(products),
+            Plan::ServeAndRefresh(stale) => Some(self.refresh(cx).await.unwrap_or(stale)),
+            Plan::Refresh => self.refresh(cx).await.ok(),
+            Plan::Fail(_) => None,
+        }
+    }
+
     /// The products: the cached list while it is fresh, and a stale one while it is being
     /// refreshed or while BigCommerce fails. Only a request with no list at all waits for
     /// BigCommerce, and concurrent ones wait for the same refresh.

@@ -9,9 +9,11 @@ use crate::bigcommerce::{BigCommerceError, CatalogProduct};
 mod cache;
 mod freshness;
 mod modifiers;
+mod stock;
 mod validation;
 pub use cache::Catalog;
 pub use modifiers::{ModifierValue, ProductModifier};
+pub use stock::mark_line_problems;
 
 /// What the catalog says of one product's modifiers.
 #[derive(Debug)]
@@ -58,6 +60,10 @@ pub struct Product {
     /// checking selections before they are sent; `None` when the variants do not say.
     #[serde(skip)]
     pub(crate) variant_options: Option<Vec<VariantOption>>,
+    /// The stock of a product tracked by product (`inventory_tracking: product`); `None` when
+    /// it is tracked by variant or not at all.
+    #[serde(skip)]
+    pub(crate) stock: Option<i64>,
 }
 
 /// A variant option of a product and the value ids it has.
@@ -97,6 +103,9 @@ pub struct ProductVariant {
     pub calculated_price: f64,
     pub purchasable: bool,
     pub in_stock: bool,
+    /// The variant's stock when the product is tracked by variant; `None` otherwise.
+    #[serde(skip)]
+    pub(crate) stock: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -130,6 +139,7 @@ impl From<CatalogProduct> for Product {
                 calculated_price: variant.calculated_price.or(variant.price).unwrap_or(price),
                 purchasable: purchasable && !variant.purchasing_disabled,
                 in_stock: variant_in_stock(variant.inventory_level),
+                stock: (product.inventory_tracking == "variant").then_some(variant.inventory_level),
             })
             .collect();
         let in_stock = if variants.is_empty() {
@@ -159,6 +169,7 @@ impl From<CatalogProduct> for Product {
             });
         Product {
             variant_options: variant_options(&product),
+            stock: (product.inventory_tracking == "product").then_some(product.inventory_level),
             addable: not_addable_reason.is_none(),
             not_addable_reason,
             id: product.id,

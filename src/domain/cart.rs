@@ -266,6 +266,43 @@ pub struct CartLineItem {
     #[serde(default)]
     pub added_by_promotion: bool,
     pub options: Vec<LineItemOption>,
+    /// Why the line cannot be fulfilled as it is, from the catalog this service caches (see
+    /// `catalog.ttl_seconds`): empty when nothing is known against it. While any line has a
+    /// problem, checkout is refused (409 `cart_has_problems`).
+    #[serde(default)]
+    pub problems: Vec<LineProblem>,
+}
+
+/// Something that keeps a line from being fulfilled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LineProblem {
+    pub code: LineProblemCode,
+    /// For `insufficient_stock`: how many the store has (for all lines of the product or
+    /// variant together; 0 when it is out of stock).
+    pub available: Option<u64>,
+    /// For the shopper ("Only 3 left.").
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LineProblemCode {
+    /// The cart holds more than the store has in stock: lower the quantity to `available`.
+    InsufficientStock,
+    /// The product (or variant) can no longer be bought: hidden, disabled or gone from the
+    /// catalog. Remove the line.
+    Unavailable,
+}
+
+/// A line's problem, named with the line: the `problems` member of a 409 `cart_has_problems`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CartProblem {
+    /// The line's id.
+    pub item_id: String,
+    pub name: String,
+    pub quantity: u64,
+    #[serde(flatten)]
+    pub problem: LineProblem,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -318,6 +355,21 @@ pub enum PromotionType {
 impl Cart {
     pub fn line(&self, id: &str) -> Option<&CartLineItem> {
         self.line_items.iter().find(|line| line.id == id)
+    }
+
+    /// Every line's problems, each named with its line.
+    pub fn problems(&self) -> Vec<CartProblem> {
+        self.line_items
+            .iter()
+            .flat_map(|line| {
+                line.problems.iter().map(|problem| CartProblem {
+                    item_id: line.id.clone(),
+                    name: line.name.clone(),
+                    quantity: line.quantity,
+                    problem: problem.clone(),
+                })
+            })
+            .collect()
     }
 }
 

@@ -15,8 +15,8 @@ mod quantity;
 mod recovery_token;
 
 pub use cart::{
-    Cart, CartCurrency, CartLineItem, CartTotals, Coupon, LineItemOption, LineItemType,
-    PromotionBanner, PromotionType, SnapshotBody,
+    Cart, CartCurrency, CartLineItem, CartProblem, CartTotals, Coupon, LineItemOption,
+    LineItemType, LineProblem, LineProblemCode, PromotionBanner, PromotionType, SnapshotBody,
 };
 pub use checkout::{
     CartShipping, CheckoutFacts, ShippingDestination, ShippingOption, ShippingOptionId,
