@@ -43,7 +43,7 @@ use crate::errors;
         checkout_dto::ShippingOptionRequest, checkout_dto::NoteRequest,
         checkout_dto::GiftCertificateRequest, checkout_dto::GiftPartyRequest,
         domain::GiftCertificateTheme, domain::CartShipping, domain::ShippingDestination,
-        domain::ShippingOption,
+        domain::ShippingOption, domain::LineProblem, domain::LineProblemCode, domain::CartProblem,
     )),
     tags(
         (name = "cart", description = "The shopper's cart"),

@@ -190,6 +190,7 @@ async fn the_document_lists_every_cart_operation_and_no_client_supplied_cart_or_
         .collect();
     for code in [
         "cart_empty",
+        "cart_has_problems",
         "item_not_found",
         "recovery_token_unknown",
         "sign_in_required",

@@ -9,6 +9,7 @@ mod cart_gone_upstream;
 mod cart_idempotency;
 mod cart_metrics;
 mod cart_openapi;
+mod cart_problems;
 mod cart_recovery;
 mod cart_security;
 mod cart_snapshot;

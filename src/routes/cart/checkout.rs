@@ -37,7 +37,7 @@ pub struct CheckoutQuery {
     responses(
         (status = 200, description = "Where to send the shopper", body = CheckoutResponse),
         (status = 400, description = "An unknown target (bad_request)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No cart to check out (cart_empty)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No cart to check out (cart_empty), or lines of the cart cannot be fulfilled (cart_has_problems, with `problems` listing each line, its problem and the quantity available; never for target=cart, where they can be fixed)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid Idempotency-Key (invalid_input)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The fair share of the store's API quota of this session or client address is spent (too_many_requests, with Retry-After)", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "BigCommerce is unavailable (upstream_unavailable)", body = Problem, content_type = "application/problem+json"),

@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 
 use super::dto::{CartResponse, CouponRequest};
 use super::mutation::{Cost, Mutation};
-use crate::cart::{CartError, CartService};
+use crate::cart::{Asked, CartError, CartService};
 use crate::domain::CouponCode;
 use crate::errors::Problem;
 use crate::idempotency::Answer;
@@ -37,8 +37,14 @@ pub async fn apply_coupon(
     // Applying a code twice leaves it applied once: safe to repeat.
     mutation
         .run(&*body, Cost::OnCart(1), |session, cx| async move {
+            let before = session.snapshot().map(|s| s.cart.clone());
             let cart = carts.apply_coupon(&session, &code, cx).await?;
-            Ok(Answer::ok(CartResponse { cart: Some(cart) }))
+            let asked = Asked::ApplyCoupon(code.as_str());
+            Ok(Answer::ok(CartResponse::from(carts.changed(
+                before.as_ref(),
+                Some(cart),
+                asked,
+            ))))
         })
         .await
 }
@@ -69,8 +75,14 @@ pub async fn remove_coupon(
     let code = CouponCode::parse(&code)?;
     mutation
         .run(&(), Cost::OnCart(1), |session, cx| async move {
+            let before = session.snapshot().map(|s| s.cart.clone());
             let cart = carts.remove_coupon(&session, &code, cx).await?;
-            Ok(Answer::ok(CartResponse { cart: Some(cart) }))
+            let asked = Asked::RemoveCoupon(code.as_str());
+            Ok(Answer::ok(CartResponse::from(carts.changed(
+                before.as_ref(),
+                Some(cart),
+                asked,
+            ))))
         })
         .await
 }

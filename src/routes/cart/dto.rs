@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::cart::{CartWarning, HandOff, HandOffTarget, LeftBehindAction, RecoveryMode};
+use crate::cart::{
+    CartChange, CartWarning, HandOff, HandOffTarget, LeftBehindAction, RecoveryMode,
+};
 use crate::domain::{
     Cart, InvalidInput, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity, VariantId,
 };
@@ -116,6 +118,31 @@ pub struct LeftBehindResponse {
 pub struct CartResponse {
     /// `null` when the session has no cart.
     pub cart: Option<Cart>,
+    /// What BigCommerce changed that the shopper did not ask for (a free gift added, re-added
+    /// under a new id or removed; a coupon dropped; a price, a quantity or a line changed by
+    /// the store), from comparing the cart before the change with BigCommerce's answer. Always
+    /// empty on a read, and on a change made without an earlier copy of the cart to compare.
+    #[serde(default)]
+    pub warnings: Vec<CartWarning>,
+}
+
+impl CartResponse {
+    /// A read: the cart as it is, nothing to warn about.
+    pub fn read(cart: Option<Cart>) -> Self {
+        CartResponse {
+            cart,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+impl From<CartChange> for CartResponse {
+    fn from(change: CartChange) -> Self {
+        CartResponse {
+            cart: change.cart,
+            warnings: change.warnings,
+        }
+    }
 }
 
 /// Where to send the shopper for one of BigCommerce's hosted pages. Single-use: ask again for

@@ -25,7 +25,8 @@ pub async fn get_cart(
     carts: Data<CartService>,
 ) -> Result<HttpResponse, CartError> {
     let cart = carts.get(&session, correlation_id(&request)).await?;
+    let cart = cart.map(|cart| carts.with_problems(cart));
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "private, no-store"))
-        .json(CartResponse { cart }))
+        .json(CartResponse::read(cart)))
 }

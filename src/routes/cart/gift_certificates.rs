@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use super::checkout_dto::GiftCertificateRequest;
 use super::dto::CartResponse;
 use super::mutation::{Cost, Mutation};
-use crate::cart::{CartError, CartService};
+use crate::cart::{Asked, CartError, CartService};
 use crate::domain::Cart;
 use crate::errors::Problem;
 use crate::idempotency::Answer;
@@ -55,15 +55,18 @@ pub async fn add_gift_certificate(
             plan,
             added,
             |session, cx| async move {
+                let before = session.snapshot().map(|s| s.cart.clone());
                 let cart = carts
                     .add_gift_certificate(&session, &certificate, cx)
                     .await?;
-                Ok(added(cart))
+                let change = carts.changed(before.as_ref(), Some(cart), Asked::Other);
+                Ok(Answer::created(CartResponse::from(change)))
             },
         )
         .await
 }
 
+/// A lost add settled as landed: nothing to compare it with, so no warnings.
 fn added(cart: Cart) -> Answer {
-    Answer::created(CartResponse { cart: Some(cart) })
+    Answer::created(CartResponse::read(Some(cart)))
 }

@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 
 use super::dto::{AddItemsRequest, CartResponse, UpdateQuantityRequest};
 use super::mutation::{Cost, Mutation};
-use crate::cart::{CartError, CartService};
+use crate::cart::{Asked, CartError, CartService};
 use crate::domain::{Cart, LineItemId};
 use crate::errors::Problem;
 use crate::idempotency::Answer;
@@ -48,15 +48,18 @@ pub async fn add_items(
             plan,
             added,
             |session, cx| async move {
+                let before = session.snapshot().map(|s| s.cart.clone());
                 let cart = carts.add_items(&session, &items, cx).await?;
-                Ok(added(cart))
+                let change = carts.changed(before.as_ref(), Some(cart), Asked::Add(&items));
+                Ok(Answer::created(CartResponse::from(change)))
             },
         )
         .await
 }
 
+/// A lost add settled as landed: nothing to compare it with, so no warnings.
 fn added(cart: Cart) -> Answer {
-    Answer::created(CartResponse { cart: Some(cart) })
+    Answer::created(CartResponse::read(Some(cart)))
 }
 
 /// Change a line's quantity; 0 removes it.
@@ -91,8 +94,18 @@ pub async fn update_item(
     let quantity = body.parse(carts.settings().max_quantity)?;
     mutation
         .run(&*body, Cost::OnCart(1), |session, cx| async move {
+            let before = session.snapshot().map(|s| s.cart.clone());
             let cart = carts.set_quantity(&session, item, quantity, cx).await?;
-            Ok(Answer::ok(CartResponse { cart }))
+            let id = item.to_string();
+            let asked = Asked::SetQuantity {
+                item: &id,
+                quantity,
+            };
+            Ok(Answer::ok(CartResponse::from(carts.changed(
+                before.as_ref(),
+                cart,
+                asked,
+            ))))
         })
         .await
 }
@@ -123,8 +136,11 @@ pub async fn remove_item(
     let item = LineItemId::parse(&item).map_err(|_| CartError::ItemNotFound)?;
     mutation
         .run(&(), Cost::OnCart(1), |session, cx| async move {
+            let before = session.snapshot().map(|s| s.cart.clone());
             let cart = carts.remove_item(&session, item, cx).await?;
-            Ok(Answer::ok(CartResponse { cart }))
+            let id = item.to_string();
+            let change = carts.changed(before.as_ref(), cart, Asked::Remove(&id));
+            Ok(Answer::ok(CartResponse::from(change)))
         })
         .await
 }

@@ -7,7 +7,7 @@ use actix_web::HttpResponse;
 use super::checkout_dto::NoteRequest;
 use super::dto::CartResponse;
 use super::mutation::{Cost, Mutation};
-use crate::cart::{CartError, CartService};
+use crate::cart::{Asked, CartError, CartService};
 use crate::errors::Problem;
 use crate::idempotency::Answer;
 
@@ -38,8 +38,10 @@ pub async fn set_note(
     // Setting the same note twice leaves it set: safe to repeat.
     mutation
         .run(&*body, Cost::OnCart(1), |session, cx| async move {
+            let before = session.snapshot().map(|s| s.cart.clone());
             let cart = carts.set_note(&session, &note, cx).await?;
-            Ok(Answer::ok(CartResponse { cart: Some(cart) }))
+            let change = carts.changed(before.as_ref(), Some(cart), Asked::Other);
+            Ok(Answer::ok(CartResponse::from(change)))
         })
         .await
 }

@@ -8,7 +8,7 @@ use actix_web::HttpResponse;
 use super::checkout_dto::{ShippingEstimateRequest, ShippingOptionRequest};
 use super::dto::CartResponse;
 use super::mutation::{Cost, Mutation};
-use crate::cart::{CartError, CartService};
+use crate::cart::{Asked, CartError, CartService};
 use crate::errors::Problem;
 use crate::idempotency::Answer;
 
@@ -50,10 +50,12 @@ pub async fn estimate_shipping(
     // A new quote for the same destination replaces the last one: safe to repeat.
     mutation
         .run(&*body, Cost::OnCart(calls), |session, cx| async move {
+            let before = session.snapshot().map(|s| s.cart.clone());
             let cart = carts
                 .estimate_shipping(&session, &destination, email.as_ref(), cx)
                 .await?;
-            Ok(Answer::ok(CartResponse { cart: Some(cart) }))
+            let change = carts.changed(before.as_ref(), Some(cart), Asked::Other);
+            Ok(Answer::ok(CartResponse::from(change)))
         })
         .await
 }
@@ -88,8 +90,10 @@ pub async fn select_shipping_option(
     // Choosing the same option twice leaves it chosen: safe to repeat.
     mutation
         .run(&*body, Cost::OnCart(1), |session, cx| async move {
+            let before = session.snapshot().map(|s| s.cart.clone());
             let cart = carts.select_shipping_option(&session, &option, cx).await?;
-            Ok(Answer::ok(CartResponse { cart: Some(cart) }))
+            let change = carts.changed(before.as_ref(), Some(cart), Asked::Other);
+            Ok(Answer::ok(CartResponse::from(change)))
         })
         .await
 }
