@@ -58,7 +58,11 @@ async function run(action, success) {
   try {
     const result = await action();
     if (result && "cart" in result) renderCart(result.cart);
-    if (success) say(success);
+    // What BigCommerce changed that the shopper did not ask for (a free gift, a dropped
+    // coupon, a new price): said next to the success message, never swallowed.
+    const warnings = (result && result.warnings) || [];
+    const told = warnings.map((w) => w.detail).join(" ");
+    if (success || told) say([success, told].filter(Boolean).join(" "));
   } catch (error) {
     say(error.message, true);
   } finally {
@@ -202,6 +206,10 @@ function renderCart(cart) {
     price.append(line.extended_sale_price === 0 && line.extended_list_price > 0 ? "Free" : money(line.extended_sale_price, currency));
     const item = el("li", { class: "line", "data-line-id": line.id },
       el("span", { class: "name", text: line.name + (options ? ` (${options})` : "") }), price);
+    // Why the line cannot be fulfilled ("Only 3 left."): checkout is refused until it is fixed.
+    for (const problem of line.problems || []) {
+      item.append(el("span", { class: "problem", role: "status", text: problem.detail }));
+    }
     if (line.added_by_promotion) {
       // A promotion's line: BigCommerce adds and removes it; the shopper cannot change it.
       item.classList.add("gift");

@@ -121,6 +121,8 @@ pub struct LineView {
     pub editable: bool,
     /// A promotion added it: no quantity form and no remove button.
     pub from_promotion: bool,
+    /// Why it cannot be fulfilled as it is ("Only 3 left."); checkout waits until it is fixed.
+    pub problems: Vec<String>,
 }
 
 pub struct ProductView {
@@ -302,6 +304,11 @@ fn line_view(line: &CartLineItem, currency: &str) -> LineView {
         line_price: format_money(line.extended_sale_price, currency),
         editable: line.product_id.is_some() && !line.added_by_promotion,
         from_promotion: line.added_by_promotion,
+        problems: line
+            .problems
+            .iter()
+            .map(|problem| problem.detail.clone())
+            .collect(),
     }
 }
 

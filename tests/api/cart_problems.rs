@@ -6,6 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::{line_id, spawn_app, spawn_app_with, spawn_app_with_promotions, TestApp};
+use crate::pages::{cart_page, csrf_token, post_form};
 
 const PRODUCT: &str = "PUT /v3/catalog/products/{product_id}";
 
@@ -181,4 +182,53 @@ async fn a_dropped_coupon_is_reported_on_the_change_that_dropped_it() {
         .as_str()
         .expect("detail")
         .contains("WELCOME5"));
+}
+
+#[tokio::test]
+async fn the_cart_page_shows_a_lines_stock_problem_and_its_checkout_form_is_turned_back() {
+    // Arrange
+    let app = spawn_app().await;
+    app.add_item(101, None, 5).await;
+    app.set_stock(101, 3).await;
+    app.get("/api/products").await;
+
+    // Act
+    let (_, _, html) = cart_page(&app).await;
+    let token = csrf_token(&html);
+    let response = post_form(&app, "/cart/checkout", &[("csrf_token", &token)]).await;
+
+    // Assert
+    assert!(html.contains("Only 3 left."), "{html}");
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/cart")
+    );
+    let (_, _, html) = cart_page(&app).await;
+    assert!(html.contains("Sandbox Mug: Only 3 left."), "{html}");
+}
+
+#[tokio::test]
+async fn the_cart_pages_quantity_form_tells_of_the_free_pin() {
+    let app = spawn_app_with_promotions().await;
+    let added = body(app.add_item(101, None, 1).await).await;
+    let mug = line_id(&added["cart"], 101);
+    let (_, _, html) = cart_page(&app).await;
+    let token = csrf_token(&html);
+    post_form(
+        &app,
+        &format!("/cart/items/{mug}"),
+        &[("csrf_token", &token), ("quantity", "2")],
+    )
+    .await;
+    let (_, _, html) = cart_page(&app).await;
+    assert!(
+        html.contains(
+            "Quantity changed to 2. 1 × Enamel Pin: A promotion added Enamel Pin to your cart."
+        ),
+        "{html}"
+    );
 }

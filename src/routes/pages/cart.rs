@@ -22,7 +22,7 @@ pub async fn show_cart(
         None
     });
     let (cart, problem) = match carts.get(&session, cx).await {
-        Ok(cart) => (cart, None),
+        Ok(cart) => (cart.map(|cart| carts.with_problems(cart)), None),
         Err(error) => (None, Some(error.problem().title.to_owned())),
     };
     // From the database: no BigCommerce call. Without the database it simply is not shown;

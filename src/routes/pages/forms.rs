@@ -8,8 +8,10 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::super::cart::correlation_id;
-use super::{back_to_cart, flash_for, see_other, settle_charge, spend_share, warnings_text};
-use crate::cart::{CartService, HandOffTarget, LeftBehindAction};
+use super::{
+    back_to_cart, flash_for, see_other, settle_charge, spend_share, warnings_text, with_warnings,
+};
+use crate::cart::{Asked, CartService, HandOffTarget, LeftBehindAction};
 use crate::domain::{
     LineItemId, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity, VariantId,
     MAX_OPTION_SELECTIONS,
@@ -165,12 +167,10 @@ pub async fn add_item(
         Ok(charged) => charged,
         Err(refused) => return refused,
     };
+    let before = session.snapshot().map(|s| s.cart.clone());
+    let items = std::slice::from_ref(&item);
     let added = carts
-        .add_items(
-            &session,
-            std::slice::from_ref(&item),
-            correlation_id(&request),
-        )
+        .add_items(&session, items, correlation_id(&request))
         .await;
     settle_charge(&shares, charged, &added).await;
     let flash = match added {
@@ -180,7 +180,11 @@ pub async fn add_item(
                 .iter()
                 .find(|line| line.product_id == Some(item.product_id.get()))
                 .map_or_else(|| "item".to_owned(), |line| line.name.clone());
-            Flash::success(format!("Added {} × {name}.", item.quantity.get()))
+            let change = carts.changed(before.as_ref(), Some(cart), Asked::Add(items));
+            with_warnings(
+                format!("Added {} × {name}.", item.quantity.get()),
+                &change.warnings,
+            )
         }
         Err(error) => flash_for(&error),
     };
@@ -214,13 +218,25 @@ pub async fn update_item(
         Ok(charged) => charged,
         Err(refused) => return refused,
     };
+    let before = session.snapshot().map(|s| s.cart.clone());
     let changed = carts
         .set_quantity(&session, item, quantity, correlation_id(&request))
         .await;
     settle_charge(&shares, charged, &changed).await;
+    let id = item.to_string();
+    let asked = Asked::SetQuantity {
+        item: &id,
+        quantity,
+    };
     let flash = match changed {
-        Ok(_) if quantity == 0 => Flash::success("Removed the item."),
-        Ok(_) => Flash::success(format!("Quantity changed to {quantity}.")),
+        Ok(cart) => {
+            let change = carts.changed(before.as_ref(), cart, asked);
+            let done = match quantity {
+                0 => "Removed the item.".to_owned(),
+                _ => format!("Quantity changed to {quantity}."),
+            };
+            with_warnings(done, &change.warnings)
+        }
         Err(error) => flash_for(&error),
     };
     back_to_cart(&session, flash).await
@@ -245,12 +261,17 @@ pub async fn remove_item(
         Ok(charged) => charged,
         Err(refused) => return refused,
     };
+    let before = session.snapshot().map(|s| s.cart.clone());
     let removed = carts
         .remove_item(&session, item, correlation_id(&request))
         .await;
     settle_charge(&shares, charged, &removed).await;
+    let id = item.to_string();
     let flash = match removed {
-        Ok(_) => Flash::success("Removed the item."),
+        Ok(cart) => {
+            let change = carts.changed(before.as_ref(), cart, Asked::Remove(&id));
+            with_warnings("Removed the item.".to_owned(), &change.warnings)
+        }
         Err(error) => flash_for(&error),
     };
     back_to_cart(&session, flash).await

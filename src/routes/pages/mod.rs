@@ -15,6 +15,7 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use crate::cart::{CartError, CartWarning};
 use crate::client_address::client_key;
+use crate::errors::ErrorCode;
 use crate::fair_shares::{Charged, FairShares, ShareError, Spender};
 use crate::session::{Flash, ShopperSession};
 use crate::views::{error_page, with_page_headers};
@@ -84,10 +85,18 @@ async fn back_to_cart(session: &ShopperSession, flash: Flash) -> HttpResponse {
 /// otherwise.
 fn flash_for(error: &CartError) -> Flash {
     let problem = error.problem();
-    if problem.status == 422 {
+    if problem.status == 422 || problem.code == ErrorCode::CartHasProblems {
         Flash::error(problem.detail)
     } else {
         Flash::error(problem.title)
+    }
+}
+
+/// `done`, followed by what BigCommerce changed that was not asked for.
+fn with_warnings(done: String, warnings: &[CartWarning]) -> Flash {
+    match warnings.is_empty() {
+        true => Flash::success(done),
+        false => Flash::success(format!("{done} {}", warnings_text(warnings))),
     }
 }
 
