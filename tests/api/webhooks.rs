@@ -131,7 +131,7 @@ async fn placing_the_order_on_hosted_checkout_empties_the_cart_without_a_bigcomm
     // Assert
     assert_eq!(response.status().as_u16(), 200);
     let body: Value = response.json().await.expect("cart body");
-    assert_eq!(body, json!({"cart": null}));
+    assert_eq!(body, json!({"cart": null, "warnings": []}));
     let calls = app.sandbox_stats().await.since(&before);
     assert_eq!(
         calls.total, 0,
