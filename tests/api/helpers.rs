@@ -490,6 +490,7 @@ impl SandboxStats {
 /// existing `TestApp`, as a second replica behind a load balancer would be.
 pub struct AppInstance {
     pub address: String,
+    pub admin_address: String,
     server: actix_web::dev::ServerHandle,
 }
 
@@ -511,10 +512,12 @@ pub async fn spawn_second_instance(app: &TestApp) -> AppInstance {
         .await
         .expect("build the second instance");
     let port = application.port();
+    let admin_port = application.admin_port();
     let server = application.server_handle();
     tokio::spawn(application.run_until_stopped());
     AppInstance {
         address: format!("http://127.0.0.1:{port}"),
+        admin_address: format!("http://127.0.0.1:{admin_port}"),
         server,
     }
 }
