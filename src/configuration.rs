@@ -29,6 +29,7 @@ pub const LISTENER_APPLICATION_NAME: &str = "checkout-bff cache listener";
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub application: ApplicationSettings,
+    pub admin: AdminSettings,
     pub database: DatabaseSettings,
     pub session: SessionSettings,
     pub bigcommerce: BigCommerceSettings,
@@ -172,6 +173,19 @@ pub struct ApplicationSettings {
     pub max_json_body_bytes: usize,
     #[serde(default)]
     pub cors_allowed_origins: Vec<String>,
+    /// Seconds the public listener keeps serving after shutdown starts (readiness already
+    /// 503), so the load balancer stops sending before the listener closes.
+    #[serde(default, deserialize_with = "deserialize_number_from_string")]
+    pub shutdown_drain_seconds: u64,
+}
+
+/// The operators' listener: `/metrics`, health, readiness and `/admin/*`, apart from the
+/// shoppers' port.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AdminSettings {
+    pub host: String,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub port: u16,
 }
 
 /// Log output: one JSON object per line, or a compact human format.

@@ -21,7 +21,7 @@ mod store;
 mod sweeper;
 mod token;
 
-pub use cache::{ListenerHealth, SessionCache};
+pub use cache::{CacheState, ListenerHealth, SessionCache};
 pub use cookie::{removal_cookie, session_cookie};
 pub use error::SessionError;
 pub use extractor::ShopperSession;

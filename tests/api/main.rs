@@ -1,6 +1,7 @@
 //! Integration tests: the real application on port 0, a fresh database per test, HTTP only.
 
 mod accounts;
+mod admin;
 mod boundary;
 mod cache_liveness;
 mod cart_basics;
