@@ -20,6 +20,7 @@ mod health_check;
 mod helpers;
 mod idempotency_settle;
 mod left_behind;
+mod left_behind_review;
 mod migrate;
 mod pages;
 mod privacy;
