@@ -364,8 +364,15 @@ impl CartService {
         let merged = moved.cart.unwrap_or(customer_cart);
         // What did not move is the customer's from now on, kept by us (before the guest cart
         // goes, so that nothing is lost if this fails): the guest cart holds nothing for them.
-        self.leave_behind(customer, channel, &moved.stayed, &moved.unknown, &merged)
-            .await?;
+        self.leave_behind(
+            customer,
+            channel,
+            &moved.stayed,
+            &moved.unknown,
+            &moved.pending,
+            &merged,
+        )
+        .await?;
         self.delete_guest_cart(guest, cx).await;
         self.adopted(
             merged,

@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use super::moving::{CartWarning, StayedLine, WarningCode};
+use super::moving::{CartWarning, PendingLine, StayedLine, WarningCode};
 use super::service::CartService;
 use super::CartError;
 use crate::bigcommerce::StoreCart;
@@ -46,6 +46,7 @@ use crate::domain::{Cart, CartLineItem, CustomerId, InvalidInput};
 use crate::session::ShopperSession;
 use item::StoredItem;
 use store::{CartState, NewRow, Owner};
+use uuid::Uuid;
 
 pub use store::sweep_expired_left_behind;
 
@@ -146,8 +147,12 @@ impl CartService {
         channel: i64,
         stayed: &[StayedLine],
         unknown: &[CartLineItem],
+        pending: &[PendingLine],
         merged: &StoreCart,
     ) -> Result<(), CartError> {
+        let sent_at = store::now_ms();
+        let pending_items: Vec<StoredItem> =
+            pending.iter().map(|p| StoredItem::from(&p.item)).collect();
         let rows: Vec<NewRow<'_>> = stayed
             .iter()
             .map(|stayed| NewRow {
@@ -156,6 +161,7 @@ impl CartService {
                 reason: &stayed.reason,
                 refused: stayed.refused,
                 outcome_unknown: false,
+                intent: None,
             })
             .chain(unknown.iter().map(|line| NewRow {
                 line,
@@ -163,7 +169,28 @@ impl CartService {
                 reason: MAY_BE_IN_CART,
                 refused: false,
                 outcome_unknown: true,
+                intent: None,
             }))
+            .chain(
+                pending
+                    .iter()
+                    .zip(pending_items)
+                    .map(|(pending, item)| NewRow {
+                        line: &pending.line,
+                        item: Some(item),
+                        reason: OUTCOME_PENDING,
+                        refused: false,
+                        outcome_unknown: false,
+                        intent: Some(store::Intent {
+                            attempt: Uuid::new_v4(),
+                            cart: Some(pending.cart.as_uuid()),
+                            session: Uuid::nil(),
+                            before: pending.before,
+                            version: pending.version,
+                            sent_at_ms: Some(sent_at),
+                        }),
+                    }),
+            )
             .collect();
         let owner = Owner {
             customer: customer.get(),
