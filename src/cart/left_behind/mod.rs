@@ -56,6 +56,15 @@ const MOVE_LEASE: Duration = Duration::from_secs(30);
 /// How long a line BigCommerce refused is not tried again while the shopper's cart stays as
 /// it was refused by.
 const COOLDOWN: Duration = Duration::from_secs(60);
+/// However the shopper's cart changes meanwhile, a refused line is not tried again sooner.
+const MIN_COOLDOWN: Duration = Duration::from_secs(10);
+/// How much of a cooldown a change to the shopper's cart takes off.
+const SHORTENED_BY_CHANGE: Duration = COOLDOWN.saturating_sub(MIN_COOLDOWN);
+/// When BigCommerce refuses a move's batch, at most this many lines are then tried one by one
+/// in that move (1 call each); the rest wait for the next move, not tried.
+const ONE_BY_ONE_PER_MOVE: usize = 4;
+/// What a line a move did not get to is marked with.
+const NOT_TRIED_YET: &str = "This item was not tried yet: move again to try it.";
 /// What a line whose move cannot be told is marked with.
 const MAY_BE_IN_CART: &str = "This item may already be in your cart: the store did not confirm \
                               whether it arrived. Check your cart, then remove it here.";
@@ -233,7 +242,7 @@ impl CartService {
         let Some(owner) = owner_of(session) else {
             return Ok(0);
         };
-        let plan = store::plan(&self.pool, owner, cart_state(session)).await?;
+        let plan = store::plan(&self.pool, owner, cart_state(session), SHORTENED_BY_CHANGE).await?;
         if plan.movable == 0 && plan.to_settle == 0 {
             return Ok(0);
         }

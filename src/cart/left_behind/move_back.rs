@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::store::{self, CartState, Claimed, Intent, Note, Owner};
 use super::{
     cart_state, owner_of, wait_until, MovedBack, COOLDOWN, MAY_BE_IN_CART, MOVE_LEASE,
-    OUTCOME_PENDING,
+    NOT_TRIED_YET, ONE_BY_ONE_PER_MOVE, OUTCOME_PENDING, SHORTENED_BY_CHANGE,
 };
 use crate::bigcommerce::{BigCommerceError, CorrelationId, Priority, StoreCart};
 use crate::cart::moving::{purchase_quantity, tell_landed, Told, NOT_TAKEN, NOT_TRIED};
@@ -33,8 +33,15 @@ impl CartService {
             });
         };
         let claim = Uuid::new_v4();
-        let claimed =
-            store::claim(&self.pool, owner, claim, MOVE_LEASE, cart_state(session)).await?;
+        let claimed = store::claim(
+            &self.pool,
+            owner,
+            claim,
+            MOVE_LEASE,
+            cart_state(session),
+            SHORTENED_BY_CHANGE,
+        )
+        .await?;
         if claimed.is_empty() {
             // Nothing to try now: another move holds the lines, or every one is cooling down,
             // or can only be discarded. No call either way.
@@ -264,6 +271,12 @@ impl Mover<'_> {
     /// Each line in an add of its own, so that every line BigCommerce takes moves. A store
     /// that fails is not asked for more.
     async fn one_by_one(&mut self, rows: Vec<Movable>) -> Result<(), CartError> {
+        // One move spends a bounded number of calls, however many lines there are: the
+        // first few are tried one by one, the rest wait, not tried, for the next move.
+        let mut rows = rows;
+        let untried = rows.split_off(rows.len().min(ONE_BY_ONE_PER_MOVE));
+        self.mark(&untried, Note::Failed(NOT_TRIED_YET.to_owned()))
+            .await?;
         let mut rest = rows.into_iter();
         while let Some(row) = rest.next() {
             let row = [row];

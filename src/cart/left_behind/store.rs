@@ -169,6 +169,7 @@ pub(super) async fn plan(
     pool: &PgPool,
     owner: Owner,
     cart: CartState,
+    shortened: Duration,
 ) -> Result<Plan, sqlx::Error> {
     let row = sqlx::query!(
         r#"
@@ -180,13 +181,15 @@ pub(super) async fn plan(
           AND (intent IS NOT NULL
                OR (item IS NOT NULL AND NOT outcome_unknown
                    AND (next_try_at IS NULL OR next_try_at <= now()
-                        OR refused_cart_id IS DISTINCT FROM $3
-                        OR refused_cart_version IS DISTINCT FROM $4)))
+                        OR ((refused_cart_id IS DISTINCT FROM $3
+                             OR refused_cart_version IS DISTINCT FROM $4)
+                            AND next_try_at - $5::interval <= now()))))
         "#,
         owner.customer,
         owner.channel,
         cart.cart,
         cart.version,
+        interval(shortened),
     )
     .fetch_one(pool)
     .await?;
@@ -272,7 +275,9 @@ pub(super) struct Claimed {
 
 /// Takes, under `claim` until the lease runs out, the owner's lines a move should act on now:
 /// free ones (no other move holds them) that can be added and are out of their cooldown, and
-/// those an earlier move left an intent in. One statement, so two moves never hold one line.
+/// those an earlier move left an intent in. A change to the shopper's cart ends a cooldown
+/// early, but never by more than `shortened` (so never sooner than its minimum). One
+/// statement, so two moves never hold one line.
 #[tracing::instrument(name = "Claim lines left behind", skip_all, fields(customer.id = owner.customer))]
 pub(super) async fn claim(
     pool: &PgPool,
@@ -280,6 +285,7 @@ pub(super) async fn claim(
     claim: Uuid,
     lease: Duration,
     cart: CartState,
+    shortened: Duration,
 ) -> Result<Vec<Claimed>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
@@ -289,8 +295,9 @@ pub(super) async fn claim(
           AND (intent IS NOT NULL
                OR (item IS NOT NULL AND NOT outcome_unknown
                    AND (next_try_at IS NULL OR next_try_at <= now()
-                        OR refused_cart_id IS DISTINCT FROM $5
-                        OR refused_cart_version IS DISTINCT FROM $6)))
+                        OR ((refused_cart_id IS DISTINCT FROM $5
+                             OR refused_cart_version IS DISTINCT FROM $6)
+                            AND next_try_at - $7::interval <= now()))))
         RETURNING id, line AS "line: Json<CartLineItem>", item, intent, created_at, position
         "#,
         owner.customer,
@@ -299,6 +306,7 @@ pub(super) async fn claim(
         interval(lease),
         cart.cart,
         cart.version,
+        interval(shortened),
     )
     .fetch_all(pool)
     .await?;
