@@ -447,7 +447,7 @@ pub(super) fn purchase_quantity(cart: &Cart, line: &CartLineItem) -> u64 {
 }
 
 /// Whether two lines are the same purchase: BigCommerce adds one to the other.
-fn same_purchase(a: &CartLineItem, b: &CartLineItem) -> bool {
+pub(super) fn same_purchase(a: &CartLineItem, b: &CartLineItem) -> bool {
     let options = |line: &CartLineItem| {
         let mut options: Vec<(Option<i64>, Option<i64>, String)> = line
             .options

@@ -29,6 +29,7 @@
 //! anything is added.
 
 mod item;
+pub(super) mod journal;
 mod move_back;
 mod store;
 
