@@ -22,6 +22,7 @@ mod health_check;
 mod helpers;
 mod idempotency_settle;
 mod left_behind;
+mod left_behind_review;
 mod migrate;
 mod note_and_gift_certificates;
 mod pages;
