@@ -144,7 +144,9 @@ async fn readiness_turns_503_at_shutdown_while_a_slow_add_in_flight_still_answer
     });
 
     let added = added.expect("the add in flight is answered");
-    assert_eq!(added.status().as_u16(), 201, "the add in flight completes");
+    let status = added.status().as_u16();
+    let body = added.text().await.unwrap_or_default();
+    assert_eq!(status, 201, "the add in flight completes: {body}");
     app.stop_gracefully().await;
     let refused = cookieless_client().get(app.url("/healthz")).send().await;
     assert!(refused.is_err(), "a stopped server accepts no new requests");
