@@ -25,6 +25,7 @@ mod pages;
 mod privacy;
 mod quota;
 mod reliability;
+mod review12;
 mod rich_cart;
 mod session_cache;
 mod sessions;
