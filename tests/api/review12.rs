@@ -170,8 +170,9 @@ async fn a_headerless_429_as_the_window_turns_does_not_shed_every_call_for_good(
 #[tokio::test]
 async fn two_instances_bursting_at_once_never_drive_the_store_into_429() {
     // Arrange: a store of 20 requests per minute, enforced; cart creation is slow enough for
-    // a burst to be in flight at once.
-    let app = spawn_app().await;
+    // a burst to be in flight at once. Both instances are told there are two of them
+    // (`quota.instances`, as a deployment of two replicas sets it).
+    let app = spawn_app_with(|settings| settings.quota.instances = 2).await;
     let second = spawn_second_instance(&app).await;
     app.inject_faults(json!({
         "rate_limit": {"enforce": true, "quota": 20, "window_ms": 60000},
