@@ -142,6 +142,7 @@ impl BigCommerceClient {
                     return Err(refusal.into_error(priority));
                 }
             };
+            super::calls::record();
             let outcome = self.send_once(&call, permit, correlation).await;
             let retry = match &outcome {
                 // A 429 was not processed, so any method may be repeated once (the wait
@@ -229,7 +230,7 @@ impl BigCommerceClient {
         let status = response.status();
         span.record("upstream.status", status.as_u16());
         self.count(call.endpoint, status.as_str());
-        permit.settle(status, response.headers());
+        let held_off = permit.settle(status, response.headers());
         let headers = response.headers().clone();
         let body = match response.bytes().await {
             Ok(body) => body,
@@ -241,7 +242,7 @@ impl BigCommerceClient {
                 })
             }
         };
-        classify(status, &headers, body, &self.metrics)
+        classify(status, &headers, body, held_off, &self.metrics)
     }
 
     fn count(&self, endpoint: &str, status: &str) {
@@ -252,10 +253,12 @@ impl BigCommerceClient {
     }
 }
 
+/// `held_off`: for a 429, how long the budget now holds calls off (the wait to report).
 fn classify(
     status: StatusCode,
     headers: &HeaderMap,
     body: bytes::Bytes,
+    held_off: Option<Duration>,
     metrics: &Metrics,
 ) -> Result<Answer, BigCommerceError> {
     if status.is_success() {
@@ -271,7 +274,7 @@ fn classify(
         429 => {
             metrics.bigcommerce_rate_limited.inc();
             Err(BigCommerceError::RateLimited {
-                retry_after: rate_limit_wait(headers),
+                retry_after: held_off.unwrap_or_else(|| rate_limit_wait(headers)),
             })
         }
         401 | 403 => Err(BigCommerceError::Unauthorized {
