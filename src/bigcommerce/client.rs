@@ -60,6 +60,8 @@ pub(super) struct Call<'a> {
 pub(super) struct Answer {
     pub status: StatusCode,
     pub body: bytes::Bytes,
+    /// When the request this answers was sent (its last attempt).
+    pub sent_at: time::OffsetDateTime,
 }
 
 impl Answer {
@@ -200,6 +202,7 @@ impl BigCommerceClient {
                 serde_json::to_vec(body).map_err(|e| BigCommerceError::Unexpected(e.into()))?;
             request = request.body(bytes);
         }
+        let sent_at = time::OffsetDateTime::now_utc();
         let started = Instant::now();
         let result = request.send().await;
         let elapsed = started.elapsed();
@@ -242,7 +245,11 @@ impl BigCommerceClient {
                 })
             }
         };
-        classify(status, &headers, body, held_off, &self.metrics)
+        classify(status, &headers, body, held_off, &self.metrics).map(|(status, body)| Answer {
+            status,
+            body,
+            sent_at,
+        })
     }
 
     fn count(&self, endpoint: &str, status: &str) {
@@ -260,9 +267,9 @@ fn classify(
     body: bytes::Bytes,
     held_off: Option<Duration>,
     metrics: &Metrics,
-) -> Result<Answer, BigCommerceError> {
+) -> Result<(StatusCode, bytes::Bytes), BigCommerceError> {
     if status.is_success() {
-        return Ok(Answer { status, body });
+        return Ok((status, body));
     }
     match status.as_u16() {
         404 => Err(BigCommerceError::NotFound),

@@ -29,6 +29,10 @@ pub const OWN_CHANGE_WINDOW: Duration = Duration::from_secs(10);
 
 /// Saves what BigCommerce just returned, unless a newer version is already stored. An answer
 /// to our own change also records that change and the callbacks it will cause.
+///
+/// The answer clears a stale mark only if its request was sent after the mark: a change made
+/// elsewhere that was reported (and marked) while our request was on its way may be missing
+/// from the answer, so the snapshot stays stale and the next read asks BigCommerce.
 #[tracing::instrument(name = "Save cart snapshot", skip_all, fields(cart.id = %cart.id))]
 pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<(), sqlx::Error> {
     let own_change = cart.echoes != Echoes::default();
@@ -46,7 +50,9 @@ pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<(), sqlx::
             version = EXCLUDED.version,
             body = EXCLUDED.body,
             fetched_at = now(),
-            stale = false,
+            stale = COALESCE(cart_snapshots.stale AND cart_snapshots.stale_since >= $10, false),
+            stale_since = CASE WHEN cart_snapshots.stale AND cart_snapshots.stale_since >= $10
+                               THEN cart_snapshots.stale_since END,
             upstream_updated_at = EXCLUDED.upstream_updated_at,
             own_change_at = COALESCE(EXCLUDED.own_change_at, cart_snapshots.own_change_at),
             -- Echoes still expected from an earlier change of ours add up, unless that change
@@ -68,6 +74,7 @@ pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<(), sqlx::
         cart.echoes.line_items,
         updated_at,
         interval(OWN_CHANGE_WINDOW),
+        cart.requested_at,
     )
     .execute(pool)
     .await?;
@@ -156,6 +163,8 @@ pub async fn note_reported_change(
         ), noted AS (
             UPDATE cart_snapshots s
             SET stale = s.stale OR NOT t.known,
+                stale_since = CASE WHEN t.known THEN s.stale_since
+                                   ELSE GREATEST(s.stale_since, $6) END,
                 own_updated_echoes = s.own_updated_echoes
                     - CASE WHEN t.known AND $2 THEN 1 ELSE 0 END,
                 own_line_echoes = s.own_line_echoes
@@ -171,6 +180,7 @@ pub async fn note_reported_change(
         line,
         change.created_at,
         interval(OWN_CHANGE_WINDOW),
+        OffsetDateTime::now_utc(),
     )
     .fetch_optional(pool)
     .await
@@ -180,8 +190,12 @@ pub async fn note_reported_change(
 #[tracing::instrument(name = "Mark cart snapshot stale", skip_all, fields(cart.id = %cart))]
 pub async fn mark_snapshot_stale(pool: &PgPool, cart: CartId) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE cart_snapshots SET stale = true WHERE cart_id = $1",
-        cart.as_uuid()
+        r#"
+        UPDATE cart_snapshots SET stale = true, stale_since = GREATEST(stale_since, $2)
+        WHERE cart_id = $1
+        "#,
+        cart.as_uuid(),
+        OffsetDateTime::now_utc(),
     )
     .execute(pool)
     .await?;

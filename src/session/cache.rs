@@ -318,6 +318,7 @@ mod tests {
             expires_at: OffsetDateTime::now_utc() + time::Duration::hours(1),
             snapshot: None,
             left_behind_cart_id: None,
+            pre_session_hash: None,
         }
     }
 
