@@ -249,7 +249,10 @@ where
 /// The outcome of a first write sent with `key` by a session that had no row: the key is kept
 /// with the answer only when the change succeeded and stored the session (`stored`), so a retry
 /// with the session's new cookie replays it. A change that stored nothing keeps nothing: the
-/// browser got no cookie, and its retry is a new session anyway.
+/// browser got no cookie, and its retry is a new session anyway. `plan` (the settle plan,
+/// made before the change: for a session without a row it costs no call) is kept with the
+/// key, so an answer that could not be stored is settled, never repeated.
+#[allow(clippy::too_many_arguments)]
 pub async fn keep_first_write(
     pool: &PgPool,
     session: Uuid,
@@ -257,6 +260,7 @@ pub async fn keep_first_write(
     key: IdempotencyKey,
     fingerprint: [u8; 32],
     ttl: Duration,
+    plan: Option<serde_json::Value>,
     outcome: Result<Answer, CartError>,
 ) -> Result<HttpResponse, CartError> {
     let answer = match outcome {
@@ -266,7 +270,7 @@ pub async fn keep_first_write(
     let intent = Intent {
         fingerprint: &fingerprint,
         ttl,
-        plan: None,
+        plan: plan.as_ref(),
     };
     match reserve(
         pool,

@@ -229,9 +229,13 @@ impl Mutation {
             // if the change stored the session (a guessed recovery token, a refused add,
             // store nothing), so a retry with the new cookie replays the answer.
             Some(key) if first_write => {
+                let plan = match settle {
+                    Some(settle) => Some(settle.plan.await?),
+                    None => None,
+                };
                 let outcome = charged_run().await;
                 let stored = after.is_stored();
-                keep_first_write(&pool, session_id, stored, key, print, ttl, outcome).await
+                keep_first_write(&pool, session_id, stored, key, print, ttl, plan, outcome).await
             }
             // A change that needs a cart the session has not got changes nothing and calls
             // nobody, so there is no key to keep.
