@@ -9,3 +9,18 @@ ALTER TABLE cart_snapshots ADD COLUMN stale_since timestamptz;
 -- pre-session's tokens are accepted for the session. A rotated session (sign-in) has none, so
 -- every token shown before signing in dies with the session it was shown to.
 ALTER TABLE sessions ADD COLUMN pre_session_hash bytea;
+
+-- Change reports (webhook callbacks) about a cart of which no snapshot is stored yet: the
+-- callback of a cart's creation can overtake the answer that stores its first snapshot. That
+-- first snapshot takes them in (as echoes it expected, or else as a stale mark); rows nobody
+-- claims are swept. Losing them (the table is unlogged) costs at most a hidden change until
+-- the TTL, as before.
+CREATE UNLOGGED TABLE early_cart_reports (
+    cart_id uuid PRIMARY KEY,
+    updated_reports integer NOT NULL DEFAULT 0,
+    line_reports integer NOT NULL DEFAULT 0,
+    other_reports integer NOT NULL DEFAULT 0,
+    -- On the receiving instance's clock, like `cart_snapshots.stale_since`.
+    last_reported_at timestamptz NOT NULL
+);
+CREATE INDEX early_cart_reports_by_time ON early_cart_reports (last_reported_at);

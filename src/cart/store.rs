@@ -32,14 +32,15 @@ pub const OWN_CHANGE_WINDOW: Duration = Duration::from_secs(10);
 ///
 /// The answer clears a stale mark only if its request was sent after the mark: a change made
 /// elsewhere that was reported (and marked) while our request was on its way may be missing
-/// from the answer, so the snapshot stays stale and the next read asks BigCommerce.
+/// from the answer, so the snapshot stays stale and the next read asks BigCommerce. The first
+/// snapshot of a cart takes in the callbacks that came before it (`claim_early_reports`).
 #[tracing::instrument(name = "Save cart snapshot", skip_all, fields(cart.id = %cart.id))]
 pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<(), sqlx::Error> {
     let own_change = cart.echoes != Echoes::default();
     let updated_at = OffsetDateTime::parse(&cart.cart.updated_time, &Rfc3339)
         .ok()
         .map(OffsetDateTime::unix_timestamp);
-    sqlx::query!(
+    let inserted = sqlx::query_scalar!(
         r#"
         INSERT INTO cart_snapshots (cart_id, customer_id, version, body, fetched_at, stale,
                                     own_change_at, own_updated_echoes, own_line_echoes,
@@ -64,6 +65,7 @@ pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<(), sqlx::
                 WHEN cart_snapshots.own_change_at > now() - $9::interval
                 THEN cart_snapshots.own_line_echoes ELSE 0 END
         WHERE cart_snapshots.version <= EXCLUDED.version
+        RETURNING (xmax = 0) AS "inserted!"
         "#,
         cart.id.as_uuid(),
         cart.customer_id,
@@ -76,9 +78,68 @@ pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<(), sqlx::
         interval(OWN_CHANGE_WINDOW),
         cart.requested_at,
     )
-    .execute(pool)
+    .fetch_optional(pool)
+    .await?;
+    if inserted == Some(true) {
+        claim_early_reports(pool, cart.id, cart.requested_at).await?;
+    }
+    Ok(())
+}
+
+/// Takes a lock that orders a callback's look for a cart's snapshot against the first snapshot
+/// of that cart taking in what came before it, so no callback falls between the two.
+async fn lock_cart_reports(
+    transaction: &mut sqlx::PgConnection,
+    cart: CartId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT true AS "locked!" FROM (SELECT pg_advisory_xact_lock(hashtextextended($1::text, 12))) AS l"#,
+        cart.as_uuid().to_string(),
+    )
+    .fetch_one(transaction)
     .await?;
     Ok(())
+}
+
+/// A cart's first snapshot was just stored: the callbacks that came before it (the echo of the
+/// cart's creation often overtakes the answer) use up the echoes it expects; any beyond those
+/// are changes made elsewhere, and one reported after `requested_at` (the answer may lack it)
+/// marks the snapshot stale.
+async fn claim_early_reports(
+    pool: &PgPool,
+    cart: CartId,
+    requested_at: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    let mut transaction = pool.begin().await?;
+    lock_cart_reports(&mut transaction, cart).await?;
+    sqlx::query!(
+        r#"
+        WITH early AS (
+            DELETE FROM early_cart_reports WHERE cart_id = $1
+            RETURNING updated_reports, line_reports, other_reports, last_reported_at
+        ), judged AS (
+            SELECT e.*,
+                   e.last_reported_at >= $2
+                   AND (e.other_reports > 0 OR e.updated_reports > s.own_updated_echoes
+                        OR e.line_reports > s.own_line_echoes) AS elsewhere
+            FROM early e, cart_snapshots s
+            WHERE s.cart_id = $1
+        )
+        UPDATE cart_snapshots s
+        SET own_updated_echoes = GREATEST(0, s.own_updated_echoes - j.updated_reports),
+            own_line_echoes = GREATEST(0, s.own_line_echoes - j.line_reports),
+            stale = s.stale OR j.elsewhere,
+            stale_since = CASE WHEN j.elsewhere THEN GREATEST(s.stale_since, j.last_reported_at)
+                               ELSE s.stale_since END
+        FROM judged j
+        WHERE s.cart_id = $1
+        "#,
+        cart.as_uuid(),
+        requested_at,
+    )
+    .execute(&mut *transaction)
+    .await?;
+    transaction.commit().await
 }
 
 /// Before one of our changes to `cart` is sent (`sign` 1), or after it failed (`sign` -1):
@@ -143,11 +204,54 @@ pub async fn note_reported_change(
     pool: &PgPool,
     change: ReportedChange,
 ) -> Result<Option<bool>, sqlx::Error> {
-    let (updated, line) = match change.echo {
+    if let Some(known) = note_on_snapshot(pool, change).await? {
+        return Ok(Some(known));
+    }
+    // No snapshot (yet): the callback may have overtaken the answer that stores the cart's
+    // first snapshot. Under the lock, look again, or leave the report for that snapshot.
+    let mut transaction = pool.begin().await?;
+    lock_cart_reports(&mut transaction, change.cart).await?;
+    let known = note_on_snapshot(&mut *transaction, change).await?;
+    if known.is_none() {
+        let (updated, line) = echo_kinds(change.echo);
+        sqlx::query!(
+            r#"
+            INSERT INTO early_cart_reports AS r (cart_id, updated_reports, line_reports,
+                                                 other_reports, last_reported_at)
+            VALUES ($1, $2::int, $3::int, $4::int, $5)
+            ON CONFLICT (cart_id) DO UPDATE
+            SET updated_reports = r.updated_reports + EXCLUDED.updated_reports,
+                line_reports = r.line_reports + EXCLUDED.line_reports,
+                other_reports = r.other_reports + EXCLUDED.other_reports,
+                last_reported_at = GREATEST(r.last_reported_at, EXCLUDED.last_reported_at)
+            "#,
+            change.cart.as_uuid(),
+            i32::from(updated),
+            i32::from(line),
+            i32::from(!updated && !line),
+            OffsetDateTime::now_utc(),
+        )
+        .execute(&mut *transaction)
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(known)
+}
+
+fn echo_kinds(echo: Option<EchoKind>) -> (bool, bool) {
+    match echo {
         Some(EchoKind::Updated) => (true, false),
         Some(EchoKind::LineItem) => (false, true),
         None => (false, false),
-    };
+    }
+}
+
+/// `note_reported_change` on the snapshot; `None` when there is none.
+async fn note_on_snapshot(
+    executor: impl sqlx::PgExecutor<'_>,
+    change: ReportedChange,
+) -> Result<Option<bool>, sqlx::Error> {
+    let (updated, line) = echo_kinds(change.echo);
     sqlx::query_scalar!(
         r#"
         WITH target AS (
@@ -182,7 +286,7 @@ pub async fn note_reported_change(
         interval(OWN_CHANGE_WINDOW),
         OffsetDateTime::now_utc(),
     )
-    .fetch_optional(pool)
+    .fetch_optional(executor)
     .await
 }
 
