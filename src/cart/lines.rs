@@ -35,7 +35,7 @@ impl CartService {
         let line = self.locate_line(session, item, cx).await?;
         // The line already has that quantity (as a fresh snapshot, or the cart just read,
         // shows): nothing to send, and no callback to expect.
-        if u64::from(quantity.get()) == u64::from(line.line.quantity) {
+        if u64::from(quantity.get()) == line.line.quantity {
             return Ok(Some(line.seen_in));
         }
         let purchase = self.line_purchase(&line.line, cx).await?;
