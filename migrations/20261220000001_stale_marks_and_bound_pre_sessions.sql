@@ -24,3 +24,9 @@ CREATE UNLOGGED TABLE early_cart_reports (
     last_reported_at timestamptz NOT NULL
 );
 CREATE INDEX early_cart_reports_by_time ON early_cart_reports (last_reported_at);
+
+-- The latest `created_at` (BigCommerce's clock, Unix seconds) of a callback taken for the echo
+-- of our own change still on its way, though newer than the snapshot: the answer to that change
+-- must show it (its `updated_time` at least as new, give or take a second), or the snapshot is
+-- marked stale when the answer is saved (or when the change fails).
+ALTER TABLE cart_snapshots ADD COLUMN unseen_event_at bigint;

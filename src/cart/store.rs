@@ -51,9 +51,18 @@ pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<(), sqlx::
             version = EXCLUDED.version,
             body = EXCLUDED.body,
             fetched_at = now(),
-            stale = COALESCE(cart_snapshots.stale AND cart_snapshots.stale_since >= $10, false),
-            stale_since = CASE WHEN cart_snapshots.stale AND cart_snapshots.stale_since >= $10
-                               THEN cart_snapshots.stale_since END,
+            -- Kept stale when marked after this answer's request went, or when a callback
+            -- taken for our own change reported an event this answer does not show.
+            stale = COALESCE(cart_snapshots.stale AND cart_snapshots.stale_since >= $10, false)
+                OR COALESCE(cart_snapshots.unseen_event_at > EXCLUDED.upstream_updated_at + 1,
+                            false),
+            stale_since = CASE
+                WHEN COALESCE(cart_snapshots.unseen_event_at > EXCLUDED.upstream_updated_at + 1,
+                              false)
+                THEN GREATEST(cart_snapshots.stale_since, $11)
+                WHEN cart_snapshots.stale AND cart_snapshots.stale_since >= $10
+                THEN cart_snapshots.stale_since END,
+            unseen_event_at = NULL,
             upstream_updated_at = EXCLUDED.upstream_updated_at,
             own_change_at = COALESCE(EXCLUDED.own_change_at, cart_snapshots.own_change_at),
             -- Echoes still expected from an earlier change of ours add up, unless that change
@@ -77,6 +86,7 @@ pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<(), sqlx::
         updated_at,
         interval(OWN_CHANGE_WINDOW),
         cart.requested_at,
+        OffsetDateTime::now_utc(),
     )
     .fetch_optional(pool)
     .await?;
@@ -143,7 +153,9 @@ async fn claim_early_reports(
 }
 
 /// Before one of our changes to `cart` is sent (`sign` 1), or after it failed (`sign` -1):
-/// the callbacks it causes are expected, and the change counts as ours from now.
+/// the callbacks it causes are expected, and the change counts as ours from now. A failed
+/// change causes no callback: one already taken for its echo as an event the snapshot did not
+/// show (`unseen_event_at`) was a change made elsewhere, so the snapshot is marked stale.
 #[tracing::instrument(name = "Expect cart callbacks", skip_all, fields(cart.id = %cart))]
 pub async fn expect_echoes(
     pool: &PgPool,
@@ -158,7 +170,11 @@ pub async fn expect_echoes(
                 WHEN own_change_at > now() - $4::interval THEN own_updated_echoes ELSE 0 END),
             own_line_echoes = GREATEST(0, $3 + CASE
                 WHEN own_change_at > now() - $4::interval THEN own_line_echoes ELSE 0 END),
-            own_change_at = CASE WHEN $5 THEN now() ELSE own_change_at END
+            own_change_at = CASE WHEN $5 THEN now() ELSE own_change_at END,
+            stale = stale OR (NOT $5 AND unseen_event_at IS NOT NULL),
+            stale_since = CASE WHEN NOT $5 AND unseen_event_at IS NOT NULL
+                               THEN GREATEST(stale_since, $6) ELSE stale_since END,
+            unseen_event_at = CASE WHEN $5 THEN unseen_event_at END
         WHERE cart_id = $1
         "#,
         cart.as_uuid(),
@@ -166,6 +182,7 @@ pub async fn expect_echoes(
         echoes.line_items * sign,
         interval(OWN_CHANGE_WINDOW),
         sign > 0,
+        OffsetDateTime::now_utc(),
     )
     .execute(pool)
     .await?;
@@ -196,9 +213,12 @@ pub enum EchoKind {
 /// It is an echo when all of these hold: the snapshot answers our own change made within
 /// `OWN_CHANGE_WINDOW`; that change still expects a callback of this kind; and `created_at`
 /// does not prove the event newer than the snapshot (if it is the event's time, a later
-/// second than the cart's `updated_time` plus one is a change we do not hold). Each echo
-/// spends one expected callback, so a change made elsewhere is an extra callback and marks
-/// the snapshot stale even when it overtakes our own echo.
+/// second than the cart's `updated_time` plus one is a change we do not hold), unless a change
+/// of ours is still on its way (sent after the snapshot was saved): the event may be that
+/// change, so it is taken for its echo on condition that its answer shows it
+/// (`unseen_event_at`; `save_snapshot` marks the snapshot stale otherwise, and so does the
+/// change failing). Each echo spends one expected callback, so a change made elsewhere is an
+/// extra callback and marks the snapshot stale even when it overtakes our own echo.
 #[tracing::instrument(name = "Note reported cart change", skip_all, fields(cart.id = %change.cart))]
 pub async fn note_reported_change(
     pool: &PgPool,
@@ -254,21 +274,29 @@ async fn note_on_snapshot(
     let (updated, line) = echo_kinds(change.echo);
     sqlx::query_scalar!(
         r#"
-        WITH target AS (
+        WITH expected AS (
             SELECT cart_id,
                    COALESCE(own_change_at > now() - $5::interval, false)
-                   AND ($4::bigint IS NULL OR upstream_updated_at IS NULL
-                        OR $4 <= upstream_updated_at + 1)
                    AND (($2 AND own_updated_echoes > 0) OR ($3 AND own_line_echoes > 0))
-                   AS known
+                   AS echo,
+                   COALESCE($4::bigint > upstream_updated_at + 1, false) AS newer,
+                   -- A change of ours was sent after the snapshot was saved: its answer is
+                   -- still on its way (or lost), so its echo may be newer than the snapshot.
+                   COALESCE(own_change_at > fetched_at, false) AS outstanding
             FROM cart_snapshots
             WHERE cart_id = $1
             FOR UPDATE
+        ), target AS (
+            SELECT cart_id, echo AND (NOT newer OR outstanding) AS known,
+                   echo AND newer AND outstanding AS unseen
+            FROM expected
         ), noted AS (
             UPDATE cart_snapshots s
             SET stale = s.stale OR NOT t.known,
                 stale_since = CASE WHEN t.known THEN s.stale_since
                                    ELSE GREATEST(s.stale_since, $6) END,
+                unseen_event_at = CASE WHEN t.unseen THEN GREATEST(s.unseen_event_at, $4)
+                                       ELSE s.unseen_event_at END,
                 own_updated_echoes = s.own_updated_echoes
                     - CASE WHEN t.known AND $2 THEN 1 ELSE 0 END,
                 own_line_echoes = s.own_line_echoes
@@ -295,7 +323,8 @@ async fn note_on_snapshot(
 pub async fn mark_snapshot_stale(pool: &PgPool, cart: CartId) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
-        UPDATE cart_snapshots SET stale = true, stale_since = GREATEST(stale_since, $2)
+        UPDATE cart_snapshots
+        SET stale = true, stale_since = GREATEST(stale_since, $2), unseen_event_at = NULL
         WHERE cart_id = $1
         "#,
         cart.as_uuid(),
