@@ -1,9 +1,12 @@
 //! `Mutation`: what every cart-changing handler starts from — the session, the optional
 //! Idempotency-Key, the correlation id — and how it runs: at most once per key, spending the
 //! client's fair share of the store's quota only when the change really runs (a replayed
-//! answer calls nobody, so it costs nothing).
+//! answer calls nobody, so it costs nothing). The change is charged its estimate up front (the
+//! gate), then the BigCommerce calls it really sent (`bigcommerce::calls`).
 
+use std::cell::Cell;
 use std::future::Future;
+use std::rc::Rc;
 use std::time::Duration;
 
 use actix_web::dev::Payload;
@@ -20,13 +23,14 @@ use crate::cart::{CartError, CartService};
 use crate::cart::{OutcomeCheck, Settlement};
 use crate::domain::Cart;
 use crate::domain::IdempotencyKey;
-use crate::fair_shares::{FairShares, Spender};
+use crate::fair_shares::{Charged, FairShares, Spender};
 use crate::idempotency::{
     fingerprint, keep_first_write, run_idempotent, Answer, Repeatable, Settle, Settled,
 };
 use crate::session::ShopperSession;
 
-/// What a change costs of the client's fair shares: the BigCommerce calls it makes.
+/// What a change is estimated to cost of the client's fair shares, charged before it runs (the
+/// gate); the calls it really makes settle the charge afterwards.
 #[derive(Debug, Clone, Copy)]
 pub enum Cost {
     /// A change to the session's cart: nothing without a cart, since nothing is called.
@@ -204,43 +208,56 @@ impl Mutation {
         let session_id = session.id();
         let stored_before = session.is_stored();
         let after = session.clone();
-        // The estimate is the gate; the calls the change really sends are what it costs.
-        let charged_run = move || async move {
-            let charged = shares.spend(spender, estimate).await?;
-            let (result, made) = calls::counted(operation(session, correlation)).await;
-            shares.settle(charged, made).await;
-            result
+        // The estimate is the gate, charged when the change runs (a replay costs nothing); what
+        // the request costs is every call it made: the change's, and any read made to settle
+        // a key's lost outcome or to plan for one.
+        let gate = Rc::new(Cell::new(None::<Charged>));
+        let charged_run = {
+            let (gate, shares) = (Rc::clone(&gate), shares.clone());
+            move || async move {
+                gate.set(Some(shares.spend(spender, estimate).await?));
+                operation(session, correlation).await
+            }
         };
-        match idempotency_key {
-            Some(key) if stored_before => {
-                run_idempotent(
-                    &pool,
-                    session_id,
-                    Some(key),
-                    print,
-                    ttl,
-                    settle,
-                    charged_run,
-                )
-                .await
+        let (response, made) = calls::counted(async {
+            match idempotency_key {
+                Some(key) if stored_before => {
+                    run_idempotent(
+                        &pool,
+                        session_id,
+                        Some(key),
+                        print,
+                        ttl,
+                        settle,
+                        charged_run,
+                    )
+                    .await
+                }
+                // A session without a row: no other request can send its key (the browser has no
+                // cookie yet), so nothing is stored before the change runs. The key is kept only
+                // if the change stored the session (a guessed recovery token, a refused add,
+                // store nothing), so a retry with the new cookie replays the answer.
+                Some(key) if first_write => {
+                    let plan = match settle {
+                        Some(settle) => Some(settle.plan.await?),
+                        None => None,
+                    };
+                    let outcome = charged_run().await;
+                    let stored = after.is_stored();
+                    keep_first_write(&pool, session_id, stored, key, print, ttl, plan, outcome)
+                        .await
+                }
+                // A change that needs a cart the session has not got changes nothing and calls
+                // nobody, so there is no key to keep.
+                _ => run_idempotent(&pool, session_id, None, print, ttl, settle, charged_run).await,
             }
-            // A session without a row: no other request can send its key (the browser has no
-            // cookie yet), so nothing is stored before the change runs. The key is kept only
-            // if the change stored the session (a guessed recovery token, a refused add,
-            // store nothing), so a retry with the new cookie replays the answer.
-            Some(key) if first_write => {
-                let plan = match settle {
-                    Some(settle) => Some(settle.plan.await?),
-                    None => None,
-                };
-                let outcome = charged_run().await;
-                let stored = after.is_stored();
-                keep_first_write(&pool, session_id, stored, key, print, ttl, plan, outcome).await
-            }
-            // A change that needs a cart the session has not got changes nothing and calls
-            // nobody, so there is no key to keep.
-            _ => run_idempotent(&pool, session_id, None, print, ttl, settle, charged_run).await,
+        })
+        .await;
+        match gate.take() {
+            Some(charged) => shares.settle(charged, made).await,
+            None => shares.charge_extra(spender, made).await,
         }
+        response
     }
 }
 
