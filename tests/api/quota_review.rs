@@ -1,7 +1,8 @@
-//! Review of issue 12 ("The store's API quota as a managed budget"): each test is a break, a
-//! request sequence (an attacker's, or a real store's: other apps spending the quota, late or
-//! early callbacks, odd headers, several instances) against which the rule the issue promises
-//! does not hold today. Each asserts the rule, so it fails until the service is fixed.
+//! The review of issue 12 ("The store's API quota as a managed budget"): each test is a break
+//! the review found, a request sequence (an attacker's, or a real store's: other apps spending
+//! the quota, late or early callbacks, odd headers, several instances), and asserts the rule
+//! that now holds against it (README, "The store's API quota", "Fair shares", "Webhooks",
+//! "Sessions"). Each test's comment describes the break it guards against.
 
 use std::time::{Duration, Instant};
 
@@ -133,7 +134,7 @@ async fn address_spent(app: &TestApp, address: &str) -> i32 {
 /// (it then holds no reset time), it leaves the budget at 0 left with nothing that would ever
 /// refill it: every call of every class, checkout included, is shed for good.
 #[tokio::test]
-async fn a_headerless_429_as_the_window_turns_does_not_shed_every_call_for_good() {
+async fn a_bare_429_holds_calls_off_for_a_back_off_and_then_they_go_again() {
     // Arrange: short windows, so the one the service learnt ends within the test.
     let app = spawn_app().await;
     app.inject_faults(json!({"rate_limit": {"enforce": false, "quota": 150, "window_ms": 1000}}))
@@ -168,7 +169,7 @@ async fn a_headerless_429_as_the_window_turns_does_not_shed_every_call_for_good(
 /// Each instance counts only its own calls in flight against what BigCommerce last said is
 /// left, so two instances together admit twice what is left: the store is driven into 429.
 #[tokio::test]
-async fn two_instances_bursting_at_once_never_drive_the_store_into_429() {
+async fn instances_told_how_many_they_are_never_drive_the_store_into_429_together() {
     // Arrange: a store of 20 requests per minute, enforced; cart creation is slow enough for
     // a burst to be in flight at once. Both instances are told there are two of them
     // (`quota.instances`, as a deployment of two replicas sets it).
@@ -210,7 +211,7 @@ async fn two_instances_bursting_at_once_never_drive_the_store_into_429() {
 /// other app had spent any of the new window, and admits a burst before any answer of the new
 /// window says otherwise (only the very first call after start-up goes alone).
 #[tokio::test]
-async fn a_burst_as_the_window_turns_does_not_overrun_what_other_apps_left() {
+async fn after_the_window_turns_one_call_learns_what_other_apps_left_before_a_burst() {
     // Arrange: 20 requests per 2 s, enforced; slow cart creation.
     let app = spawn_app().await;
     app.inject_faults(json!({
@@ -248,7 +249,7 @@ async fn a_burst_as_the_window_turns_does_not_overrun_what_other_apps_left() {
 /// session (and one address) spends about twice its share, all of it in the band that only
 /// checkouts may spend.
 #[tokio::test]
-async fn repeated_checkouts_spend_no_more_calls_than_the_share_allows() {
+async fn every_call_a_checkout_makes_is_charged_so_repeated_checkouts_stay_within_the_share() {
     // Arrange: a session and an address share of 10 calls per window.
     let app = app_with_shares(|settings| {
         settings.rate_limits.session_share = share_of(10);
@@ -292,7 +293,7 @@ async fn repeated_checkouts_spend_no_more_calls_than_the_share_allows() {
 /// spends any multiple of its share of every window (and the whole refresh band: every other
 /// shopper's revalidations are shed).
 #[tokio::test]
-async fn revalidating_reads_are_held_to_the_address_share() {
+async fn reads_that_revalidate_spend_the_share_and_get_the_snapshot_once_it_is_spent() {
     // Arrange: an address share of 5 calls per window; snapshots go stale after a second.
     let app = app_with_shares(|settings| {
         settings.rate_limits.address_share = share_of(5);
@@ -348,7 +349,7 @@ async fn revalidating_reads_are_held_to_the_address_share() {
 /// pressure the read is made, the catalog shed, and the whole charge refunded. Each such
 /// request is a free call in the band that protects adds and recoveries.
 #[tokio::test]
-async fn a_change_that_called_bigcommerce_keeps_its_charge_when_a_later_call_is_shed() {
+async fn a_change_keeps_the_charge_of_the_calls_it_made_when_a_later_one_is_shed() {
     // Arrange: 20 requests per minute; every line change re-reads the cart.
     let app = app_with_shares(|settings| {
         settings.rate_limits = crate::helpers::test_settings().rate_limits;
@@ -409,7 +410,7 @@ async fn a_change_that_called_bigcommerce_keeps_its_charge_when_a_later_call_is_
 /// callback: `save_snapshot` sets `stale = false` for an answer older than what BigCommerce
 /// now holds. The other change is hidden until the TTL.
 #[tokio::test]
-async fn an_answer_older_than_a_change_made_elsewhere_does_not_clear_its_stale_mark() {
+async fn an_answer_to_a_request_sent_before_a_stale_mark_leaves_the_mark() {
     // Arrange
     let app = app_with_hooks(|_| {}).await;
     let cart = cart_body(app.add_item(101, None, 1).await).await;
@@ -459,7 +460,7 @@ async fn an_answer_older_than_a_change_made_elsewhere_does_not_clear_its_stale_m
 /// change the service holds. Nothing marks the snapshot stale: the read shows a cart without
 /// the line BigCommerce has, until the TTL (and the shopper adds it again).
 #[tokio::test]
-async fn the_echo_of_an_add_whose_answer_was_lost_marks_the_snapshot_stale() {
+async fn a_change_whose_outcome_is_unknown_marks_the_snapshot_stale() {
     // Arrange
     let app = app_with_hooks(|settings| settings.bigcommerce.timeout_ms = 1000).await;
     assert_eq!(app.add_item(101, None, 1).await.status().as_u16(), 201);
@@ -496,7 +497,7 @@ async fn the_echo_of_an_add_whose_answer_was_lost_marks_the_snapshot_stale() {
 /// that fires only `updated` (another app removing the coupon, or assigning the cart) is
 /// taken for that echo and never reaches a read.
 #[tokio::test]
-async fn reapplying_an_applied_coupon_does_not_hide_a_change_made_elsewhere() {
+async fn reapplying_an_applied_coupon_calls_nobody_and_expects_no_echo() {
     // Arrange: a cart with SAVE10 applied, its callbacks in.
     let app = app_with_hooks(|_| {}).await;
     assert_eq!(app.add_item(101, None, 3).await.status().as_u16(), 201);
@@ -542,7 +543,7 @@ async fn reapplying_an_applied_coupon_does_not_hide_a_change_made_elsewhere() {
 /// even looked up: every guessed token stores a session row that lives a week, though nothing
 /// was written.
 #[tokio::test]
-async fn a_guessed_recovery_token_with_an_idempotency_key_stores_no_session() {
+async fn a_first_write_with_an_idempotency_key_stores_nothing_until_it_writes() {
     // Arrange
     let app = spawn_app().await;
 
@@ -573,7 +574,7 @@ async fn a_guessed_recovery_token_with_an_idempotency_key_stores_no_session() {
 /// browser is asked to drop the cookie), and a pre-session from one browser works for another
 /// browser's signed-in session.
 #[tokio::test]
-async fn a_pre_session_token_does_not_survive_signing_in() {
+async fn a_session_accepts_only_the_pre_session_that_stored_it_so_signing_in_ends_it() {
     // Arrange: a shopper opens the login page (a pre-session and its token) and signs in.
     let app = spawn_app().await;
     let name = app.settings.session.cookie_name.clone();
