@@ -58,6 +58,18 @@ pub struct QuotaSettings {
     /// Above that, cart changes may spend this much but refreshes may not.
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub change_percent: u8,
+    /// How many instances of the service spend the store's quota at once. Each counts its
+    /// calls in flight this many times over, so together they never admit more than what
+    /// BigCommerce last said is left (README, "Several instances").
+    #[serde(
+        default = "one_instance",
+        deserialize_with = "deserialize_number_from_string"
+    )]
+    pub instances: u32,
+}
+
+fn one_instance() -> u32 {
+    1
 }
 
 /// The cart rules that are a matter of policy.
@@ -493,6 +505,12 @@ impl Settings {
             return Err(invalid(
                 "quota.assumed_requests_per_window",
                 "must be positive",
+            ));
+        }
+        if quota.instances == 0 {
+            return Err(invalid(
+                "quota.instances",
+                "must be at least 1 (the number of instances sharing the store's quota)",
             ));
         }
         let shares = u32::from(quota.reserve_percent)

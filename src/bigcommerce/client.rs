@@ -115,6 +115,8 @@ pub(super) struct Call<'a> {
 pub(super) struct Answer {
     pub status: StatusCode,
     pub body: bytes::Bytes,
+    /// When the request this answers was sent (its last attempt).
+    pub sent_at: time::OffsetDateTime,
 }
 
 impl Answer {
@@ -197,6 +199,7 @@ impl BigCommerceClient {
                     return Err(refusal.into_error(priority));
                 }
             };
+            super::calls::record();
             let outcome = self.send_once(&call, permit, correlation).await;
             let retry = match &outcome {
                 // A 429 was not processed, so any method may be repeated once (the wait
@@ -272,6 +275,7 @@ impl BigCommerceClient {
             propagator.inject_context(&span.context(), &mut HeaderInjector(&mut trace_headers));
         });
         request = request.headers(trace_headers);
+        let sent_at = time::OffsetDateTime::now_utc();
         let started = Instant::now();
         let exchange = io_runtime().spawn(async move {
             let response = request.send().await?;
@@ -316,7 +320,7 @@ impl BigCommerceClient {
         span.record("upstream.status", status.as_u16());
         span.record("http.response.status_code", status.as_u16());
         self.count(call.endpoint, status.as_str());
-        permit.settle(status, &headers);
+        let held_off = permit.settle(status, &headers);
         let quota = self.budget.view();
         span.record("bigcommerce.quota_left", quota.left);
         span.record("bigcommerce.quota", quota.quota);
@@ -330,7 +334,11 @@ impl BigCommerceClient {
                 })
             }
         };
-        classify(status, &headers, body, &self.metrics)
+        classify(status, &headers, body, held_off, &self.metrics).map(|(status, body)| Answer {
+            status,
+            body,
+            sent_at,
+        })
     }
 
     fn count(&self, endpoint: &str, status: &str) {
@@ -341,14 +349,16 @@ impl BigCommerceClient {
     }
 }
 
+/// `held_off`: for a 429, how long the budget now holds calls off (the wait to report).
 fn classify(
     status: StatusCode,
     headers: &HeaderMap,
     body: bytes::Bytes,
+    held_off: Option<Duration>,
     metrics: &Metrics,
-) -> Result<Answer, BigCommerceError> {
+) -> Result<(StatusCode, bytes::Bytes), BigCommerceError> {
     if status.is_success() {
-        return Ok(Answer { status, body });
+        return Ok((status, body));
     }
     match status.as_u16() {
         404 => Err(BigCommerceError::NotFound),
@@ -360,7 +370,7 @@ fn classify(
         429 => {
             metrics.bigcommerce_rate_limited.inc();
             Err(BigCommerceError::RateLimited {
-                retry_after: rate_limit_wait(headers),
+                retry_after: held_off.unwrap_or_else(|| rate_limit_wait(headers)),
             })
         }
         401 | 403 => Err(BigCommerceError::Unauthorized {

@@ -365,6 +365,7 @@ mod tests {
             last_seen_at: OffsetDateTime::now_utc(),
             expires_at: OffsetDateTime::now_utc() + time::Duration::hours(1),
             snapshot: None,
+            pre_session_hash: None,
         }
     }
 

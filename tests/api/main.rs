@@ -28,6 +28,7 @@ mod note_and_gift_certificates;
 mod pages;
 mod privacy;
 mod quota;
+mod quota_review;
 mod reliability;
 mod rich_cart;
 mod session_cache;

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::super::cart::correlation_id;
-use super::{back_to_cart, flash_for, see_other, settle_charge, spend_share, warnings_text};
+use super::{back_to_cart, charging, flash_for, see_other, spend_share, warnings_text};
 use crate::cart::{CartService, HandOffTarget, LeftBehindAction};
 use crate::domain::{
     LineItemId, NewLineItem, OptionSelection, OptionValue, ProductId, Quantity, VariantId,
@@ -165,14 +165,16 @@ pub async fn add_item(
         Ok(charged) => charged,
         Err(refused) => return refused,
     };
-    let added = carts
-        .add_items(
+    let added = charging(
+        &shares,
+        charged,
+        carts.add_items(
             &session,
             std::slice::from_ref(&item),
             correlation_id(&request),
-        )
-        .await;
-    settle_charge(&shares, charged, &added).await;
+        ),
+    )
+    .await;
     let flash = match added {
         Ok(cart) => {
             let name = cart
@@ -214,10 +216,12 @@ pub async fn update_item(
         Ok(charged) => charged,
         Err(refused) => return refused,
     };
-    let changed = carts
-        .set_quantity(&session, item, quantity, correlation_id(&request))
-        .await;
-    settle_charge(&shares, charged, &changed).await;
+    let changed = charging(
+        &shares,
+        charged,
+        carts.set_quantity(&session, item, quantity, correlation_id(&request)),
+    )
+    .await;
     let flash = match changed {
         Ok(_) if quantity == 0 => Flash::success("Removed the item."),
         Ok(_) => Flash::success(format!("Quantity changed to {quantity}.")),
@@ -245,10 +249,12 @@ pub async fn remove_item(
         Ok(charged) => charged,
         Err(refused) => return refused,
     };
-    let removed = carts
-        .remove_item(&session, item, correlation_id(&request))
-        .await;
-    settle_charge(&shares, charged, &removed).await;
+    let removed = charging(
+        &shares,
+        charged,
+        carts.remove_item(&session, item, correlation_id(&request)),
+    )
+    .await;
     let flash = match removed {
         Ok(_) => Flash::success("Removed the item."),
         Err(error) => flash_for(&error),
@@ -270,8 +276,12 @@ pub async fn clear_cart(
         Ok(charged) => charged,
         Err(refused) => return refused,
     };
-    let cleared = carts.clear(&session, correlation_id(&request)).await;
-    settle_charge(&shares, charged, &cleared).await;
+    let cleared = charging(
+        &shares,
+        charged,
+        carts.clear(&session, correlation_id(&request)),
+    )
+    .await;
     let flash = match cleared {
         Ok(()) => Flash::success("Your cart is empty now."),
         Err(error) => flash_for(&error),
@@ -294,10 +304,12 @@ pub async fn checkout(
         Err(refused) => return refused,
     };
     let target = HandOffTarget::Checkout;
-    let handed_off = carts
-        .checkout(&session, target, correlation_id(&request))
-        .await;
-    settle_charge(&shares, charged, &handed_off).await;
+    let handed_off = charging(
+        &shares,
+        charged,
+        carts.checkout(&session, target, correlation_id(&request)),
+    )
+    .await;
     match handed_off {
         Ok(hand_off) => see_other(&hand_off.url),
         Err(error) => back_to_cart(&session, flash_for(&error)).await,
@@ -330,8 +342,7 @@ pub async fn left_behind(
                 Ok(charged) => charged,
                 Err(refused) => return refused,
             };
-            let moved = carts.move_left_behind(&session, cx).await;
-            settle_charge(&shares, charged, &moved).await;
+            let moved = charging(&shares, charged, carts.move_left_behind(&session, cx)).await;
             match moved {
                 Ok(moved) if moved.warnings.is_empty() => {
                     Flash::success("The items are in your cart now.")
