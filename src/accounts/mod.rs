@@ -116,7 +116,8 @@ impl Accounts {
         // the first, and finds the session gone (rotated) with nothing left to hand over.
         // A session without a row has no guest cart to hand over, and nothing to claim.
         let still_there = session.is_stored() && self.claim(session).await?;
-        let finishing = self.finish_sign_in(session, still_there, customer, email, carts, cx);
+        let finishing =
+            Box::pin(self.finish_sign_in(session, still_there, customer, email, carts, cx));
         // Handing the cart over calls BigCommerce too (assigning, merging): those calls are
         // charged to the client's shares like any other, beyond the credential check's one.
         let (result, handed_over) = calls::counted(async {

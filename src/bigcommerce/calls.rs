@@ -45,10 +45,12 @@ tokio::task_local! {
     static COUNT: CallCount;
 }
 
-/// Runs `work` and says how many BigCommerce calls were sent for it.
+/// Runs `work` and says how many BigCommerce calls were sent for it. The work is boxed: the
+/// futures counted are whole requests' changes (a sign-in's merge among them), too large to
+/// nest on a worker thread's stack in a debug build.
 pub async fn counted<F: Future>(work: F) -> (F::Output, u32) {
     let count = CallCount::within(current());
-    let output = COUNT.scope(count.clone(), work).await;
+    let output = COUNT.scope(count.clone(), Box::pin(work)).await;
     (output, count.get())
 }
 
@@ -60,8 +62,8 @@ pub fn current() -> Option<CallCount> {
 /// Runs `work` (in a task of its own) counting its calls to `count`, the spawner's.
 pub async fn counting_for<F: Future>(count: Option<CallCount>, work: F) -> F::Output {
     match count {
-        Some(count) => COUNT.scope(count, work).await,
-        None => work.await,
+        Some(count) => COUNT.scope(count, Box::pin(work)).await,
+        None => Box::pin(work).await,
     }
 }
 
