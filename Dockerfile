@@ -24,5 +24,6 @@ COPY --from=builder /app/target/release/checkout-bff /usr/local/bin/checkout-bff
 COPY --from=builder /app/target/release/bc-sandbox /usr/local/bin/bc-sandbox
 COPY config config
 ENV APP_ENVIRONMENT=production
-EXPOSE 8080
+# 8080: shoppers (and /healthz); 9090: the admin listener, for the platform's network only.
+EXPOSE 8080 9090
 ENTRYPOINT ["checkout-bff"]

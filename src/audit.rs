@@ -15,7 +15,7 @@
 //! | `cart_assigned`, `cart_merged`, `cart_restored` | the sign-in cart rule (`cart::sign_in`) | `customer.id`, `cart.id` |
 //! | `recovery_used` | an abandoned-cart link accepted for a session | `session.id`, `cart.id`, `customer.id` (0: a guest cart) |
 //! | `webhook_refused` | a callback refused | `reason` (`secret`, `payload`) |
-//! | `admin_action` | a command of the command line | `action` (`migrate`, `webhooks_register`, `privacy_export`, `privacy_erase`), its figures |
+//! | `admin_action` | a command of the command line, or `POST /admin/cache/flush` | `action` (`migrate`, `webhooks_register`, `privacy_export`, `privacy_erase`, `cache_flush`), its figures |
 
 /// The tracing target of audit events (written out as a literal at each event, which
 /// `tracing` requires to be a constant).

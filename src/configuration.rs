@@ -29,6 +29,7 @@ pub const LISTENER_APPLICATION_NAME: &str = "checkout-bff cache listener";
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub application: ApplicationSettings,
+    pub admin: AdminSettings,
     pub database: DatabaseSettings,
     pub session: SessionSettings,
     pub bigcommerce: BigCommerceSettings,
@@ -57,6 +58,18 @@ pub struct QuotaSettings {
     /// Above that, cart changes may spend this much but refreshes may not.
     #[serde(deserialize_with = "deserialize_number_from_string")]
     pub change_percent: u8,
+    /// How many instances of the service spend the store's quota at once. Each counts its
+    /// calls in flight this many times over, so together they never admit more than what
+    /// BigCommerce last said is left (README, "Several instances").
+    #[serde(
+        default = "one_instance",
+        deserialize_with = "deserialize_number_from_string"
+    )]
+    pub instances: u32,
+}
+
+fn one_instance() -> u32 {
+    1
 }
 
 /// The cart rules that are a matter of policy.
@@ -172,6 +185,19 @@ pub struct ApplicationSettings {
     pub max_json_body_bytes: usize,
     #[serde(default)]
     pub cors_allowed_origins: Vec<String>,
+    /// Seconds the public listener keeps serving after shutdown starts (readiness already
+    /// 503), so the load balancer stops sending before the listener closes.
+    #[serde(default, deserialize_with = "deserialize_number_from_string")]
+    pub shutdown_drain_seconds: u64,
+}
+
+/// The operators' listener: `/metrics`, health, readiness and `/admin/*`, apart from the
+/// shoppers' port.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AdminSettings {
+    pub host: String,
+    #[serde(deserialize_with = "deserialize_number_from_string")]
+    pub port: u16,
 }
 
 /// Log output: one JSON object per line, or a compact human format.
@@ -479,6 +505,12 @@ impl Settings {
             return Err(invalid(
                 "quota.assumed_requests_per_window",
                 "must be positive",
+            ));
+        }
+        if quota.instances == 0 {
+            return Err(invalid(
+                "quota.instances",
+                "must be at least 1 (the number of instances sharing the store's quota)",
             ));
         }
         let shares = u32::from(quota.reserve_percent)

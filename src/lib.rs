@@ -15,6 +15,7 @@ pub mod domain;
 pub mod errors;
 pub mod fair_shares;
 pub mod idempotency;
+pub mod lifecycle;
 pub mod maintenance;
 pub mod metrics;
 pub mod privacy;

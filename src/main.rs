@@ -3,7 +3,9 @@ use clap::Parser;
 use checkout_bff::cli::{self, Cli, Command};
 use checkout_bff::configuration::get_configuration;
 use checkout_bff::startup::Application;
-use checkout_bff::telemetry::{get_subscriber, init_subscriber};
+use checkout_bff::telemetry::{
+    get_subscriber, get_subscriber_with_traces, init_subscriber, Tracing,
+};
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
@@ -27,13 +29,42 @@ async fn main() -> anyhow::Result<()> {
         ));
         std::process::exit(cli::run(command, &settings).await);
     }
-    init_subscriber(get_subscriber(
+    let tracing = match Tracing::from_env() {
+        Ok(tracing) => tracing,
+        Err(error) => {
+            eprintln!("checkout-bff cannot start: the OTLP trace exporter: {error:#}");
+            std::process::exit(2);
+        }
+    };
+    init_subscriber(get_subscriber_with_traces(
         &settings.application.log_filter,
         settings.application.log_format,
         std::io::stdout,
+        tracing.as_ref().map(Tracing::tracer),
     ));
+    let served = serve(settings).await;
+    if let Some(tracing) = tracing {
+        tracing.shutdown();
+    }
+    served
+}
+
+async fn serve(settings: checkout_bff::configuration::Settings) -> anyhow::Result<()> {
     let application = Application::build(settings).await?;
-    tracing::info!(port = application.port(), "checkout-bff listening");
+    tracing::info!(
+        port = application.port(),
+        admin_port = application.admin_port(),
+        traces = tracing::field::display(if opentelemetry_enabled() {
+            "otlp"
+        } else {
+            "off"
+        }),
+        "checkout-bff listening"
+    );
     application.run_until_stopped().await?;
     Ok(())
+}
+
+fn opentelemetry_enabled() -> bool {
+    checkout_bff::telemetry::traces_configured(|key| std::env::var(key).ok())
 }

@@ -1,6 +1,7 @@
-//! Builds the application: binds the listener first (port 0 works in tests), migrates the
-//! database (unless `database.migrate_on_start` is off), wires every dependency and starts the
-//! background tasks.
+//! Builds the application: binds both listeners first (the shoppers' port and the admin port;
+//! port 0 works in tests), migrates the database (unless `database.migrate_on_start` is off),
+//! wires every dependency and starts the background tasks. Shutdown goes through `Lifecycle`:
+//! readiness 503 at once, then the public port drains before any worker stops.
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -27,6 +28,7 @@ use crate::cross_site::{refuse_cross_site, AllowedOrigins};
 use crate::database::{get_connection_pool, migrate_database};
 use crate::errors::{problem_for_plain_errors, ErrorCode, Problem};
 use crate::fair_shares::FairShares;
+use crate::lifecycle::{shutdown_signal, Lifecycle};
 use crate::maintenance::run_maintenance;
 use crate::metrics::Metrics;
 use crate::routes;
@@ -37,7 +39,10 @@ use crate::telemetry::{echo_request_id, ShopperSafeRootSpan};
 /// The running service: its HTTP server and its background tasks.
 pub struct Application {
     port: u16,
+    admin_port: u16,
     server: Server,
+    admin_server: Server,
+    lifecycle: Arc<Lifecycle>,
     settings: Settings,
     pool: PgPool,
     metrics: Arc<Metrics>,
@@ -52,7 +57,9 @@ struct Dependencies {
     carts: CartService,
     catalog: Arc<Catalog>,
     accounts: Accounts,
-    session_cache: Arc<SessionCache>,
+    sessions: Data<Sessions>,
+    bigcommerce: BigCommerceClient,
+    lifecycle: Arc<Lifecycle>,
 }
 
 impl Application {
@@ -65,6 +72,10 @@ impl Application {
         let listener =
             TcpListener::bind(&address).with_context(|| format!("Failed to bind {address}"))?;
         let port = listener.local_addr()?.port();
+        let admin_address = format!("{}:{}", settings.admin.host, settings.admin.port);
+        let admin_listener = TcpListener::bind(&admin_address)
+            .with_context(|| format!("Failed to bind the admin listener {admin_address}"))?;
+        let admin_port = admin_listener.local_addr()?.port();
         let pool = get_connection_pool(&settings.database);
         if settings.database.migrate_on_start {
             migrate_database(&pool).await?;
@@ -101,7 +112,7 @@ impl Application {
         );
         let carts = CartService::new(
             pool.clone(),
-            bigcommerce,
+            bigcommerce.clone(),
             settings.cart.clone(),
             &settings.bigcommerce,
             metrics.clone(),
@@ -109,6 +120,13 @@ impl Application {
         .with_customer_login(customer_login)
         .with_catalog(catalog.clone())
         .with_coupon_callbacks(settings.webhooks.coupons_in_use);
+        let sessions = Data::new(Sessions::new(
+            pool.clone(),
+            settings.session.clone(),
+            i64::from(settings.bigcommerce.channel_id),
+            session_cache.clone(),
+        )?);
+        let lifecycle = Lifecycle::new();
         let dependencies = Dependencies {
             pool: pool.clone(),
             metrics: metrics.clone(),
@@ -116,12 +134,18 @@ impl Application {
             carts,
             catalog,
             accounts,
-            session_cache: session_cache.clone(),
+            sessions,
+            bigcommerce,
+            lifecycle: lifecycle.clone(),
         };
+        let admin_server = run_admin(admin_listener, &dependencies, &settings)?;
         let server = run(listener, dependencies, &settings)?;
         Ok(Self {
             port,
+            admin_port,
             server,
+            admin_server,
+            lifecycle,
             settings,
             pool,
             metrics,
@@ -133,13 +157,27 @@ impl Application {
         self.port
     }
 
-    /// A handle that stops the server gracefully (draining requests in flight).
+    /// The admin listener's port.
+    pub fn admin_port(&self) -> u16 {
+        self.admin_port
+    }
+
+    /// A handle on the public server, to stop it at once (`stop(false)`) or after its workers
+    /// drained (`stop(true)`; prefer `lifecycle().begin_shutdown()`, the SIGTERM path).
     pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM/SIGINT (or a stop through the handle); in-flight requests are
-    /// drained for up to `application.shutdown_timeout_seconds`.
+    /// What SIGTERM/SIGINT trigger: `lifecycle().begin_shutdown()` starts the same shutdown.
+    pub fn lifecycle(&self) -> Arc<Lifecycle> {
+        self.lifecycle.clone()
+    }
+
+    /// Serves until SIGTERM/SIGINT (or `Lifecycle::begin_shutdown`, or a stop through the
+    /// server handle). Shutdown: readiness answers 503 at once; the public port keeps serving
+    /// for `application.shutdown_drain_seconds`; requests in flight finish (for up to
+    /// `application.shutdown_timeout_seconds`) before any worker stops; then the admin port
+    /// closes.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let sweeper = tokio::spawn(run_maintenance(
             self.pool.clone(),
@@ -150,7 +188,28 @@ impl Application {
             self.settings.database.clone(),
             self.session_cache.clone(),
         ));
+        let lifecycle = self.lifecycle.clone();
+        let signals = tokio::spawn(async move {
+            shutdown_signal().await;
+            lifecycle.begin_shutdown();
+        });
+        let app = &self.settings.application;
+        let drain = tokio::spawn({
+            let lifecycle = self.lifecycle.clone();
+            let server = self.server.handle();
+            let drain = Duration::from_secs(app.shutdown_drain_seconds);
+            let timeout = Duration::from_secs(app.shutdown_timeout_seconds);
+            async move { lifecycle.drain_then_stop(server, drain, timeout).await }
+        });
+        let admin_handle = self.admin_server.handle();
+        let admin = tokio::spawn(self.admin_server);
         let result = self.server.await;
+        // However the public server stopped, readiness says so until the admin port closes.
+        self.lifecycle.begin_shutdown();
+        signals.abort();
+        drain.abort();
+        admin_handle.stop(true).await;
+        let _ = admin.await;
         sweeper.abort();
         listener.abort();
         result
@@ -163,12 +222,8 @@ fn run(
     settings: &Settings,
 ) -> anyhow::Result<Server> {
     let app_settings = settings.application.clone();
-    let sessions = Data::new(Sessions::new(
-        dependencies.pool.clone(),
-        settings.session.clone(),
-        i64::from(settings.bigcommerce.channel_id),
-        dependencies.session_cache,
-    )?);
+    let sessions = dependencies.sessions;
+    let lifecycle = dependencies.lifecycle;
     let pool = Data::new(dependencies.pool);
     let metrics = Data::new(dependencies.metrics);
     let shares = Data::from(dependencies.shares);
@@ -201,6 +256,20 @@ fn run(
                 async move { response.await.map(count_request) }
             })
             .wrap(TracingLogger::<ShopperSafeRootSpan>::new())
+            .wrap_fn({
+                let lifecycle = lifecycle.clone();
+                move |req, srv| {
+                    // Counted from before the root span to the response: shutdown waits for
+                    // this to reach zero before it stops any worker.
+                    let in_flight = lifecycle.enter();
+                    let response = srv.call(req);
+                    async move {
+                        let response = response.await;
+                        drop(in_flight);
+                        response
+                    }
+                }
+            })
             .app_data(
                 web::JsonConfig::default()
                     .limit(json_limit)
@@ -227,11 +296,46 @@ fn run(
             .default_service(web::to(not_found))
     })
     .listen(listener)?
+    // Signals go to `Lifecycle`, which drains before it stops the workers.
+    .disable_signals()
     .shutdown_timeout(settings.application.shutdown_timeout_seconds);
     if settings.application.workers > 0 {
         server = server.workers(settings.application.workers);
     }
     Ok(server.run())
+}
+
+/// The admin listener: one worker, its own routes, the same shared state.
+fn run_admin(
+    listener: TcpListener,
+    dependencies: &Dependencies,
+    settings: &Settings,
+) -> anyhow::Result<Server> {
+    let pool = Data::new(dependencies.pool.clone());
+    let metrics = Data::new(dependencies.metrics.clone());
+    let sessions = dependencies.sessions.clone();
+    let lifecycle = Data::new(dependencies.lifecycle.clone());
+    let bigcommerce = Data::new(dependencies.bigcommerce.clone());
+    let webhooks = Data::new(settings.webhooks.clone());
+    let server = HttpServer::new(move || {
+        // No problem+json rewriting here: readiness answers its own 503 body.
+        App::new()
+            .wrap(TracingLogger::<ShopperSafeRootSpan>::new())
+            .app_data(pool.clone())
+            .app_data(metrics.clone())
+            .app_data(sessions.clone())
+            .app_data(lifecycle.clone())
+            .app_data(bigcommerce.clone())
+            .app_data(webhooks.clone())
+            .configure(routes::admin::configure)
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .run();
+    Ok(server)
 }
 
 fn cors(settings: &ApplicationSettings) -> Cors {

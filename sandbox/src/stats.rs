@@ -13,6 +13,8 @@ struct Counters {
     by_route: HashMap<(&'static str, &'static str), u64>,
     by_status: HashMap<u16, u64>,
     by_user_agent: HashMap<String, u64>,
+    /// The W3C `traceparent` of the last API request that carried one.
+    last_traceparent: Option<String>,
 }
 
 /// Distinct User-Agent values kept; more are counted under `(other)`, so a misbehaving
@@ -52,6 +54,13 @@ impl Stats {
         }
     }
 
+    /// Remembers the `traceparent` a request carried (only a well-formed one: 55 characters).
+    pub fn note_traceparent(&self, traceparent: Option<&str>) {
+        if let Some(value) = traceparent.filter(|value| value.len() == 55) {
+            self.inner.lock().last_traceparent = Some(value.to_owned());
+        }
+    }
+
     /// `{"total": n, "by_route": {"POST /v3/carts": n}, "by_status": {"201": n}}`.
     pub fn snapshot(&self) -> Value {
         let c = self.inner.lock();
@@ -71,7 +80,7 @@ impl Stats {
             .map(|(agent, n)| (agent.as_str(), *n))
             .collect();
         json!({"total": c.total, "by_route": by_route, "by_status": by_status,
-               "by_user_agent": by_user_agent})
+               "by_user_agent": by_user_agent, "last_traceparent": c.last_traceparent})
     }
 
     pub fn clear(&self) {

@@ -17,17 +17,21 @@ stack_start() {
   db_host=$(sed -E 's|^postgres(ql)?://([^@]*@)?([^:/]+).*|\3|' <<<"$DATABASE_URL")
   db_port=$(sed -E 's|^postgres(ql)?://[^/]*:([0-9]+)/.*|\2|' <<<"$DATABASE_URL")
   db_user=$(sed -E 's|^postgres(ql)?://([^:@/]+).*|\2|' <<<"$DATABASE_URL")
-  local sandbox_port app_port
+  local sandbox_port app_port admin_port
   sandbox_port=$(random_free_port 18090)
   app_port=$(random_free_port 20090)
+  admin_port=$(random_free_port 21090)
   SANDBOX_URL="http://127.0.0.1:$sandbox_port"
   APP_URL="http://127.0.0.1:$app_port"
+  # /readyz and /metrics are on the admin listener.
+  ADMIN_URL="http://127.0.0.1:$admin_port"
 
   SANDBOX_PORT=$sandbox_port SANDBOX_STOREFRONT_URL="$APP_URL/cart" SANDBOX_WORKERS=2 \
     target/debug/bc-sandbox >"$stack_work/sandbox.log" 2>&1 &
   stack_pids+=($!)
   env APP_ENVIRONMENT=local \
     APP_APPLICATION__PORT="$app_port" \
+    APP_ADMIN__PORT="$admin_port" \
     APP_APPLICATION__BASE_URL="$APP_URL" \
     APP_APPLICATION__WORKERS=2 \
     APP_DATABASE__HOST="$db_host" APP_DATABASE__PORT="$db_port" APP_DATABASE__USERNAME="$db_user" \
@@ -37,7 +41,7 @@ stack_start() {
     target/debug/checkout-bff >"$stack_work/app.log" 2>&1 &
   stack_pids+=($!)
   for _ in $(seq 1 150); do
-    curl -fsS "$APP_URL/readyz" >/dev/null 2>&1 && return 0
+    curl -fsS "$ADMIN_URL/readyz" >/dev/null 2>&1 && return 0
     sleep 0.2
   done
   echo "the service did not start:" >&2

@@ -17,7 +17,7 @@ use secrecy::SecretString;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::bigcommerce::{BigCommerceClient, BigCommerceError, CorrelationId};
+use crate::bigcommerce::{calls, BigCommerceClient, BigCommerceError, CorrelationId};
 use crate::cart::{CartService, CartWarning, SignInCartOutcome};
 use crate::configuration::SessionSettings;
 use crate::domain::{Cart, CustomerId, EmailAddress};
@@ -116,12 +116,19 @@ impl Accounts {
         // the first, and finds the session gone (rotated) with nothing left to hand over.
         // A session without a row has no guest cart to hand over, and nothing to claim.
         let still_there = session.is_stored() && self.claim(session).await?;
-        let finishing = self.finish_sign_in(session, still_there, customer, email, carts, cx);
-        let result = if still_there {
-            self.holding_lease(session.id(), finishing).await
-        } else {
-            finishing.await
-        };
+        let finishing =
+            Box::pin(self.finish_sign_in(session, still_there, customer, email, carts, cx));
+        // Handing the cart over calls BigCommerce too (assigning, merging): those calls are
+        // charged to the client's shares like any other, beyond the credential check's one.
+        let (result, handed_over) = calls::counted(async {
+            if still_there {
+                self.holding_lease(session.id(), finishing).await
+            } else {
+                finishing.await
+            }
+        })
+        .await;
+        self.shares.charge_extra(spender, handed_over).await;
         if let Ok(signed_in) = &result {
             tracing::info!(target: "audit", event = "sign_in", customer.id = customer.get(), session.id = %signed_in.session_id);
         }

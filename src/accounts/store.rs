@@ -71,11 +71,19 @@ pub async fn rotate_into_signed_in_session(
     .execute(&mut *transaction)
     .await?;
     // A retry sent with the new cookie of a change sent just before signing in (its answer
-    // lost) still finds its Idempotency-Key, and is not applied again.
+    // lost) still finds its Idempotency-Key, and is not applied again. Only a guest's keys or
+    // the same customer's come over: another customer's stored answers (their cart, their
+    // lines left behind) are never replayed to this one.
     sqlx::query!(
-        "UPDATE idempotency_keys SET session_id = $2 WHERE session_id = $1",
+        r#"
+        UPDATE idempotency_keys SET session_id = $2
+        WHERE session_id = $1
+          AND EXISTS (SELECT 1 FROM sessions
+                      WHERE id = $1 AND (customer_id IS NULL OR customer_id = $3))
+        "#,
         old_session,
-        new_id
+        new_id,
+        customer,
     )
     .execute(&mut *transaction)
     .await?;

@@ -6,8 +6,18 @@
 //!   less the calls already in flight, would fall to the floor of its priority class. Floors
 //!   rise from checkout (just above the merchant's reserve) through cart changes to refreshes,
 //!   so under pressure refreshes stop first and checkout last, and the reserve is never spent.
-//! - A 429 from the store blocks every class until its reset; a 429 from validate-credentials
-//!   (limited separately by BigCommerce) blocks sign-in only.
+//! - Several instances share one store: with `quota.instances` set to N, each counts its calls
+//!   in flight N times over, so together they never admit more than what is left above the
+//!   floor (each spends at most its N-th of it between answers).
+//! - What is left is known only from an answer of the current window. At start-up, and again
+//!   whenever the window turns (other apps may already have spent the new one), one call goes
+//!   at a time (the probe) until an answer says what is left.
+//! - A 429 from the store holds every class off until its reset; a 429 without rate-limit
+//!   headers (the platform shedding load) holds them off for a back-off that doubles while
+//!   such 429s continue, then the probe goes alone. A 429 from validate-credentials (limited
+//!   separately by BigCommerce) holds off sign-in only.
+//! - The count always has an end: when no header said when the window ends, it is assumed to
+//!   end one window from now, so no count (0 left after a bare 429, say) stands for good.
 //! - Values taken from headers are clamped: a huge or nonsensical one can delay us for at
 //!   most `MAX_UPSTREAM_WAIT`, never overflow an `Instant`.
 //!
@@ -29,12 +39,14 @@ use crate::metrics::Metrics;
 /// beyond that is a fault, not a plan.
 pub const MAX_UPSTREAM_WAIT: Duration = Duration::from_secs(60);
 /// How long to back off after a 429 that carries no rate-limit headers: BigCommerce sends
-/// those when the platform itself is shedding load, so back off for longer.
+/// those when the platform itself is shedding load, so back off for longer (doubling while
+/// they continue, up to `MAX_HEADERLESS_BACKOFF`).
 const HEADERLESS_429_BACKOFF: Duration = Duration::from_secs(2);
+const MAX_HEADERLESS_BACKOFF: Duration = Duration::from_secs(30);
 /// A reported reset this much later than the one we hold means a new window has begun.
 const NEW_WINDOW_SLACK: Duration = Duration::from_secs(1);
-/// Until the store's first answer says what is left, one call goes at a time (for at most
-/// this long): a burst at start-up must not spend a quota we only assumed.
+/// Until an answer of the current window says what is left, one call goes at a time (for at
+/// most this long): a burst must not spend a quota we only assumed.
 const FIRST_ANSWER_WAIT: Duration = Duration::from_secs(2);
 
 /// What a call is for, which decides when it is shed. Declared from first shed to last.
@@ -108,15 +120,21 @@ struct State {
     quota: u64,
     window: Duration,
     left: u64,
-    /// When the current window ends; `None` until a header said so, or after it ended.
+    /// When the current window ends; `None` until a call was answered, or after it ended.
     resets_at: Option<Instant>,
+    /// `resets_at` is our own assumption (one window after an answer that named no reset),
+    /// not BigCommerce's word.
+    reset_assumed: bool,
     in_flight: u64,
-    /// Whether any answer carried the store's count yet.
+    /// Whether an answer of the current window said what is left.
     learned: bool,
-    /// When the first call was sent, while we have not learned.
-    probe_started: Option<Instant>,
+    /// The call sent alone while we have not learned: its number and when it went.
+    probe: Option<(u64, Instant)>,
+    next_probe: u64,
     store_blocked_until: Option<Instant>,
     sign_in_blocked_until: Option<Instant>,
+    /// 429s without rate-limit headers in a row (each doubles the back-off).
+    headerless_429s: u32,
 }
 
 /// The store's budget, shared by every BigCommerce call of this instance.
@@ -131,6 +149,8 @@ pub struct Budget {
 pub struct Permit<'a> {
     budget: &'a Budget,
     limiter: Limiter,
+    /// The probe's number, when this call went alone to learn what is left.
+    probe: Option<u64>,
 }
 
 impl Budget {
@@ -141,11 +161,14 @@ impl Budget {
             window: Duration::from_millis(settings.assumed_window_ms),
             left: quota,
             resets_at: None,
+            reset_assumed: false,
             in_flight: 0,
             learned: false,
-            probe_started: None,
+            probe: None,
+            next_probe: 0,
             store_blocked_until: None,
             sign_in_blocked_until: None,
+            headerless_429s: 0,
         };
         let budget = Self {
             settings,
@@ -168,6 +191,7 @@ impl Budget {
             reserve: self.floor(Priority::Checkout, state.quota),
             resets_in: state
                 .resets_at
+                .filter(|_| !state.reset_assumed)
                 .and_then(|at| at.checked_duration_since(now)),
         }
     }
@@ -187,19 +211,21 @@ impl Budget {
             }
         }
         roll_window(&mut state, now);
-        if !state.learned && state.in_flight > 0 {
-            let probing = state
-                .probe_started
-                .is_some_and(|started| now.duration_since(started) < FIRST_ANSWER_WAIT);
-            if probing {
-                return Err(Refusal::Learning);
-            }
+        let probing = !state.learned;
+        if probing
+            && state
+                .probe
+                .is_some_and(|(_, sent)| now.duration_since(sent) < FIRST_ANSWER_WAIT)
+        {
+            return Err(Refusal::Learning);
         }
-        if !state.learned && state.in_flight == 0 {
-            state.probe_started = Some(now);
-        }
-        let available = state.left.saturating_sub(state.in_flight);
-        if available <= self.floor(priority, state.quota) {
+        // Every instance may be spending the same count: each call in flight here stands for
+        // one in flight at each of them.
+        let instances = u64::from(self.settings.instances.max(1));
+        let needed = self
+            .floor(priority, state.quota)
+            .saturating_add(instances.saturating_mul(state.in_flight + 1));
+        if state.left < needed {
             self.metrics
                 .bigcommerce_shed
                 .with_label_values(&[priority.label()])
@@ -211,6 +237,11 @@ impl Budget {
                 .clamp(Duration::from_secs(1), MAX_UPSTREAM_WAIT);
             return Err(Refusal::Shed(retry_after));
         }
+        let probe = probing.then(|| {
+            state.next_probe += 1;
+            state.probe = Some((state.next_probe, now));
+            state.next_probe
+        });
         state.in_flight += 1;
         self.metrics
             .bigcommerce_calls
@@ -219,6 +250,7 @@ impl Budget {
         Ok(Permit {
             budget: self,
             limiter,
+            probe,
         })
     }
 
@@ -251,37 +283,69 @@ impl Budget {
 }
 
 impl Permit<'_> {
-    /// Learns from an answer: the store's own count when it sent one, else our own.
-    pub fn settle(self, status: StatusCode, headers: &HeaderMap) {
+    /// Learns from an answer: the store's own count when it sent one, else our own. For a
+    /// 429, returns how long every call of its limiter is now held off.
+    pub fn settle(self, status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
         let now = Instant::now();
         let budget = self.budget;
         let mut state = budget.state.lock();
         let limited = status == StatusCode::TOO_MANY_REQUESTS;
+        let mut held_off = None;
         match self.limiter {
             // Its headers, if any, may describe its own limiter rather than the store's
             // (unconfirmed), so they are not trusted for the store; the call is counted.
             Limiter::SignIn => {
                 state.left = state.left.saturating_sub(1);
                 if limited {
-                    state.sign_in_blocked_until = now.checked_add(rate_limit_wait(headers));
+                    let wait = rate_limit_wait(headers);
+                    state.sign_in_blocked_until = now.checked_add(wait);
+                    held_off = Some(wait);
                 }
             }
             Limiter::Store => {
-                learn_from_headers(&mut state, headers, now);
+                let counted = learn_from_headers(&mut state, headers, now);
                 if limited {
-                    state.left = 0;
-                    state.store_blocked_until = now.checked_add(rate_limit_wait(headers));
+                    let wait = if has_rate_limit_headers(headers) {
+                        state.headerless_429s = 0;
+                        rate_limit_wait(headers)
+                    } else {
+                        // The platform is shedding load, not our quota: what is left stands
+                        // (less this call), and the first call after the back-off goes
+                        // alone to learn it afresh.
+                        state.headerless_429s = state.headerless_429s.saturating_add(1);
+                        state.learned = false;
+                        headerless_wait(headers, state.headerless_429s)
+                    };
+                    if counted {
+                        state.left = 0;
+                    }
+                    state.store_blocked_until = now.checked_add(wait);
+                    held_off = Some(wait);
+                } else {
+                    state.headerless_429s = 0;
                 }
             }
         }
+        // No count stands for good: without BigCommerce's reset, this window is assumed to
+        // end one window from now (and the window after it is learnt by a probe).
+        if state.resets_at.is_none_or(|at| at <= now) {
+            state.resets_at = now.checked_add(state.window);
+            state.reset_assumed = true;
+        }
         budget.export(&state);
+        held_off
     }
 
     /// The call never reached BigCommerce's answer (a broken connection or a timeout): it
     /// may still have been counted, so count it.
     pub fn settle_unanswered(self) {
+        let now = Instant::now();
         let mut state = self.budget.state.lock();
         state.left = state.left.saturating_sub(1);
+        if state.resets_at.is_none_or(|at| at <= now) {
+            state.resets_at = now.checked_add(state.window);
+            state.reset_assumed = true;
+        }
         self.budget.export(&state);
     }
 }
@@ -290,6 +354,12 @@ impl Drop for Permit<'_> {
     fn drop(&mut self) {
         let mut state = self.budget.state.lock();
         state.in_flight = state.in_flight.saturating_sub(1);
+        // The probe is over, answered or not: if it taught us nothing, the next call probes.
+        if let Some(number) = self.probe {
+            if state.probe.is_some_and(|(current, _)| current == number) {
+                state.probe = None;
+            }
+        }
     }
 }
 
@@ -300,7 +370,7 @@ pub enum Refusal {
     RateLimited(Duration),
     /// Our own budget: sending would eat into what higher classes and other apps need.
     Shed(Duration),
-    /// The first call is still out; ask again in a moment.
+    /// The probe is still out; ask again in a moment.
     Learning,
 }
 
@@ -320,15 +390,20 @@ impl Refusal {
     }
 }
 
-/// Once the window has ended, the whole quota is back (until a header says otherwise).
+/// Once the window has ended, the quota is back, but how much of it other apps have spent
+/// already is not known: until an answer of the new window says, one call goes at a time.
 fn roll_window(state: &mut State, now: Instant) {
     if state.resets_at.is_some_and(|at| at <= now) {
         state.left = state.quota;
         state.resets_at = None;
+        state.reset_assumed = false;
+        state.learned = false;
+        state.probe = None;
     }
 }
 
-fn learn_from_headers(state: &mut State, headers: &HeaderMap, now: Instant) {
+/// Takes what an answer's headers say; whether they said what is left.
+fn learn_from_headers(state: &mut State, headers: &HeaderMap, now: Instant) -> bool {
     if let Some(quota) = header_u64(headers, "x-rate-limit-requests-quota").filter(|q| *q > 0) {
         state.quota = quota;
     }
@@ -345,6 +420,8 @@ fn learn_from_headers(state: &mut State, headers: &HeaderMap, now: Instant) {
             let reported = now.checked_add(reset);
             let new_window = match (state.resets_at, reported) {
                 (None, _) => true,
+                // Our own guess gives way to BigCommerce's word.
+                (Some(_), _) if state.reset_assumed => true,
                 (Some(held), Some(reported)) => reported > held + NEW_WINDOW_SLACK,
                 (Some(_), None) => false,
             };
@@ -354,11 +431,25 @@ fn learn_from_headers(state: &mut State, headers: &HeaderMap, now: Instant) {
             } else {
                 state.left.min(left)
             };
-            state.resets_at = reported;
+            if reported.is_some() {
+                state.resets_at = reported;
+                state.reset_assumed = false;
+            }
         }
         (Some(left), None) => state.left = state.left.min(left),
         _ => state.left = state.left.saturating_sub(1),
     }
+    left.is_some()
+}
+
+fn has_rate_limit_headers(headers: &HeaderMap) -> bool {
+    [
+        "x-rate-limit-requests-left",
+        "x-rate-limit-time-reset-ms",
+        "x-retry-after",
+    ]
+    .iter()
+    .any(|name| header_u64(headers, name).is_some())
 }
 
 /// How long a 429 asks us to wait: its reset header, else X-Retry-After, else our own
@@ -371,6 +462,19 @@ pub fn rate_limit_wait(headers: &HeaderMap) -> Duration {
         return Duration::from_secs(seconds).min(MAX_UPSTREAM_WAIT);
     }
     jittered(HEADERLESS_429_BACKOFF)
+}
+
+/// The back-off after the `count`-th bare 429 in a row: 2 s, doubling, at most 30 s (plus
+/// jitter), or what `X-Retry-After` says if it came alone.
+fn headerless_wait(headers: &HeaderMap, count: u32) -> Duration {
+    if let Some(seconds) = header_u64(headers, "x-retry-after") {
+        return Duration::from_secs(seconds).min(MAX_UPSTREAM_WAIT);
+    }
+    let doublings = count.saturating_sub(1).min(8);
+    let base = HEADERLESS_429_BACKOFF
+        .saturating_mul(1 << doublings)
+        .min(MAX_HEADERLESS_BACKOFF);
+    jittered(base).min(MAX_UPSTREAM_WAIT)
 }
 
 fn clamp_ms(ms: u64) -> Duration {
@@ -404,6 +508,7 @@ mod tests {
             reserve_percent: 10,
             checkout_percent: 10,
             change_percent: 20,
+            instances: 1,
         };
         Budget::new(settings, Arc::new(Metrics::new().expect("metrics")))
     }
@@ -532,5 +637,96 @@ mod tests {
             ]),
         );
         assert_eq!(budget.view().left, 149, "a new window");
+    }
+
+    fn answer(left: &str, reset_ms: &str) -> HeaderMap {
+        headers(&[
+            ("x-rate-limit-requests-left", left),
+            ("x-rate-limit-time-reset-ms", reset_ms),
+        ])
+    }
+
+    #[test]
+    fn a_bare_429_holds_calls_off_for_a_while_never_for_good() {
+        let budget = budget(150);
+        let permit = budget.admit("x", Priority::Change).expect("the probe");
+        let wait = permit
+            .settle(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new())
+            .expect("held off");
+        assert!(wait >= HEADERLESS_429_BACKOFF && wait <= 2 * HEADERLESS_429_BACKOFF);
+        assert!(matches!(
+            budget.admit("x", Priority::Checkout),
+            Err(Refusal::RateLimited(_))
+        ));
+        let state = budget.state.lock();
+        assert!(state.resets_at.is_some(), "the count has an end");
+        assert!(!state.learned, "the next call goes alone");
+        assert!(
+            state.left > 0,
+            "a bare 429 is the platform's load, not our quota"
+        );
+    }
+
+    #[test]
+    fn bare_429s_in_a_row_back_off_longer() {
+        let empty = HeaderMap::new();
+        assert!(headerless_wait(&empty, 1) <= Duration::from_secs(4));
+        assert!(headerless_wait(&empty, 3) >= Duration::from_secs(8));
+        assert!(headerless_wait(&empty, 20) <= MAX_UPSTREAM_WAIT);
+        assert_eq!(
+            headerless_wait(&headers(&[("x-retry-after", "5")]), 1),
+            Duration::from_secs(5)
+        );
+    }
+
+    #[test]
+    fn a_count_without_a_reset_still_ends() {
+        let budget = budget(150);
+        let permit = budget.admit("x", Priority::Change).expect("the probe");
+        permit.settle(
+            StatusCode::OK,
+            &headers(&[("x-rate-limit-requests-left", "0")]),
+        );
+        let state = budget.state.lock();
+        assert_eq!(state.left, 0);
+        assert!(state.resets_at.is_some(), "0 left never stands for good");
+    }
+
+    #[test]
+    fn after_the_window_turns_one_call_goes_alone_until_an_answer_says_what_is_left() {
+        let budget = budget(20);
+        budget
+            .admit("x", Priority::Change)
+            .expect("probe")
+            .settle(StatusCode::OK, &answer("19", "1"));
+        std::thread::sleep(Duration::from_millis(5));
+        let probe = budget
+            .admit("x", Priority::Change)
+            .expect("the new window's probe");
+        assert!(
+            matches!(budget.admit("x", Priority::Change), Err(Refusal::Learning)),
+            "no burst before the new window's first answer"
+        );
+        // Other apps spent most of the new window.
+        probe.settle(StatusCode::OK, &answer("5", "29000"));
+        let admitted: Vec<_> = std::iter::from_fn(|| budget.admit("x", Priority::Change).ok())
+            .take(20)
+            .collect();
+        assert_eq!(admitted.len(), 1, "5 left, a change's floor of 4");
+    }
+
+    #[test]
+    fn several_instances_each_spend_their_part_of_what_is_left() {
+        let mut settings = budget(20).settings.clone();
+        settings.instances = 2;
+        let budget = Budget::new(settings, Arc::new(Metrics::new().expect("metrics")));
+        budget
+            .admit("x", Priority::Change)
+            .expect("probe")
+            .settle(StatusCode::OK, &answer("18", "29000"));
+        let permits: Vec<_> = std::iter::from_fn(|| budget.admit("x", Priority::Change).ok())
+            .take(20)
+            .collect();
+        assert_eq!(permits.len(), 7, "(18 - a floor of 4) / 2 instances");
     }
 }

@@ -4,7 +4,9 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::client::{Call, CorrelationId};
+use time::OffsetDateTime;
+
+use super::client::{Answer, Call, CorrelationId};
 use super::wire::{wire_line_items, wire_selections, Envelope, WireCart};
 use super::{BigCommerceClient, BigCommerceError, Priority};
 use crate::domain::{
@@ -31,6 +33,9 @@ pub struct StoreCart {
     /// The callbacks BigCommerce is expected to send about this answer, when it answers a
     /// change we made (none for a read).
     pub echoes: Echoes,
+    /// When the call that answered with this cart was sent: a change made elsewhere that was
+    /// reported after it may be missing from it, so its stale mark stays (`save_snapshot`).
+    pub requested_at: OffsetDateTime,
 }
 
 /// How many webhook callbacks one of our own changes is expected to cause, per kind: every
@@ -140,10 +145,10 @@ impl BigCommerceClient {
             body: None,
             idempotent: true,
         };
-        let answer = self.send_as(call, priority, cx).await.and_then(|answer| {
-            let envelope: Envelope<WireCart> = answer.json()?;
-            envelope.data.try_into()
-        });
+        let answer = self
+            .send_as(call, priority, cx)
+            .await
+            .and_then(|answer| answer.cart());
         match answer {
             Ok(cart) => Ok(Some(cart)),
             Err(BigCommerceError::NotFound) => Ok(None),
@@ -219,8 +224,7 @@ impl BigCommerceClient {
         if answer.status == reqwest::StatusCode::NO_CONTENT || answer.body.is_empty() {
             return Ok(None);
         }
-        let envelope: Envelope<WireCart> = answer.json()?;
-        envelope.data.try_into().map(Some)
+        answer.cart().map(Some)
     }
 
     /// `DELETE /carts/{id}`. A cart that is already gone counts as deleted.
@@ -293,9 +297,18 @@ impl BigCommerceClient {
         echoes: Echoes,
         cx: CorrelationId,
     ) -> Result<StoreCart, BigCommerceError> {
-        let envelope: Envelope<WireCart> = self.send(call, cx).await?.json()?;
-        let mut cart: StoreCart = envelope.data.try_into()?;
+        let mut cart = self.send(call, cx).await?.cart()?;
         cart.echoes = echoes;
+        Ok(cart)
+    }
+}
+
+impl Answer {
+    /// The cart this answer carries, stamped with when its call was sent.
+    pub(super) fn cart(&self) -> Result<StoreCart, BigCommerceError> {
+        let envelope: Envelope<WireCart> = self.json()?;
+        let mut cart: StoreCart = envelope.data.try_into()?;
+        cart.requested_at = self.sent_at;
         Ok(cart)
     }
 }

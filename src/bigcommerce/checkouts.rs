@@ -81,8 +81,11 @@ impl BigCommerceClient {
         call: Call<'_>,
         cx: CorrelationId,
     ) -> Result<StoreCart, BigCommerceError> {
-        let envelope: Envelope<WireCheckout> = self.send(call, cx).await?.json()?;
-        envelope.data.try_into()
+        let answer = self.send(call, cx).await?;
+        let envelope: Envelope<WireCheckout> = answer.json()?;
+        let mut cart: StoreCart = envelope.data.try_into()?;
+        cart.requested_at = answer.sent_at;
+        Ok(cart)
     }
 }
 

@@ -1,14 +1,22 @@
 //! The one place that talks HTTP to BigCommerce: authentication, correlation ids, timeouts,
 //! admission against the store's budget, retries where repeating is safe, and error
 //! classification.
+//!
+//! Every call is a `BigCommerce call` span (a child of the shopper's request, exported over
+//! OTLP when tracing is on) carrying the method, the route *template* (never the real path,
+//! which carries cart ids and recovery tokens), the status and the quota left, and the call
+//! sends the span's W3C `traceparent` on. The HTTP exchange itself runs on a runtime of its
+//! own (`io_runtime`): a connection opened there outlives any one actix worker, so a request
+//! in flight while the workers shut down keeps its connection.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 use url::Url;
 use uuid::Uuid;
 
@@ -26,6 +34,53 @@ const LEARNING_POLL: Duration = Duration::from_millis(10);
 /// How the service names itself to BigCommerce, which asks every integration for a
 /// `User-Agent` that identifies it.
 const USER_AGENT: &str = concat!("checkout-bff/", env!("CARGO_PKG_VERSION"));
+
+/// The runtime the HTTP exchanges with BigCommerce run on, shared by every client of the
+/// process. actix runs each worker on a runtime of its own, and a pooled connection's task
+/// lives on the runtime that opened it: opened on a worker, it died when that worker stopped
+/// (shutdown stops idle workers first), failing a request still in flight on another worker
+/// with 502. Here connections live as long as the process.
+fn io_runtime() -> &'static tokio::runtime::Handle {
+    static IO: OnceLock<tokio::runtime::Handle> = OnceLock::new();
+    IO.get_or_init(|| {
+        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("bigcommerce-io".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("bigcommerce-io")
+                    .enable_all()
+                    .build()
+                    .expect("the BigCommerce I/O runtime starts");
+                let _ = handle_tx.send(runtime.handle().clone());
+                runtime.block_on(std::future::pending::<()>());
+            })
+            .expect("the BigCommerce I/O thread starts");
+        handle_rx
+            .recv()
+            .expect("the BigCommerce I/O runtime hands over its handle")
+    })
+}
+
+/// Writes the W3C trace context of the current span into a request's headers.
+struct HeaderInjector<'a>(&'a mut HeaderMap);
+
+impl opentelemetry::propagation::Injector for HeaderInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(name), Ok(value)) = (
+            reqwest::header::HeaderName::from_bytes(key.as_bytes()),
+            reqwest::header::HeaderValue::from_str(&value),
+        ) {
+            self.0.insert(name, value);
+        }
+    }
+}
+
+/// `POST /v3/carts/{id}/items` → (`POST`, `/v3/carts/{id}/items`).
+fn split_endpoint(endpoint: &'static str) -> (&'static str, &'static str) {
+    endpoint.split_once(' ').unwrap_or(("", endpoint))
+}
 
 /// Ties BigCommerce calls to the shopper request that caused them (`X-Correlation-Id`).
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +115,8 @@ pub(super) struct Call<'a> {
 pub(super) struct Answer {
     pub status: StatusCode,
     pub body: bytes::Bytes,
+    /// When the request this answers was sent (its last attempt).
+    pub sent_at: time::OffsetDateTime,
 }
 
 impl Answer {
@@ -142,6 +199,7 @@ impl BigCommerceClient {
                     return Err(refusal.into_error(priority));
                 }
             };
+            super::calls::record();
             let outcome = self.send_once(&call, permit, correlation).await;
             let retry = match &outcome {
                 // A 429 was not processed, so any method may be repeated once (the wait
@@ -170,7 +228,19 @@ impl BigCommerceClient {
     #[tracing::instrument(
         name = "BigCommerce call",
         skip_all,
-        fields(upstream.endpoint = call.endpoint, upstream.status, upstream.duration_ms)
+        fields(
+            otel.name = call.endpoint,
+            otel.kind = "client",
+            http.request.method = split_endpoint(call.endpoint).0,
+            url.template = split_endpoint(call.endpoint).1,
+            server.address = self.store_url.host_str().unwrap_or_default(),
+            upstream.endpoint = call.endpoint,
+            upstream.status,
+            http.response.status_code,
+            upstream.duration_ms,
+            bigcommerce.quota_left,
+            bigcommerce.quota,
+        )
     )]
     async fn send_once(
         &self,
@@ -199,18 +269,39 @@ impl BigCommerceClient {
                 serde_json::to_vec(body).map_err(|e| BigCommerceError::Unexpected(e.into()))?;
             request = request.body(bytes);
         }
-        let started = Instant::now();
-        let result = request.send().await;
-        let elapsed = started.elapsed();
         let span = tracing::Span::current();
+        let mut trace_headers = HeaderMap::new();
+        opentelemetry::global::get_text_map_propagator(|propagator| {
+            propagator.inject_context(&span.context(), &mut HeaderInjector(&mut trace_headers));
+        });
+        request = request.headers(trace_headers);
+        let sent_at = time::OffsetDateTime::now_utc();
+        let started = Instant::now();
+        let exchange = io_runtime().spawn(async move {
+            let response = request.send().await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            Ok::<_, reqwest::Error>((status, headers, response.bytes().await))
+        });
+        let result = match exchange.await {
+            Ok(result) => result,
+            Err(error) => {
+                permit.settle_unanswered();
+                self.count(call.endpoint, "error");
+                return Err(BigCommerceError::Unexpected(
+                    anyhow::Error::new(error).context("The BigCommerce I/O task failed"),
+                ));
+            }
+        };
+        let elapsed = started.elapsed();
         span.record("upstream.duration_ms", elapsed.as_millis() as u64);
         self.metrics
             .bigcommerce_duration
             .with_label_values(&[call.endpoint])
             .observe(elapsed.as_secs_f64());
 
-        let response = match result {
-            Ok(response) => response,
+        let (status, headers, body) = match result {
+            Ok(answer) => answer,
             Err(error) => {
                 permit.settle_unanswered();
                 self.count(call.endpoint, "error");
@@ -226,12 +317,14 @@ impl BigCommerceClient {
                 });
             }
         };
-        let status = response.status();
         span.record("upstream.status", status.as_u16());
+        span.record("http.response.status_code", status.as_u16());
         self.count(call.endpoint, status.as_str());
-        permit.settle(status, response.headers());
-        let headers = response.headers().clone();
-        let body = match response.bytes().await {
+        let held_off = permit.settle(status, &headers);
+        let quota = self.budget.view();
+        span.record("bigcommerce.quota_left", quota.left);
+        span.record("bigcommerce.quota", quota.quota);
+        let body = match body {
             Ok(body) => body,
             Err(error) if error.is_timeout() => return Err(BigCommerceError::Timeout),
             Err(error) => {
@@ -241,7 +334,11 @@ impl BigCommerceClient {
                 })
             }
         };
-        classify(status, &headers, body, &self.metrics)
+        classify(status, &headers, body, held_off, &self.metrics).map(|(status, body)| Answer {
+            status,
+            body,
+            sent_at,
+        })
     }
 
     fn count(&self, endpoint: &str, status: &str) {
@@ -252,14 +349,16 @@ impl BigCommerceClient {
     }
 }
 
+/// `held_off`: for a 429, how long the budget now holds calls off (the wait to report).
 fn classify(
     status: StatusCode,
     headers: &HeaderMap,
     body: bytes::Bytes,
+    held_off: Option<Duration>,
     metrics: &Metrics,
-) -> Result<Answer, BigCommerceError> {
+) -> Result<(StatusCode, bytes::Bytes), BigCommerceError> {
     if status.is_success() {
-        return Ok(Answer { status, body });
+        return Ok((status, body));
     }
     match status.as_u16() {
         404 => Err(BigCommerceError::NotFound),
@@ -271,7 +370,7 @@ fn classify(
         429 => {
             metrics.bigcommerce_rate_limited.inc();
             Err(BigCommerceError::RateLimited {
-                retry_after: rate_limit_wait(headers),
+                retry_after: held_off.unwrap_or_else(|| rate_limit_wait(headers)),
             })
         }
         401 | 403 => Err(BigCommerceError::Unauthorized {

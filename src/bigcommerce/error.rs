@@ -118,6 +118,17 @@ impl BigCommerceError {
         )
     }
 
+    /// Whether a change may have landed though we never heard so: no answer in time, a
+    /// broken connection, a 5xx, or a success we could not read.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            BigCommerceError::Timeout
+                | BigCommerceError::Unavailable { .. }
+                | BigCommerceError::Unexpected(_)
+        )
+    }
+
     /// A 5xx from a change to a stored cart may mean the cart is gone (BigCommerce answers
     /// 500, not 404, when a deleted cart is changed): settle it with one read.
     pub fn may_mean_cart_gone(&self) -> bool {

@@ -4,6 +4,7 @@
 mod abandoned_carts;
 mod banners;
 mod budget;
+pub mod calls;
 mod carts;
 mod catalog;
 mod checkout_wire;

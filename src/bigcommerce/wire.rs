@@ -333,6 +333,8 @@ impl TryFrom<WireCart> for StoreCart {
             version: wire.version.unwrap_or(0),
             cart,
             echoes: Echoes::default(),
+            // The time the call was sent is the client's to set (`Answer::cart`).
+            requested_at: time::OffsetDateTime::now_utc(),
         })
     }
 }

@@ -1,5 +1,5 @@
 //! Applying and removing coupon codes through BigCommerce's Checkouts API. Each costs one
-//! call: BigCommerce answers with the checkout, whose cart becomes the answer and the new
+//! call (none when the fresh snapshot shows it would change nothing): BigCommerce answers with the checkout, whose cart becomes the answer and the new
 //! snapshot. A code BigCommerce refuses is `coupon_invalid` with its reason. Their callbacks
 //! (`updated`, and `couponApplied` when registered) are expected as our own echoes.
 
@@ -11,7 +11,10 @@ use crate::domain::{Cart, CartId, CouponCode};
 use crate::session::ShopperSession;
 
 impl CartService {
-    /// Applies `code` to the session's cart.
+    /// Applies `code` to the session's cart. A code the fresh snapshot already shows is
+    /// answered with the cart as it is, without a call: applying it again would change nothing
+    /// on BigCommerce and cause no callback, so none may be expected (a change made elsewhere
+    /// would be taken for it).
     #[tracing::instrument(name = "Apply coupon", skip_all, fields(session.id = %session.id()))]
     pub async fn apply_coupon(
         &self,
@@ -23,6 +26,14 @@ impl CartService {
             .session_cart(session)
             .await?
             .ok_or(CartError::CartEmpty)?;
+        let fresh = session
+            .snapshot()
+            .filter(|snapshot| snapshot.is_fresh(self.settings.snapshot_ttl()));
+        if let Some(snapshot) = fresh {
+            if snapshot.cart.coupons.iter().any(|c| code.matches(&c.code)) {
+                return Ok(snapshot.cart.clone());
+            }
+        }
         let change = self.bigcommerce.apply_coupon(cart, code, cx);
         let echoes = Echoes {
             updated: 1 + i32::from(self.coupon_callbacks),

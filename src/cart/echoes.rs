@@ -24,9 +24,14 @@ impl CartService {
             tracing::warn!(error = %error, "could not note the callbacks a change will cause");
         }
         let outcome = change.await;
-        if outcome.is_err() {
+        if let Err(failure) = &outcome {
             if let Err(error) = store::expect_echoes(&self.pool, cart, echoes, -1).await {
                 tracing::warn!(error = %error, "could not take back expected callbacks");
+            }
+            if failure.outcome_unknown() {
+                if let Err(error) = store::mark_snapshot_stale(&self.pool, cart).await {
+                    tracing::warn!(error = %error, "could not mark a snapshot stale");
+                }
             }
         }
         outcome

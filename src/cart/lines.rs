@@ -14,6 +14,8 @@ use crate::session::ShopperSession;
 struct LocatedLine {
     cart: CartId,
     line: CartLineItem,
+    /// The cart it was found in (the fresh snapshot, or the cart just read).
+    seen_in: Cart,
 }
 
 impl CartService {
@@ -31,6 +33,11 @@ impl CartService {
         }
         let quantity = Quantity::parse(i64::from(quantity), self.settings.max_quantity)?;
         let line = self.locate_line(session, item, cx).await?;
+        // The line already has that quantity (as a fresh snapshot, or the cart just read,
+        // shows): nothing to send, and no callback to expect.
+        if u64::from(quantity.get()) == line.line.quantity {
+            return Ok(Some(line.seen_in));
+        }
         let purchase = self.line_purchase(&line.line, cx).await?;
         let change = self
             .bigcommerce
@@ -106,8 +113,8 @@ impl CartService {
         let fresh = session
             .snapshot()
             .filter(|snapshot| snapshot.is_fresh(self.settings.snapshot_ttl()));
-        let found = match fresh {
-            Some(snapshot) => snapshot.cart.line(&item_id).cloned(),
+        let seen_in = match fresh {
+            Some(snapshot) => snapshot.cart.clone(),
             None => match self.bigcommerce.get_cart(cart, cx).await? {
                 Some(current) => {
                     store::save_snapshot(&self.pool, &current).await?;
@@ -115,20 +122,27 @@ impl CartService {
                         self.let_go(session, cart).await?;
                         return Err(CartError::ItemNotFound);
                     }
-                    current.cart.line(&item_id).cloned()
+                    current.cart
                 }
                 None => {
                     store::forget_cart(&self.pool, cart).await?;
-                    None
+                    return Err(CartError::ItemNotFound);
                 }
             },
         };
-        let line = found.ok_or(CartError::ItemNotFound)?;
+        let line = seen_in
+            .line(&item_id)
+            .cloned()
+            .ok_or(CartError::ItemNotFound)?;
         // A promotion's line is BigCommerce's to change: refused here, before any call.
         if line.added_by_promotion {
             return Err(CartError::LineAddedByPromotion);
         }
-        Ok(LocatedLine { cart, line })
+        Ok(LocatedLine {
+            cart,
+            line,
+            seen_in,
+        })
     }
 
     /// How a quantity change names `line`, as the (cached) catalog describes its product.

@@ -101,6 +101,8 @@ pub(super) const NOT_TRIED: &str = "The store could not be reached, so this item
 /// The store failed on this very line, and a read showed it did not land.
 pub(super) const NOT_TAKEN: &str = "The store could not take this item just now.";
 pub(super) const CANNOT_MOVE: &str = "This item cannot be moved to another cart.";
+pub(super) const OUTCOME_PENDING: &str = "The store did not confirm whether this item reached \
+                                          your cart yet; it is being checked.";
 pub(super) const OUTCOME_UNKNOWN: &str = "The store did not confirm whether this item reached \
                                           your cart. Check your cart before adding it again.";
 
@@ -115,6 +117,20 @@ pub(super) struct StayedLine {
     pub refused: bool,
 }
 
+/// A line whose add lost its answer and was not found by the read right after: BigCommerce
+/// may still be applying it, so it is neither moved nor free to move again until the settle
+/// window has passed (see `left_behind`).
+#[derive(Debug, Clone)]
+pub(super) struct PendingLine {
+    pub line: CartLineItem,
+    pub item: NewLineItem,
+    /// The cart it was sent to, how much of its purchase that cart held before, and its
+    /// version then.
+    pub cart: CartId,
+    pub before: u64,
+    pub version: i64,
+}
+
 /// What a move did.
 pub(super) struct Moved {
     /// The target cart as last seen: after the last line that moved, or as the settling read
@@ -124,6 +140,8 @@ pub(super) struct Moved {
     pub stayed: Vec<StayedLine>,
     /// The lines that may or may not have moved (reported, never moved again by us).
     pub unknown: Vec<CartLineItem>,
+    /// The lines whose lost add may still land (settled once the settle window has passed).
+    pub pending: Vec<PendingLine>,
     /// For the shopper, in the order of the lines: every line that stayed, and every line
     /// whose outcome is unknown.
     pub warnings: Vec<CartWarning>,
@@ -135,8 +153,19 @@ impl Moved {
             cart: None,
             stayed: Vec::new(),
             unknown: Vec::new(),
+            pending: Vec::new(),
             warnings: Vec::new(),
         }
+    }
+
+    /// `line`'s add lost its answer and was not found yet: it may still land.
+    pub(super) fn pending(&mut self, pending: PendingLine) {
+        self.warnings.push(CartWarning::about_line(
+            WarningCode::LineOutcomeUnknown,
+            &pending.line,
+            OUTCOME_PENDING,
+        ));
+        self.pending.push(pending);
     }
 
     /// `line` stayed because the store failed or was not asked (`item`: what to send).
@@ -186,7 +215,7 @@ impl Moved {
     /// No line is known to have moved, and some may have: the caller cannot tell what the
     /// source still needs to keep.
     pub fn nothing_known(&self) -> bool {
-        self.cart.is_none() && !self.unknown.is_empty()
+        self.cart.is_none() && !(self.unknown.is_empty() && self.pending.is_empty())
     }
 }
 
@@ -294,9 +323,18 @@ impl CartService {
                     .await
                 {
                     Settled::Landed(cart) => moved.cart = Some(*cart),
-                    Settled::NotLanded | Settled::TargetGone => {
-                        moved.stay(line, Some(&item), NOT_TAKEN)
-                    }
+                    // Not there yet, but BigCommerce may still be applying it.
+                    Settled::NotLanded => match known.as_ref() {
+                        Some(known) => moved.pending(PendingLine {
+                            line: line.clone(),
+                            item: item.clone(),
+                            cart: target,
+                            before: purchase_quantity(known, line),
+                            version: known.version,
+                        }),
+                        None => moved.stay(line, Some(&item), NOT_TAKEN),
+                    },
+                    Settled::TargetGone => moved.stay(line, Some(&item), NOT_TAKEN),
                     Settled::Unknown => moved.unknown(line),
                 }
             }
@@ -401,6 +439,9 @@ pub(super) fn tell_landed(
         }
     }
     match version.filter(|version| *version != 0) {
+        // Landed only when the cart moved by exactly the one change the add is: more changes
+        // may be another device's add of the same purchase, and ours may not have landed.
+        Some(version) if !short && certain && now.version != version + 1 => Told::Unknown,
         // One add lands whole or not at all: a purchase short means none of it landed, unless
         // the cart changed otherwise since (it may have landed, and been changed after).
         _ if !short && certain => Told::Landed,
@@ -420,7 +461,7 @@ pub(super) fn purchase_quantity(cart: &Cart, line: &CartLineItem) -> u64 {
 }
 
 /// Whether two lines are the same purchase: BigCommerce adds one to the other.
-fn same_purchase(a: &CartLineItem, b: &CartLineItem) -> bool {
+pub(super) fn same_purchase(a: &CartLineItem, b: &CartLineItem) -> bool {
     let options = |line: &CartLineItem| {
         let mut options: Vec<(Option<i64>, Option<i64>, String)> = line
             .options

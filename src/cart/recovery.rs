@@ -81,6 +81,12 @@ impl CartService {
         if !may_recover(session, &recovered) {
             return Err(CartError::SignInRequired);
         }
+        // A guest cart merged into a customer's cart at sign-in (its delete failed, or another
+        // session held it): its lines moved or are kept for the customer; it is never merged
+        // again through its link.
+        if super::left_behind::journal::was_merged(&self.pool, recovered.id).await? {
+            return Err(CartError::RecoveryTokenUnknown);
+        }
         tracing::info!(target: "audit", event = "recovery_used", session.id = %session.id(), cart.id = %recovered.id, customer.id = recovered.customer_id);
         let own = self.verified_cart(session, Priority::Change, cx).await?;
         if own == Some(recovered.id) {

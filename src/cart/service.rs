@@ -178,6 +178,32 @@ impl CartService {
         }
     }
 
+    /// Whether reading the session's cart now would revalidate a snapshot it could serve
+    /// instead (marked stale, or past its TTL): such a read calls BigCommerce, so it is the
+    /// client's to pay from its fair share.
+    pub fn read_revalidates(&self, session: &ShopperSession) -> bool {
+        session.cart_id().is_some()
+            && session
+                .snapshot()
+                .is_some_and(|snapshot| !snapshot.is_fresh(self.settings.snapshot_ttl()))
+    }
+
+    /// The session's cart as last seen, without asking BigCommerce: what a client whose fair
+    /// share is spent is served instead of a revalidation.
+    pub async fn get_as_last_seen(
+        &self,
+        session: &ShopperSession,
+    ) -> Result<Option<Cart>, CartError> {
+        if self.session_cart(session).await?.is_none() {
+            return Ok(None);
+        }
+        self.metrics
+            .cart_snapshot_reads
+            .with_label_values(&["share_spent"])
+            .inc();
+        Ok(session.snapshot().map(|snapshot| snapshot.cart.clone()))
+    }
+
     /// Adds `items`, creating the session's cart on its first add.
     #[tracing::instrument(name = "Add to cart", skip_all, fields(session.id = %session.id()))]
     pub async fn add_items(

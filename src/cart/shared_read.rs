@@ -9,7 +9,7 @@
 use super::service::CartService;
 use super::store;
 use super::CartError;
-use crate::bigcommerce::{BigCommerceError, CorrelationId, Priority, StoreCart};
+use crate::bigcommerce::{calls, BigCommerceError, CorrelationId, Priority, StoreCart};
 use crate::domain::CartId;
 use crate::single_flight::SingleFlight;
 
@@ -49,9 +49,11 @@ impl CartService {
     ) -> Result<Result<Option<StoreCart>, BigCommerceError>, CartError> {
         let bigcommerce = self.bigcommerce.clone();
         let pool = self.pool.clone();
+        // The request that starts the flight pays for its call; those that join it, nothing.
+        let count = calls::current();
         let read = self
             .reads
-            .run((cart, priority), move || async move {
+            .run((cart, priority), move || calls::counting_for(count, async move {
                 let mut outcome = bigcommerce.get_cart_as(cart, priority, cx).await;
                 // The cart as stored: with what still holds of the checkout's last word.
                 let stored = match &mut outcome {
@@ -70,7 +72,7 @@ impl CartService {
                     outcome,
                     stored: stored.is_ok(),
                 }
-            })
+            }))
             .await
             .map_err(|lost| CartError::Unexpected(lost.into()))?;
         if !read.stored {

@@ -24,7 +24,10 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::moving::{CartWarning, MoveFailed, WarningCode};
+use super::left_behind::journal;
+use super::moving::{
+    line_to_add, purchase_quantity, CartWarning, MoveFailed, StayedLine, WarningCode, NOT_TAKEN,
+};
 use super::service::CartService;
 use super::store;
 use super::CartError;
@@ -142,6 +145,12 @@ impl CartService {
                 }
             },
             None => None,
+        };
+        // A guest cart already merged into a customer's cart (another device signed in with
+        // it, or its delete failed) holds nothing for anyone: it is let go, never assigned.
+        let guest = match (guest, &remembered) {
+            (Some(cart), None) if journal::was_merged(&self.pool, cart).await? => None,
+            (guest, _) => guest,
         };
         match (guest, remembered) {
             (None, None) => Ok(SignedInCart::none()),
@@ -329,6 +338,31 @@ impl CartService {
                 .await;
         }
         let before = customer_cart.cart.clone();
+        // The merge is recorded before the first add: a retry of a sign-in that failed after
+        // lines moved settles it instead of merging again, and a guest cart merged once (its
+        // delete failed, another device holds it) is let go instead of merged a second time.
+        if let Some(earlier) = journal::begin(
+            &self.pool,
+            guest,
+            customer.get(),
+            channel,
+            customer_cart.id,
+            &before,
+        )
+        .await?
+        {
+            return self
+                .merged_before(
+                    guest,
+                    &guest_cart,
+                    earlier,
+                    customer_cart,
+                    customer,
+                    channel,
+                    cx,
+                )
+                .await;
+        }
         let moved = match self
             .move_lines(customer_cart.id, &guest_cart.line_items, Some(&before), cx)
             .await
@@ -336,15 +370,18 @@ impl CartService {
             Ok(moved) => moved,
             // The customer's cart vanished in between: the guest cart becomes theirs.
             Err(MoveFailed::TargetGone) => {
+                journal::forget(&self.pool, guest).await?;
                 store::forget_cart(&self.pool, customer_cart.id).await?;
                 return self.assign(guest, Some(guest_cart), customer, cx).await;
             }
             Err(MoveFailed::NothingMoved(error)) => {
                 tracing::warn!(error = %error, "the guest cart could not be merged at sign-in");
+                journal::forget(&self.pool, guest).await?;
                 return Ok(self.merge_failed(guest, Some(guest_cart)));
             }
         };
         if moved.nothing_known() {
+            journal::forget(&self.pool, guest).await?;
             // Nothing is known to have moved and something may have: keeping the guest cart
             // as it is loses nothing, and what may also be in the customer's cart is in plain
             // sight there, never added twice to one cart.
@@ -364,8 +401,16 @@ impl CartService {
         let merged = moved.cart.unwrap_or(customer_cart);
         // What did not move is the customer's from now on, kept by us (before the guest cart
         // goes, so that nothing is lost if this fails): the guest cart holds nothing for them.
-        self.leave_behind(customer, channel, &moved.stayed, &moved.unknown, &merged)
-            .await?;
+        self.leave_behind(
+            customer,
+            channel,
+            &moved.stayed,
+            &moved.unknown,
+            &moved.pending,
+            &merged,
+        )
+        .await?;
+        journal::rows_written(&self.pool, guest).await?;
         self.delete_guest_cart(guest, cx).await;
         self.adopted(
             merged,
@@ -374,6 +419,86 @@ impl CartService {
             moved.warnings,
         )
         .await
+    }
+
+    /// `guest` was merged before. By this customer, with its lines left behind not written
+    /// (that sign-in failed after lines moved): what grew in the customer's cart since the
+    /// merge began moved, the rest is left behind now; nothing is added again. Either way
+    /// the guest cart is let go, never merged a second time.
+    #[allow(clippy::too_many_arguments)]
+    async fn merged_before(
+        &self,
+        guest: CartId,
+        guest_cart: &Cart,
+        earlier: journal::Merged,
+        customer_cart: StoreCart,
+        customer: CustomerId,
+        channel: i64,
+        cx: CorrelationId,
+    ) -> Result<SignedInCart, CartError> {
+        let mut warnings = Vec::new();
+        let outcome = if earlier.customer == customer.get() && !earlier.rows_written {
+            let stayed = if earlier.customer_cart == customer_cart.id {
+                self.not_grown(guest_cart, &earlier.before, &customer_cart.cart, cx)
+                    .await
+            } else {
+                Vec::new()
+            };
+            warnings.extend(stayed.iter().map(|stayed| {
+                CartWarning::about_line(WarningCode::LineNotMoved, &stayed.line, NOT_TAKEN)
+            }));
+            self.leave_behind(customer, channel, &stayed, &[], &[], &customer_cart)
+                .await?;
+            journal::rows_written(&self.pool, guest).await?;
+            SignInCartOutcome::CartMerged
+        } else {
+            tracing::info!(cart.id = %guest, "a guest cart merged before is let go, not merged again");
+            SignInCartOutcome::CartRestored
+        };
+        self.delete_guest_cart(guest, cx).await;
+        self.adopted(customer_cart, customer, outcome, warnings)
+            .await
+    }
+
+    /// The guest lines the customer's cart did not grow by since `before`: they did not move.
+    async fn not_grown(
+        &self,
+        guest_cart: &Cart,
+        before: &Cart,
+        now: &Cart,
+        cx: CorrelationId,
+    ) -> Vec<StayedLine> {
+        let lines: Vec<_> = (guest_cart.line_items.iter())
+            .filter(|line| !line.added_by_promotion)
+            .collect();
+        let catalog = self.lines_catalog(&guest_cart.line_items, cx).await;
+        let mut counted: Vec<(usize, u64)> = Vec::new();
+        let mut stayed = Vec::new();
+        for (index, line) in lines.iter().enumerate() {
+            let first = (lines.iter())
+                .position(|other| super::moving::same_purchase(other, line))
+                .unwrap_or(index);
+            let used = counted
+                .iter()
+                .find(|(at, _)| *at == first)
+                .map_or(0, |(_, used)| *used);
+            let grown =
+                purchase_quantity(now, line).saturating_sub(purchase_quantity(before, line));
+            if grown >= used + line.quantity {
+                match counted.iter_mut().find(|(at, _)| *at == first) {
+                    Some((_, used)) => *used += line.quantity,
+                    None => counted.push((first, line.quantity)),
+                }
+                continue;
+            }
+            stayed.push(StayedLine {
+                line: (*line).clone(),
+                item: line_to_add(line, &catalog),
+                reason: NOT_TAKEN.to_owned(),
+                refused: false,
+            });
+        }
+        stayed
     }
 
     /// The merge could not run (BigCommerce down, or its outcome unknown): the shopper keeps
@@ -401,8 +526,15 @@ impl CartService {
                 return;
             }
         }
-        if let Err(error) = self.bigcommerce.delete_cart(guest, cx).await {
-            tracing::warn!(error = %error, cart.id = %guest, "could not delete a merged guest cart");
+        match self.bigcommerce.delete_cart(guest, cx).await {
+            Ok(_) => {
+                if let Err(error) = journal::deleted(&self.pool, guest).await {
+                    tracing::warn!(error = %error, cart.id = %guest, "could not note a deleted guest cart");
+                }
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, cart.id = %guest, "could not delete a merged guest cart");
+            }
         }
         if let Err(error) = store::forget_cart(&self.pool, guest).await {
             tracing::warn!(error = %error, cart.id = %guest, "could not forget a merged guest cart");

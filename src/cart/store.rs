@@ -32,6 +32,11 @@ pub const OWN_CHANGE_WINDOW: Duration = Duration::from_secs(10);
 /// the Carts API says nothing about the checkout, so the checkout's last word stays in the
 /// snapshot (stamped with the cart it was said about: `domain::checkout`). Returns the cart
 /// as stored (with what still holds of the checkout), or `None` when a newer one was kept.
+///
+/// The answer clears a stale mark only if its request was sent after the mark: a change made
+/// elsewhere that was reported (and marked) while our request was on its way may be missing
+/// from the answer, so the snapshot stays stale and the next read asks BigCommerce. The first
+/// snapshot of a cart takes in the callbacks that came before it (`claim_early_reports`).
 #[tracing::instrument(name = "Save cart snapshot", skip_all, fields(cart.id = %cart.id))]
 pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<Option<Cart>, sqlx::Error> {
     let own_change = cart.echoes != Echoes::default();
@@ -53,7 +58,18 @@ pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<Option<Car
                 ELSE jsonb_set(EXCLUDED.body, '{checkout}', cart_snapshots.body -> 'checkout')
             END,
             fetched_at = now(),
-            stale = false,
+            -- Kept stale when marked after this answer's request went, or when a callback
+            -- taken for our own change reported an event this answer does not show.
+            stale = COALESCE(cart_snapshots.stale AND cart_snapshots.stale_since >= $10, false)
+                OR COALESCE(cart_snapshots.unseen_event_at > EXCLUDED.upstream_updated_at + 1,
+                            false),
+            stale_since = CASE
+                WHEN COALESCE(cart_snapshots.unseen_event_at > EXCLUDED.upstream_updated_at + 1,
+                              false)
+                THEN GREATEST(cart_snapshots.stale_since, $11)
+                WHEN cart_snapshots.stale AND cart_snapshots.stale_since >= $10
+                THEN cart_snapshots.stale_since END,
+            unseen_event_at = NULL,
             upstream_updated_at = EXCLUDED.upstream_updated_at,
             own_change_at = COALESCE(EXCLUDED.own_change_at, cart_snapshots.own_change_at),
             -- Echoes still expected from an earlier change of ours add up, unless that change
@@ -65,7 +81,7 @@ pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<Option<Car
                 WHEN cart_snapshots.own_change_at > now() - $9::interval
                 THEN cart_snapshots.own_line_echoes ELSE 0 END
         WHERE cart_snapshots.version <= EXCLUDED.version
-        RETURNING body AS "body: Json<Cart>"
+        RETURNING body AS "body: Json<Cart>", (xmax = 0) AS "inserted!"
         "#,
         cart.id.as_uuid(),
         cart.customer_id,
@@ -76,14 +92,77 @@ pub async fn save_snapshot(pool: &PgPool, cart: &StoreCart) -> Result<Option<Car
         cart.echoes.line_items,
         updated_at,
         interval(OWN_CHANGE_WINDOW),
+        cart.requested_at,
+        OffsetDateTime::now_utc(),
     )
     .fetch_optional(pool)
     .await?;
+    if stored.as_ref().is_some_and(|row| row.inserted) {
+        claim_early_reports(pool, cart.id, cart.requested_at).await?;
+    }
     Ok(stored.map(|row| row.body.0))
 }
 
+/// Takes a lock that orders a callback's look for a cart's snapshot against the first snapshot
+/// of that cart taking in what came before it, so no callback falls between the two.
+async fn lock_cart_reports(
+    transaction: &mut sqlx::PgConnection,
+    cart: CartId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT true AS "locked!" FROM (SELECT pg_advisory_xact_lock(hashtextextended($1::text, 12))) AS l"#,
+        cart.as_uuid().to_string(),
+    )
+    .fetch_one(transaction)
+    .await?;
+    Ok(())
+}
+
+/// A cart's first snapshot was just stored: the callbacks that came before it (the echo of the
+/// cart's creation often overtakes the answer) use up the echoes it expects; any beyond those
+/// are changes made elsewhere, and one reported after `requested_at` (the answer may lack it)
+/// marks the snapshot stale.
+async fn claim_early_reports(
+    pool: &PgPool,
+    cart: CartId,
+    requested_at: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    let mut transaction = pool.begin().await?;
+    lock_cart_reports(&mut transaction, cart).await?;
+    sqlx::query!(
+        r#"
+        WITH early AS (
+            DELETE FROM early_cart_reports WHERE cart_id = $1
+            RETURNING updated_reports, line_reports, other_reports, last_reported_at
+        ), judged AS (
+            SELECT e.*,
+                   e.last_reported_at >= $2
+                   AND (e.other_reports > 0 OR e.updated_reports > s.own_updated_echoes
+                        OR e.line_reports > s.own_line_echoes) AS elsewhere
+            FROM early e, cart_snapshots s
+            WHERE s.cart_id = $1
+        )
+        UPDATE cart_snapshots s
+        SET own_updated_echoes = GREATEST(0, s.own_updated_echoes - j.updated_reports),
+            own_line_echoes = GREATEST(0, s.own_line_echoes - j.line_reports),
+            stale = s.stale OR j.elsewhere,
+            stale_since = CASE WHEN j.elsewhere THEN GREATEST(s.stale_since, j.last_reported_at)
+                               ELSE s.stale_since END
+        FROM judged j
+        WHERE s.cart_id = $1
+        "#,
+        cart.as_uuid(),
+        requested_at,
+    )
+    .execute(&mut *transaction)
+    .await?;
+    transaction.commit().await
+}
+
 /// Before one of our changes to `cart` is sent (`sign` 1), or after it failed (`sign` -1):
-/// the callbacks it causes are expected, and the change counts as ours from now.
+/// the callbacks it causes are expected, and the change counts as ours from now. A failed
+/// change causes no callback: one already taken for its echo as an event the snapshot did not
+/// show (`unseen_event_at`) was a change made elsewhere, so the snapshot is marked stale.
 #[tracing::instrument(name = "Expect cart callbacks", skip_all, fields(cart.id = %cart))]
 pub async fn expect_echoes(
     pool: &PgPool,
@@ -98,7 +177,11 @@ pub async fn expect_echoes(
                 WHEN own_change_at > now() - $4::interval THEN own_updated_echoes ELSE 0 END),
             own_line_echoes = GREATEST(0, $3 + CASE
                 WHEN own_change_at > now() - $4::interval THEN own_line_echoes ELSE 0 END),
-            own_change_at = CASE WHEN $5 THEN now() ELSE own_change_at END
+            own_change_at = CASE WHEN $5 THEN now() ELSE own_change_at END,
+            stale = stale OR (NOT $5 AND unseen_event_at IS NOT NULL),
+            stale_since = CASE WHEN NOT $5 AND unseen_event_at IS NOT NULL
+                               THEN GREATEST(stale_since, $6) ELSE stale_since END,
+            unseen_event_at = CASE WHEN $5 THEN unseen_event_at END
         WHERE cart_id = $1
         "#,
         cart.as_uuid(),
@@ -106,6 +189,7 @@ pub async fn expect_echoes(
         echoes.line_items * sign,
         interval(OWN_CHANGE_WINDOW),
         sign > 0,
+        OffsetDateTime::now_utc(),
     )
     .execute(pool)
     .await?;
@@ -136,34 +220,90 @@ pub enum EchoKind {
 /// It is an echo when all of these hold: the snapshot answers our own change made within
 /// `OWN_CHANGE_WINDOW`; that change still expects a callback of this kind; and `created_at`
 /// does not prove the event newer than the snapshot (if it is the event's time, a later
-/// second than the cart's `updated_time` plus one is a change we do not hold). Each echo
-/// spends one expected callback, so a change made elsewhere is an extra callback and marks
-/// the snapshot stale even when it overtakes our own echo.
+/// second than the cart's `updated_time` plus one is a change we do not hold), unless a change
+/// of ours is still on its way (sent after the snapshot was saved): the event may be that
+/// change, so it is taken for its echo on condition that its answer shows it
+/// (`unseen_event_at`; `save_snapshot` marks the snapshot stale otherwise, and so does the
+/// change failing). Each echo spends one expected callback, so a change made elsewhere is an
+/// extra callback and marks the snapshot stale even when it overtakes our own echo.
 #[tracing::instrument(name = "Note reported cart change", skip_all, fields(cart.id = %change.cart))]
 pub async fn note_reported_change(
     pool: &PgPool,
     change: ReportedChange,
 ) -> Result<Option<bool>, sqlx::Error> {
-    let (updated, line) = match change.echo {
+    if let Some(known) = note_on_snapshot(pool, change).await? {
+        return Ok(Some(known));
+    }
+    // No snapshot (yet): the callback may have overtaken the answer that stores the cart's
+    // first snapshot. Under the lock, look again, or leave the report for that snapshot.
+    let mut transaction = pool.begin().await?;
+    lock_cart_reports(&mut transaction, change.cart).await?;
+    let known = note_on_snapshot(&mut *transaction, change).await?;
+    if known.is_none() {
+        let (updated, line) = echo_kinds(change.echo);
+        sqlx::query!(
+            r#"
+            INSERT INTO early_cart_reports AS r (cart_id, updated_reports, line_reports,
+                                                 other_reports, last_reported_at)
+            VALUES ($1, $2::int, $3::int, $4::int, $5)
+            ON CONFLICT (cart_id) DO UPDATE
+            SET updated_reports = r.updated_reports + EXCLUDED.updated_reports,
+                line_reports = r.line_reports + EXCLUDED.line_reports,
+                other_reports = r.other_reports + EXCLUDED.other_reports,
+                last_reported_at = GREATEST(r.last_reported_at, EXCLUDED.last_reported_at)
+            "#,
+            change.cart.as_uuid(),
+            i32::from(updated),
+            i32::from(line),
+            i32::from(!updated && !line),
+            OffsetDateTime::now_utc(),
+        )
+        .execute(&mut *transaction)
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(known)
+}
+
+fn echo_kinds(echo: Option<EchoKind>) -> (bool, bool) {
+    match echo {
         Some(EchoKind::Updated) => (true, false),
         Some(EchoKind::LineItem) => (false, true),
         None => (false, false),
-    };
+    }
+}
+
+/// `note_reported_change` on the snapshot; `None` when there is none.
+async fn note_on_snapshot(
+    executor: impl sqlx::PgExecutor<'_>,
+    change: ReportedChange,
+) -> Result<Option<bool>, sqlx::Error> {
+    let (updated, line) = echo_kinds(change.echo);
     sqlx::query_scalar!(
         r#"
-        WITH target AS (
+        WITH expected AS (
             SELECT cart_id,
                    COALESCE(own_change_at > now() - $5::interval, false)
-                   AND ($4::bigint IS NULL OR upstream_updated_at IS NULL
-                        OR $4 <= upstream_updated_at + 1)
                    AND (($2 AND own_updated_echoes > 0) OR ($3 AND own_line_echoes > 0))
-                   AS known
+                   AS echo,
+                   COALESCE($4::bigint > upstream_updated_at + 1, false) AS newer,
+                   -- A change of ours was sent after the snapshot was saved: its answer is
+                   -- still on its way (or lost), so its echo may be newer than the snapshot.
+                   COALESCE(own_change_at > fetched_at, false) AS outstanding
             FROM cart_snapshots
             WHERE cart_id = $1
             FOR UPDATE
+        ), target AS (
+            SELECT cart_id, echo AND (NOT newer OR outstanding) AS known,
+                   echo AND newer AND outstanding AS unseen
+            FROM expected
         ), noted AS (
             UPDATE cart_snapshots s
             SET stale = s.stale OR NOT t.known,
+                stale_since = CASE WHEN t.known THEN s.stale_since
+                                   ELSE GREATEST(s.stale_since, $6) END,
+                unseen_event_at = CASE WHEN t.unseen THEN GREATEST(s.unseen_event_at, $4)
+                                       ELSE s.unseen_event_at END,
                 own_updated_echoes = s.own_updated_echoes
                     - CASE WHEN t.known AND $2 THEN 1 ELSE 0 END,
                 own_line_echoes = s.own_line_echoes
@@ -179,8 +319,9 @@ pub async fn note_reported_change(
         line,
         change.created_at,
         interval(OWN_CHANGE_WINDOW),
+        OffsetDateTime::now_utc(),
     )
-    .fetch_optional(pool)
+    .fetch_optional(executor)
     .await
 }
 
@@ -188,8 +329,13 @@ pub async fn note_reported_change(
 #[tracing::instrument(name = "Mark cart snapshot stale", skip_all, fields(cart.id = %cart))]
 pub async fn mark_snapshot_stale(pool: &PgPool, cart: CartId) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE cart_snapshots SET stale = true WHERE cart_id = $1",
-        cart.as_uuid()
+        r#"
+        UPDATE cart_snapshots
+        SET stale = true, stale_since = GREATEST(stale_since, $2), unseen_event_at = NULL
+        WHERE cart_id = $1
+        "#,
+        cart.as_uuid(),
+        OffsetDateTime::now_utc(),
     )
     .execute(pool)
     .await?;

@@ -32,8 +32,37 @@ async fn delete_orphan_snapshots(pool: &PgPool, batch_size: i64) -> Result<u64, 
     Ok(result.rows_affected())
 }
 
-/// Deletes every orphaned snapshot, one batch per statement; returns how many went.
+/// Callbacks about a cart without a snapshot wait this long for its first snapshot (which
+/// follows within seconds when it is ours); after that they are about carts we never hold.
+const EARLY_REPORT_GRACE: &str = "10 minutes";
+
+/// Deletes up to `batch_size` callbacks no first snapshot claimed; reports how many went.
+#[tracing::instrument(name = "Delete unclaimed early cart reports", skip_all)]
+async fn delete_unclaimed_reports(pool: &PgPool, batch_size: i64) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query!(
+        r#"
+        DELETE FROM early_cart_reports
+        WHERE cart_id IN (
+            SELECT cart_id FROM early_cart_reports
+            WHERE last_reported_at < now() - $2::text::interval
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED
+        )
+        "#,
+        batch_size,
+        EARLY_REPORT_GRACE,
+    )
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Deletes every orphaned snapshot, one batch per statement; returns how many went. Callbacks
+/// about carts that never got a snapshot go too.
 pub async fn sweep_orphan_snapshots(pool: &PgPool, batch_size: i64) -> Result<u64, sqlx::Error> {
+    while delete_unclaimed_reports(pool, batch_size).await? > 0 {
+        tokio::task::yield_now().await;
+    }
     let mut total = 0;
     loop {
         let deleted = delete_orphan_snapshots(pool, batch_size).await?;

@@ -11,8 +11,10 @@
 //!   reset header): within one of the store's windows a client spends at most its share,
 //!   however many fresh sessions it opens.
 //! - The counts live in Postgres, so every instance enforces the same shares.
-//! - A refused request spends nothing: its charge is taken back from every share it touched.
-//!   So is the charge of calls that were never sent (the store's budget shed them).
+//! - A request is charged its estimate up front (the gate: over its share, it is refused and
+//!   spends nothing), then settled against the calls it really sent (`bigcommerce::calls`):
+//!   calls beyond the estimate are charged too, even past the share (so the next request
+//!   waits), and the charge is given back only when no call was sent at all.
 //! - Failed sign-ins are counted per (address, e-mail): guessing one account's password from
 //!   one address stops, but nobody elsewhere can lock the account's owner out.
 
@@ -94,11 +96,13 @@ struct Charge {
 }
 
 /// What a request was charged: each share's row and the window it was charged in.
-#[must_use = "give a charge back with `refund` when its calls were never sent"]
+#[must_use = "settle a charge with the calls the request made"]
 #[derive(Debug)]
 pub struct Charged {
     rows: Vec<(Vec<u8>, OffsetDateTime)>,
     amount: i32,
+    /// Whom calls beyond the estimate are charged to.
+    spender: Option<Spender>,
 }
 
 /// What a sign-in attempt charged: its failed-sign-in part is given back when the attempt
@@ -140,10 +144,48 @@ impl FairShares {
             return Ok(Charged {
                 rows: Vec::new(),
                 amount: 0,
+                spender: Some(spender),
             });
         }
         let charges = self.call_charges(spender);
-        self.charge(charges, calls).await
+        let mut charged = self.charge(charges, calls).await?;
+        charged.spender = Some(spender);
+        Ok(charged)
+    }
+
+    /// Settles a charge against the `made` calls the request really sent: none, and the
+    /// charge is given back (they cost the store nothing); more than charged, and the rest is
+    /// charged too, even past the share, so the spender's next request waits. Fewer (a guessed
+    /// recovery token, whose cart is never read) keep the charge: the estimate is the price.
+    pub async fn settle(&self, charged: Charged, made: u32) {
+        let made = i32::try_from(made).unwrap_or(i32::MAX);
+        if made == 0 {
+            self.refund(charged).await;
+            return;
+        }
+        if let (Some(spender), true) = (charged.spender, made > charged.amount) {
+            let extra = u32::try_from(made - charged.amount).unwrap_or(0);
+            self.charge_extra(spender, extra).await;
+        }
+    }
+
+    /// Charges `calls` a request made beyond its estimate to the session's and the address's
+    /// shares, refusing nothing (they were made already).
+    pub async fn charge_extra(&self, spender: Spender, calls: u32) {
+        if calls == 0 {
+            return;
+        }
+        let mut charges = self.call_charges(spender);
+        if charges.is_empty() {
+            return;
+        }
+        charges.sort_by_key(|charge| charge.spender);
+        let spenders: Vec<Vec<u8>> = charges.iter().map(|c| c.spender.to_vec()).collect();
+        let windows: Vec<Duration> = charges.iter().map(|c| c.window).collect();
+        let amount = i32::try_from(calls).unwrap_or(i32::MAX);
+        if let Err(error) = store::spend(&self.pool, &spenders, &windows, amount).await {
+            tracing::warn!(error = %error, "could not charge calls beyond a fair-share estimate");
+        }
     }
 
     /// Gives a charge back: its calls were never sent (the store's budget shed them), so they
@@ -204,7 +246,12 @@ impl FairShares {
     pub async fn forgive(&self, charge: SignInCharge) {
         if let Some(failure) = charge.failure {
             let rows = vec![failure];
-            self.refund(Charged { rows, amount: 1 }).await;
+            self.refund(Charged {
+                rows,
+                amount: 1,
+                spender: None,
+            })
+            .await;
         }
     }
 
@@ -246,6 +293,7 @@ impl FairShares {
             return Ok(Charged {
                 rows: Vec::new(),
                 amount,
+                spender: None,
             });
         }
         charges.sort_by_key(|charge| charge.spender);
@@ -275,6 +323,7 @@ impl FairShares {
             return Ok(Charged {
                 rows: charged,
                 amount,
+                spender: None,
             });
         };
         let (spenders, ends): (Vec<Vec<u8>>, Vec<OffsetDateTime>) = charged.into_iter().unzip();

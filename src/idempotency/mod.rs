@@ -246,6 +246,58 @@ where
     }
 }
 
+/// The outcome of a first write sent with `key` by a session that had no row: the key is kept
+/// with the answer only when the change succeeded and stored the session (`stored`), so a retry
+/// with the session's new cookie replays it. A change that stored nothing keeps nothing: the
+/// browser got no cookie, and its retry is a new session anyway. `plan` (the settle plan,
+/// made before the change: for a session without a row it costs no call) is kept with the
+/// key, so an answer that could not be stored is settled, never repeated.
+#[allow(clippy::too_many_arguments)]
+pub async fn keep_first_write(
+    pool: &PgPool,
+    session: Uuid,
+    stored: bool,
+    key: IdempotencyKey,
+    fingerprint: [u8; 32],
+    ttl: Duration,
+    plan: Option<serde_json::Value>,
+    outcome: Result<Answer, CartError>,
+) -> Result<HttpResponse, CartError> {
+    let answer = match outcome {
+        Ok(answer) if stored => answer,
+        other => return other.map(|answer| json_response(answer.status, &answer.body)),
+    };
+    let intent = Intent {
+        fingerprint: &fingerprint,
+        ttl,
+        plan: plan.as_ref(),
+    };
+    match reserve(
+        pool,
+        session,
+        &key,
+        &intent,
+        Duration::ZERO,
+        IN_FLIGHT_LEASE,
+    )
+    .await
+    {
+        Ok(Reservation::Proceed) => {
+            let body = serde_json::to_vec(&answer.body).unwrap_or_default();
+            if let Err(error) = complete(pool, session, &key, answer.status.as_u16(), &body).await {
+                tracing::warn!(error = %error, "could not keep the answer of a first write");
+            }
+            Ok(replay(answer.status.as_u16(), body))
+        }
+        Ok(_) => Ok(json_response(answer.status, &answer.body)),
+        Err(error) => {
+            // The change was made: its answer goes out whether or not the key could be kept.
+            tracing::warn!(error = %error, "could not keep the key of a first write");
+            Ok(json_response(answer.status, &answer.body))
+        }
+    }
+}
+
 /// Stores a success under the key and answers with it. If storing fails, the key stays in
 /// flight and a retry settles it after the lease.
 async fn store_answer(

@@ -13,7 +13,7 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
-/// `GET /readyz`: ready to serve shoppers, i.e. the database answers and, with the cache on,
+/// `GET /readyz` (admin listener): ready to serve shoppers, i.e. the database answers and, with the cache on,
 /// the cache's listener can listen. 503 when either does not.
 pub async fn readyz(pool: web::Data<PgPool>, sessions: web::Data<Sessions>) -> HttpResponse {
     let ping = sqlx::query_scalar!("SELECT 1 AS \"one!\"").fetch_one(pool.get_ref());

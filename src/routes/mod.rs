@@ -1,5 +1,6 @@
 //! HTTP routes: one module per resource; `configure` wires them all.
 
+pub mod admin;
 pub mod cart;
 mod health;
 pub mod metrics;
@@ -10,12 +11,12 @@ pub mod session;
 
 use actix_web::web;
 
-/// Registers every route of the service.
+/// Registers every route of the shoppers' port. `/readyz` and `/metrics` are on the admin
+/// listener only (`admin::configure`); `/healthz` is on both, for probes and balancers that
+/// can only reach the public port.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // Resources (not bare routes), so a known path with another method answers 405.
     cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
-        .service(web::resource("/readyz").route(web::get().to(health::readyz)))
-        .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))
         .service(web::resource("/openapi.json").route(web::get().to(openapi::openapi_json)))
         .service(web::resource("/api/products").route(web::get().to(products::list_products)))
         .service(web::resource("/api/session").route(web::get().to(session::get_session)))

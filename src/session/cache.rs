@@ -58,6 +58,24 @@ pub enum ListenerHealth {
     CannotListen(&'static str),
 }
 
+/// The cache's state as the admin surface reports it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CacheState {
+    pub enabled: bool,
+    /// Whether reads are served from it now (the listener's proof holds).
+    pub in_use: bool,
+    /// `disabled`, `connecting`, `listening` or `cannot_listen`.
+    pub listener: &'static str,
+    pub proof_valid_for_ms: u64,
+    pub liveness_ms: u64,
+    pub sessions: u64,
+    pub snapshots: u64,
+    pub capacity: u64,
+    pub ttl_seconds: u64,
+    /// Moves on every invalidation.
+    pub epoch: u64,
+}
+
 pub struct SessionCache {
     enabled: bool,
     /// Session id → the session (keyed by what notifications carry, so that invalidating by
@@ -239,6 +257,36 @@ impl SessionCache {
         self.snapshots.invalidate(&cart);
     }
 
+    /// What the admin surface shows (`GET /admin/cache`): entry counts are moka's, which may
+    /// lag a few writes behind.
+    pub fn state(&self) -> CacheState {
+        self.sessions.run_pending_tasks();
+        self.snapshots.run_pending_tasks();
+        let proven_until = self.proven_until_ms.load(Ordering::Acquire);
+        let now = self.millis_since_origin(Instant::now());
+        CacheState {
+            enabled: self.enabled,
+            in_use: self.usable(),
+            listener: match self.health() {
+                ListenerHealth::Disabled => "disabled",
+                ListenerHealth::Connecting => "connecting",
+                ListenerHealth::Listening => "listening",
+                ListenerHealth::CannotListen(_) => "cannot_listen",
+            },
+            proof_valid_for_ms: proven_until.saturating_sub(now),
+            liveness_ms: u64::try_from(self.liveness.as_millis()).unwrap_or(u64::MAX),
+            sessions: self.sessions.entry_count(),
+            snapshots: self.snapshots.entry_count(),
+            capacity: self.sessions.policy().max_capacity().unwrap_or(0),
+            ttl_seconds: self
+                .sessions
+                .policy()
+                .time_to_live()
+                .map_or(0, |ttl| ttl.as_secs()),
+            epoch: self.epoch(),
+        }
+    }
+
     pub fn clear(&self) {
         let _writes = self.writes.lock();
         self.epoch.fetch_add(1, Ordering::AcqRel);
@@ -317,6 +365,7 @@ mod tests {
             last_seen_at: OffsetDateTime::now_utc(),
             expires_at: OffsetDateTime::now_utc() + time::Duration::hours(1),
             snapshot: None,
+            pre_session_hash: None,
         }
     }
 

@@ -147,9 +147,11 @@ impl ShopperSession {
     }
 
     /// Whether `candidate` is the token of a page this browser was shown (constant time): its
-    /// session's, or its pre-session's while the browser still holds it. Pages shown before
-    /// the first write (other tabs, say) keep working after it; signing in or out forgets the
-    /// pre-session, and its tokens with it.
+    /// session's, or its pre-session's while the browser still holds it and the session is
+    /// the one that pre-session stored (or there is no session yet). Pages shown before the
+    /// first write (other tabs, say) keep working after it; a session rotated by signing in
+    /// (or ended by signing out) is bound to no pre-session, so those tokens die with it,
+    /// whatever cookie a request still carries.
     pub fn verify_csrf_token(&self, candidate: &str) -> bool {
         let signer = self.inner.sessions.signer();
         let by_session = self.inner.loaded
@@ -158,12 +160,14 @@ impl ShopperSession {
                 self.inner.token.expose().as_bytes(),
                 candidate,
             );
+        let bound = |pre_session: &PreSession| {
+            !self.inner.loaded
+                || self.inner.record.pre_session_hash.as_deref() == Some(&pre_session.binding()[..])
+        };
         by_session
-            || self
-                .inner
-                .pre_session
-                .as_ref()
-                .is_some_and(|pre_session| pre_session.verify_csrf_token(signer, candidate))
+            || self.inner.pre_session.as_ref().is_some_and(|pre_session| {
+                bound(pre_session) && pre_session.verify_csrf_token(signer, candidate)
+            })
     }
 
     pub fn id(&self) -> Uuid {
@@ -219,9 +223,12 @@ impl ShopperSession {
                 ))),
             };
         }
+        // The pages this browser was shown before its first write carry the pre-session's
+        // token: the session accepts that pre-session's tokens (and no other's).
+        let binding = self.inner.pre_session.as_ref().map(PreSession::binding);
         self.inner
             .sessions
-            .insert(self.id(), &self.inner.token, cart)
+            .insert(self.id(), &self.inner.token, cart, binding)
             .await?;
         *self.inner.row.lock() = Row::StoredHere { cart };
         Ok(())

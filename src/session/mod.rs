@@ -21,7 +21,7 @@ mod store;
 mod sweeper;
 mod token;
 
-pub use cache::{ListenerHealth, SessionCache};
+pub use cache::{CacheState, ListenerHealth, SessionCache};
 pub use cookie::{removal_cookie, session_cookie};
 pub use error::SessionError;
 pub use extractor::ShopperSession;
@@ -122,15 +122,18 @@ impl Sessions {
             last_seen_at: now,
             expires_at: now + lifetime,
             snapshot: None,
+            pre_session_hash: None,
         }
     }
 
-    /// Stores the session `id` under `token`, holding `cart` if it has one already.
+    /// Stores the session `id` under `token`, holding `cart` if it has one already, bound to
+    /// the pre-session `pre_session` (its `PreSession::binding`).
     async fn insert(
         &self,
         id: Uuid,
         token: &SessionToken,
         cart: Option<Uuid>,
+        pre_session: Option<[u8; 32]>,
     ) -> Result<(), SessionError> {
         store::insert_session(
             &self.pool,
@@ -138,8 +141,11 @@ impl Sessions {
             &token.hash(),
             self.channel_id,
             cart,
-            self.settings.idle_timeout(),
-            self.settings.absolute_timeout(),
+            pre_session.as_ref().map(|hash| &hash[..]),
+            (
+                self.settings.idle_timeout(),
+                self.settings.absolute_timeout(),
+            ),
         )
         .await?;
         Ok(())

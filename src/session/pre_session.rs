@@ -3,6 +3,9 @@
 //! random bits in a signed cookie; the CSRF token is their tag under the signing key, so only
 //! a page of this service shown to this browser can know it. Once the session is stored, its
 //! pages' tokens derive from the session token instead: the token rotates with the session.
+//! The stored session keeps a hash of the pre-session that stored it, and accepts that one's
+//! tokens only (pages shown before the first write still post); a session rotated by signing
+//! in keeps none, so no token shown before signing in survives it.
 
 use rand::rngs::OsRng;
 use rand::TryRngCore;
@@ -57,6 +60,18 @@ impl PreSession {
     /// was never shown to anyone, so nothing matches it.
     pub fn verify_csrf_token(&self, signer: &Signer, candidate: &str) -> bool {
         self.from_request && signer.verify_tag(CSRF_PURPOSE, &self.value, candidate)
+    }
+
+    /// What the session stored by this pre-session's browser keeps of it (SHA-256 of its
+    /// value: no token can be made from it), so the session accepts this pre-session's tokens
+    /// and no other's.
+    pub fn binding(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update(COOKIE_PURPOSE.as_bytes());
+        hasher.update([0]);
+        hasher.update(self.value);
+        hasher.finalize().into()
     }
 
     /// The cookie value that hands this pre-session to the browser.

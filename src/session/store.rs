@@ -23,6 +23,9 @@ pub struct SessionRecord {
     /// When the session dies (the earlier of its idle and absolute limits).
     pub expires_at: OffsetDateTime,
     pub snapshot: Option<CartSnapshot>,
+    /// The pre-session of the request that stored the session (`PreSession::binding`): the
+    /// only one whose tokens the session accepts besides its own.
+    pub pre_session_hash: Option<Vec<u8>>,
 }
 
 /// The cart as BigCommerce last returned it, kept with the session so that a read costs one
@@ -53,7 +56,8 @@ fn interval(duration: Duration) -> sqlx::postgres::types::PgInterval {
 }
 
 /// Stores the new session `id` for the token whose hash is `token_hash`, holding `cart` if it
-/// has one already (its first cart, or a recovered one).
+/// has one already (its first cart, or a recovered one), bound to the pre-session the storing
+/// request had, if any.
 #[tracing::instrument(name = "Insert session", skip_all, fields(session.id = %id))]
 pub async fn insert_session(
     executor: impl PgExecutor<'_>,
@@ -61,14 +65,15 @@ pub async fn insert_session(
     token_hash: &TokenHash,
     channel_id: i64,
     cart: Option<Uuid>,
-    idle_timeout: Duration,
-    absolute_timeout: Duration,
+    pre_session_hash: Option<&[u8]>,
+    lifetimes: (Duration, Duration),
 ) -> Result<(), sqlx::Error> {
+    let (idle_timeout, absolute_timeout) = lifetimes;
     sqlx::query!(
         r#"
         INSERT INTO sessions (id, token_hash, channel_id, cart_id, idle_expires_at,
-                              absolute_expires_at)
-        VALUES ($1, $2, $3, $4, now() + $5::interval, now() + $6::interval)
+                              absolute_expires_at, pre_session_hash)
+        VALUES ($1, $2, $3, $4, now() + $5::interval, now() + $6::interval, $7)
         "#,
         id,
         &token_hash.0[..],
@@ -76,6 +81,7 @@ pub async fn insert_session(
         cart,
         interval(idle_timeout),
         interval(absolute_timeout),
+        pre_session_hash,
     )
     .execute(executor)
     .await?;
@@ -92,6 +98,7 @@ pub async fn load_session(
     let row = sqlx::query!(
         r#"
         SELECT s.id, s.cart_id, s.customer_id, s.customer_email, s.channel_id, s.last_seen_at,
+               s.pre_session_hash,
                s.expires_at AS "expires_at!",
                c.body AS "snapshot_body?: Json<Cart>",
                c.customer_id AS "snapshot_customer_id?",
@@ -124,6 +131,7 @@ pub async fn load_session(
             last_seen_at: row.last_seen_at,
             expires_at: row.expires_at,
             snapshot,
+            pre_session_hash: row.pre_session_hash,
         }
     }))
 }

@@ -257,9 +257,11 @@ async fn a_bigcommerce_timeout_answers_504_upstream_timeout() {
         let (status, _, problem) = problem_of(response).await;
         assert_eq!(status, 504, "{operation}: {problem}");
         assert_eq!(problem["code"], "upstream_timeout", "{operation}");
+        // A change whose outcome is unknown marks the snapshot stale, so the next change
+        // first reads the cart once (a read, not a repeat).
         let stats = app.sandbox_stats().await.since(&before);
         assert!(
-            stats.total <= 1,
+            stats.total - stats.calls("GET /v3/carts/{cart_id}") <= 1,
             "{operation}: a change is never repeated: {stats:?}"
         );
         app.clear_faults().await;

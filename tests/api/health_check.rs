@@ -20,7 +20,7 @@ async fn healthz_answers_200_with_a_request_id() {
 async fn readyz_answers_200_when_the_database_is_reachable() {
     let app = spawn_app().await;
 
-    let response = app.get("/readyz").await;
+    let response = app.admin_get("/readyz").await;
 
     assert_eq!(response.status().as_u16(), 200);
 }
@@ -29,11 +29,17 @@ async fn readyz_answers_200_when_the_database_is_reachable() {
 async fn readiness_and_the_api_answer_503_while_the_database_is_down_and_recover_after() {
     // Arrange: the application reaches Postgres through a proxy we can cut.
     let (app, proxy) = spawn_app_behind_db_proxy(500).await;
-    assert_eq!(app.get("/readyz").await.status().as_u16(), 200);
+    assert_eq!(app.admin_get("/readyz").await.status().as_u16(), 200);
     let shopper = crate::helpers::new_session_cookie(&app).await;
+    // Readiness is on the admin listener, the API on the shoppers' port.
     let with_session = |path: &str| {
+        let url = if path == "/readyz" {
+            app.admin_url(path)
+        } else {
+            app.url(path)
+        };
         crate::helpers::cookieless_client()
-            .get(app.url(path))
+            .get(url)
             .header("cookie", &shopper)
     };
     assert_eq!(
@@ -79,7 +85,7 @@ async fn readiness_and_the_api_answer_503_while_the_database_is_down_and_recover
     proxy.restart();
     let mut recovered = false;
     for _ in 0..50 {
-        if app.get("/readyz").await.status().as_u16() == 200 {
+        if app.admin_get("/readyz").await.status().as_u16() == 200 {
             recovered = true;
             break;
         }

@@ -65,6 +65,8 @@ pub fn captured_logs() -> String {
 /// A running application and handles on what it talks to.
 pub struct TestApp {
     pub address: String,
+    /// The admin listener: `/metrics`, `/readyz`, `/admin/*`.
+    pub admin_address: String,
     pub db_pool: PgPool,
     pub settings: Settings,
     /// Keeps cookies, never follows redirects.
@@ -72,12 +74,32 @@ pub struct TestApp {
     /// The BigCommerce sandbox this application talks to, in-process.
     pub sandbox: Sandbox,
     server: actix_web::dev::ServerHandle,
+    lifecycle: Arc<checkout_bff::lifecycle::Lifecycle>,
+    running: Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>,
     _database: TestDatabase,
 }
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    pub fn admin_url(&self, path: &str) -> String {
+        format!("{}{}", self.admin_address, path)
+    }
+
+    /// `GET` on the admin listener.
+    pub async fn admin_get(&self, path: &str) -> reqwest::Response {
+        self.api_client
+            .get(self.admin_url(path))
+            .send()
+            .await
+            .expect("admin request failed")
+    }
+
+    /// Starts the shutdown SIGTERM starts (readiness 503, drain, stop), without waiting.
+    pub fn begin_shutdown(&self) {
+        self.lifecycle.begin_shutdown();
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -216,9 +238,13 @@ impl TestApp {
             .expect("sandbox faults");
     }
 
-    /// Stops the server gracefully: no new connections, requests in flight finish.
+    /// Stops the server as SIGTERM does: no new connections, requests in flight finish.
     pub async fn stop_gracefully(&self) {
-        self.server.stop(true).await;
+        self.lifecycle.begin_shutdown();
+        let running = self.running.lock().expect("running").take();
+        if let Some(running) = running {
+            let _ = running.await;
+        }
     }
 
     /// Number of rows in the sessions table.
@@ -244,6 +270,7 @@ pub fn test_settings() -> Settings {
     settings.application.port = 0;
     settings.application.workers = 2;
     settings.application.shutdown_timeout_seconds = 1;
+    settings.admin.port = 0;
     let admin = admin_connect_options();
     settings.database.host = admin.get_host().to_owned();
     settings.database.port = admin.get_port();
@@ -340,16 +367,21 @@ async fn spawn_app_and_sandbox(
         .await
         .expect("build application");
     let port = application.port();
+    let admin_port = application.admin_port();
     let server = application.server_handle();
-    tokio::spawn(application.run_until_stopped());
+    let lifecycle = application.lifecycle();
+    let running = tokio::spawn(application.run_until_stopped());
 
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        admin_address: format!("http://127.0.0.1:{admin_port}"),
         db_pool,
         settings,
         api_client: client(),
         sandbox,
         server,
+        lifecycle,
+        running: Mutex::new(Some(running)),
         _database: database,
     }
 }
@@ -458,6 +490,7 @@ impl SandboxStats {
 /// existing `TestApp`, as a second replica behind a load balancer would be.
 pub struct AppInstance {
     pub address: String,
+    pub admin_address: String,
     server: actix_web::dev::ServerHandle,
 }
 
@@ -479,10 +512,12 @@ pub async fn spawn_second_instance(app: &TestApp) -> AppInstance {
         .await
         .expect("build the second instance");
     let port = application.port();
+    let admin_port = application.admin_port();
     let server = application.server_handle();
     tokio::spawn(application.run_until_stopped());
     AppInstance {
         address: format!("http://127.0.0.1:{port}"),
+        admin_address: format!("http://127.0.0.1:{admin_port}"),
         server,
     }
 }
@@ -691,7 +726,7 @@ impl TestApp {
 
     /// `GET /metrics`, parsed.
     pub async fn metrics(&self) -> Metrics {
-        let response = self.get("/metrics").await;
+        let response = self.admin_get("/metrics").await;
         assert_eq!(response.status().as_u16(), 200);
         Metrics::parse(&response.text().await.expect("metrics text"))
     }

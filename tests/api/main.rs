@@ -1,6 +1,7 @@
 //! Integration tests: the real application on port 0, a fresh database per test, HTTP only.
 
 mod accounts;
+mod admin;
 mod boundary;
 mod cache_liveness;
 mod cart_basics;
@@ -22,11 +23,13 @@ mod health_check;
 mod helpers;
 mod idempotency_settle;
 mod left_behind;
+mod left_behind_review;
 mod migrate;
 mod note_and_gift_certificates;
 mod pages;
 mod privacy;
 mod quota;
+mod quota_review;
 mod reliability;
 mod rich_cart;
 mod session_cache;

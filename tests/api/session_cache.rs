@@ -11,8 +11,9 @@ use crate::helpers::{
     spawn_app_behind_db_proxy, spawn_second_instance,
 };
 
-async fn cache_hits(address: &str) -> f64 {
-    let text = reqwest::get(format!("{address}/metrics"))
+/// Session cache hits, from `/metrics` on the instance's admin listener.
+async fn cache_hits(admin_address: &str) -> f64 {
+    let text = reqwest::get(format!("{admin_address}/metrics"))
         .await
         .expect("metrics")
         .text()
@@ -26,13 +27,13 @@ async fn cache_hits(address: &str) -> f64 {
 }
 
 /// Waits until the cache's invalidation channel is up (the listener connects at start-up).
-async fn wait_for_listener(address: &str, cookie: &str) {
+async fn wait_for_listener(address: &str, admin_address: &str, cookie: &str) {
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
-        let before = cache_hits(address).await;
+        let before = cache_hits(admin_address).await;
         get_cart_as(address, cookie).await;
         get_cart_as(address, cookie).await;
-        if cache_hits(address).await > before {
+        if cache_hits(admin_address).await > before {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -59,14 +60,14 @@ async fn cart_reads_are_served_from_memory_and_reflect_the_readers_own_writes_at
     let app = spawn_app().await;
     let cookie = new_session_cookie(&app).await;
     post_items_as(&app.address, &cookie, &one_line(101, None, 1), None).await;
-    wait_for_listener(&app.address, &cookie).await;
+    wait_for_listener(&app.address, &app.admin_address, &cookie).await;
 
-    let before = cache_hits(&app.address).await;
+    let before = cache_hits(&app.admin_address).await;
     for _ in 0..10 {
         get_cart_as(&app.address, &cookie).await;
     }
     assert!(
-        cache_hits(&app.address).await >= before + 10.0,
+        cache_hits(&app.admin_address).await >= before + 10.0,
         "reads did not use the cache"
     );
 
@@ -86,7 +87,7 @@ async fn a_change_through_one_instance_reaches_the_cache_of_another() {
     let other = spawn_second_instance(&app).await;
     let cookie = new_session_cookie(&app).await;
     post_items_as(&app.address, &cookie, &one_line(101, None, 1), None).await;
-    wait_for_listener(&other.address, &cookie).await;
+    wait_for_listener(&other.address, &other.admin_address, &cookie).await;
     assert_eq!(
         cart_body(get_cart_as(&other.address, &cookie).await).await["item_count"],
         1
@@ -128,7 +129,7 @@ async fn without_its_invalidation_channel_an_instance_serves_nothing_from_memory
     let (app, proxy) = spawn_app_behind_db_proxy(300).await;
     let cookie = new_session_cookie(&app).await;
     post_items_as(&app.address, &cookie, &one_line(101, None, 1), None).await;
-    wait_for_listener(&app.address, &cookie).await;
+    wait_for_listener(&app.address, &app.admin_address, &cookie).await;
 
     proxy.stop();
     tokio::time::sleep(Duration::from_millis(100)).await;

@@ -49,6 +49,11 @@ pub async fn api_entry(
         Matched::Route(_, t) | Matched::MethodNotAllowed(t) => t,
         Matched::NotFound => UNMATCHED,
     };
+    state.stats.note_traceparent(
+        req.headers()
+            .get("traceparent")
+            .and_then(|value| value.to_str().ok()),
+    );
     let limit = state.rate_limiter.hit();
     let decision = state.faults.decide(method, sub);
     if decision.apply_first && !limit.limited {

@@ -29,6 +29,7 @@
 //! anything is added.
 
 mod item;
+pub(super) mod journal;
 mod move_back;
 mod store;
 
@@ -38,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use super::moving::{CartWarning, StayedLine, WarningCode};
+use super::moving::{CartWarning, PendingLine, StayedLine, WarningCode};
 use super::service::CartService;
 use super::CartError;
 use crate::bigcommerce::StoreCart;
@@ -46,6 +47,7 @@ use crate::domain::{Cart, CartLineItem, CustomerId, InvalidInput};
 use crate::session::ShopperSession;
 use item::StoredItem;
 use store::{CartState, NewRow, Owner};
+use uuid::Uuid;
 
 pub use store::sweep_expired_left_behind;
 
@@ -55,6 +57,15 @@ const MOVE_LEASE: Duration = Duration::from_secs(30);
 /// How long a line BigCommerce refused is not tried again while the shopper's cart stays as
 /// it was refused by.
 const COOLDOWN: Duration = Duration::from_secs(60);
+/// However the shopper's cart changes meanwhile, a refused line is not tried again sooner.
+const MIN_COOLDOWN: Duration = Duration::from_secs(10);
+/// How much of a cooldown a change to the shopper's cart takes off.
+const SHORTENED_BY_CHANGE: Duration = COOLDOWN.saturating_sub(MIN_COOLDOWN);
+/// When BigCommerce refuses a move's batch, at most this many lines are then tried one by one
+/// in that move (1 call each); the rest wait for the next move, not tried.
+const ONE_BY_ONE_PER_MOVE: usize = 4;
+/// What a line a move did not get to is marked with.
+const NOT_TRIED_YET: &str = "This item was not tried yet: move again to try it.";
 /// What a line whose move cannot be told is marked with.
 const MAY_BE_IN_CART: &str = "This item may already be in your cart: the store did not confirm \
                               whether it arrived. Check your cart, then remove it here.";
@@ -146,8 +157,12 @@ impl CartService {
         channel: i64,
         stayed: &[StayedLine],
         unknown: &[CartLineItem],
+        pending: &[PendingLine],
         merged: &StoreCart,
     ) -> Result<(), CartError> {
+        let sent_at = store::now_ms();
+        let pending_items: Vec<StoredItem> =
+            pending.iter().map(|p| StoredItem::from(&p.item)).collect();
         let rows: Vec<NewRow<'_>> = stayed
             .iter()
             .map(|stayed| NewRow {
@@ -156,6 +171,7 @@ impl CartService {
                 reason: &stayed.reason,
                 refused: stayed.refused,
                 outcome_unknown: false,
+                intent: None,
             })
             .chain(unknown.iter().map(|line| NewRow {
                 line,
@@ -163,7 +179,28 @@ impl CartService {
                 reason: MAY_BE_IN_CART,
                 refused: false,
                 outcome_unknown: true,
+                intent: None,
             }))
+            .chain(
+                pending
+                    .iter()
+                    .zip(pending_items)
+                    .map(|(pending, item)| NewRow {
+                        line: &pending.line,
+                        item: Some(item),
+                        reason: OUTCOME_PENDING,
+                        refused: false,
+                        outcome_unknown: false,
+                        intent: Some(store::Intent {
+                            attempt: Uuid::new_v4(),
+                            cart: Some(pending.cart.as_uuid()),
+                            session: Uuid::nil(),
+                            before: pending.before,
+                            version: pending.version,
+                            sent_at_ms: Some(sent_at),
+                        }),
+                    }),
+            )
             .collect();
         let owner = Owner {
             customer: customer.get(),
@@ -206,7 +243,7 @@ impl CartService {
         let Some(owner) = owner_of(session) else {
             return Ok(0);
         };
-        let plan = store::plan(&self.pool, owner, cart_state(session)).await?;
+        let plan = store::plan(&self.pool, owner, cart_state(session), SHORTENED_BY_CHANGE).await?;
         if plan.movable == 0 && plan.to_settle == 0 {
             return Ok(0);
         }

@@ -1,12 +1,14 @@
 //! Moving lines left behind into the session's cart: claim them, settle what an earlier move
 //! left in flight, write the intent, add, and record what became of each line.
 
+use std::time::Duration;
+
 use uuid::Uuid;
 
 use super::store::{self, CartState, Claimed, Intent, Note, Owner};
 use super::{
     cart_state, owner_of, wait_until, MovedBack, COOLDOWN, MAY_BE_IN_CART, MOVE_LEASE,
-    OUTCOME_PENDING,
+    NOT_TRIED_YET, ONE_BY_ONE_PER_MOVE, OUTCOME_PENDING, SHORTENED_BY_CHANGE,
 };
 use crate::bigcommerce::{BigCommerceError, CorrelationId, Priority, StoreCart};
 use crate::cart::moving::{purchase_quantity, tell_landed, Told, NOT_TAKEN, NOT_TRIED};
@@ -31,8 +33,15 @@ impl CartService {
             });
         };
         let claim = Uuid::new_v4();
-        let claimed =
-            store::claim(&self.pool, owner, claim, MOVE_LEASE, cart_state(session)).await?;
+        let claimed = store::claim(
+            &self.pool,
+            owner,
+            claim,
+            MOVE_LEASE,
+            cart_state(session),
+            SHORTENED_BY_CHANGE,
+        )
+        .await?;
         if claimed.is_empty() {
             // Nothing to try now: another move holds the lines, or every one is cooling down,
             // or can only be discarded. No call either way.
@@ -53,6 +62,8 @@ impl CartService {
             target: None,
             read: Vec::new(),
             refused: Vec::new(),
+            settling: None,
+            landed_any: std::cell::Cell::new(false),
         };
         let moved = mover.run(claimed).await;
         let finished = mover.finish().await;
@@ -61,6 +72,11 @@ impl CartService {
         }
         moved?;
         finished?;
+        // An add whose answer was lost may still be applied: while nothing else moved, the
+        // move answers that its outcome is being checked, and when to ask again.
+        if let Some(wait) = mover.settling.filter(|_| !mover.landed_any.get()) {
+            return Err(CartError::LeftBehindBusy(wait));
+        }
         let read_now = mover
             .read
             .iter()
@@ -145,6 +161,10 @@ struct Mover<'a> {
     read: Vec<(CartId, Option<Cart>)>,
     /// The lines this move found refused.
     refused: Vec<Uuid>,
+    /// An add whose answer was lost may still land for this long: its lines stay pending.
+    settling: Option<Duration>,
+    /// Whether any line reached the cart in this move.
+    landed_any: std::cell::Cell<bool>,
 }
 
 impl Mover<'_> {
@@ -155,8 +175,15 @@ impl Mover<'_> {
         // An earlier move died with these adds in flight: read before adding anything.
         for group in by_attempt(to_settle) {
             let ids: Vec<Uuid> = group.iter().map(|row| row.id).collect();
-            match self.settle_earlier(&group).await? {
-                Told::Landed => store::landed(&self.carts.pool, self.claim, &ids).await?,
+            let Some(told) = self.settle_earlier(&group).await? else {
+                // Still within its settle window: a read finding nothing says nothing yet.
+                continue;
+            };
+            match told {
+                Told::Landed => {
+                    self.landed_any.set(true);
+                    store::landed(&self.carts.pool, self.claim, &ids).await?;
+                }
                 Told::NotLanded => {
                     self.note(ids.iter().map(|id| (*id, Note::Cleared))).await?;
                     ready.extend(group);
@@ -215,9 +242,14 @@ impl Mover<'_> {
                         self.landed(&rows).await?;
                         return Ok(());
                     }
+                    // Not there yet, but it may still be applied: the intent stays until the
+                    // settle window has passed.
                     Settled::Told(Told::NotLanded) => {
-                        self.clear(&rows).await?;
-                        return Err(error);
+                        tracing::warn!(error = %error, "a lost move is pending its settle window");
+                        self.wait_settle();
+                        return self
+                            .mark(&rows, Note::Pending(OUTCOME_PENDING.to_owned()))
+                            .await;
                     }
                     Settled::Told(Told::Unknown) => {
                         return self
@@ -239,6 +271,12 @@ impl Mover<'_> {
     /// Each line in an add of its own, so that every line BigCommerce takes moves. A store
     /// that fails is not asked for more.
     async fn one_by_one(&mut self, rows: Vec<Movable>) -> Result<(), CartError> {
+        // One move spends a bounded number of calls, however many lines there are: the
+        // first few are tried one by one, the rest wait, not tried, for the next move.
+        let mut rows = rows;
+        let untried = rows.split_off(rows.len().min(ONE_BY_ONE_PER_MOVE));
+        self.mark(&untried, Note::Failed(NOT_TRIED_YET.to_owned()))
+            .await?;
         let mut rest = rows.into_iter();
         while let Some(row) = rest.next() {
             let row = [row];
@@ -261,9 +299,11 @@ impl Mover<'_> {
                         self.landed(&row).await?;
                         Note::Cleared
                     }
-                    Settled::Told(Told::NotLanded) | Settled::Gone => {
-                        Note::Failed(NOT_TAKEN.to_owned())
+                    Settled::Told(Told::NotLanded) => {
+                        self.wait_settle();
+                        Note::Pending(OUTCOME_PENDING.to_owned())
                     }
+                    Settled::Gone => Note::Failed(NOT_TAKEN.to_owned()),
                     Settled::Told(Told::Unknown) => Note::Unknown(MAY_BE_IN_CART.to_owned()),
                     Settled::Unread => Note::Pending(OUTCOME_PENDING.to_owned()),
                 },
@@ -349,6 +389,7 @@ impl Mover<'_> {
                 session: self.session.id(),
                 before: known.map_or(0, |known| purchase_quantity(&known.cart, &row.line)),
                 version: known.map_or(0, |known| known.cart.version),
+                sent_at_ms: Some(store::now_ms()),
             })
             .collect();
         let pairs: Vec<(Uuid, Intent)> = rows
@@ -439,6 +480,7 @@ impl Mover<'_> {
             // The session has no cart: a cart the add made reached no one.
             return Settled::Told(Told::NotLanded);
         };
+        let changed = self.changed_by_us(target, intents.first()).await;
         match carts.bigcommerce.get_cart(target, self.cx).await {
             Ok(Some(now)) => {
                 if let Err(error) = carts_store::save_snapshot(&carts.pool, &now).await {
@@ -450,7 +492,10 @@ impl Mover<'_> {
                     .map(|(row, intent)| (&row.line, Some(intent.before)))
                     .collect();
                 let version = intents.first().map(|intent| intent.version);
-                let told = tell_landed(&now.cart, &lines, version);
+                let mut told = tell_landed(&now.cart, &lines, version);
+                if told == Told::Landed && changed {
+                    told = Told::Unknown;
+                }
                 if told == Told::Landed || self.target.as_ref().is_some_and(Option::is_some) {
                     self.seen(now);
                 }
@@ -473,10 +518,12 @@ impl Mover<'_> {
     /// Whether an add an earlier move left in flight (its process died) landed: one read of
     /// the cart it went to, against the intent it wrote. A read that fails fails the move: the
     /// intent stays, and nothing is added before it is told.
-    async fn settle_earlier(&mut self, group: &[Claimed]) -> Result<Told, CartError> {
+    async fn settle_earlier(&mut self, group: &[Claimed]) -> Result<Option<Told>, CartError> {
         let Some(intent) = group.first().and_then(|row| row.intent.as_ref()) else {
-            return Ok(Told::NotLanded);
+            return Ok(Some(Told::NotLanded));
         };
+        let window = self.carts.settings.idempotency_settle_window();
+        let settling = intent.settling_for(window);
         let target = match intent.cart {
             Some(cart) => Some(CartId::new(cart)),
             None => {
@@ -484,8 +531,9 @@ impl Mover<'_> {
             }
         };
         let Some(target) = target else {
-            return Ok(Told::NotLanded);
+            return Ok(Some(Told::NotLanded));
         };
+        let changed = self.changed_by_us(target, Some(intent)).await;
         let now = match self.read.iter().find(|(id, _)| *id == target) {
             Some((_, now)) => now.clone(),
             None => {
@@ -507,13 +555,44 @@ impl Mover<'_> {
         };
         // A cart gone holds nothing of the shopper's any more.
         let Some(now) = now else {
-            return Ok(Told::NotLanded);
+            return Ok(Some(Told::NotLanded));
         };
         let lines: Vec<(&CartLineItem, Option<u64>)> = group
             .iter()
             .filter_map(|row| Some((&row.line, Some(row.intent.as_ref()?.before))))
             .collect();
-        Ok(tell_landed(&now, &lines, Some(intent.version)))
+        match (tell_landed(&now, &lines, Some(intent.version)), settling) {
+            (Told::Landed, _) if changed => Ok(Some(Told::Unknown)),
+            // Not there yet, but it may still be applied within its settle window: it stays
+            // pending, and is offered again only once the window has passed.
+            (Told::NotLanded, Some(left)) => {
+                self.settling = Some(self.settling.map_or(left, |wait| wait.max(left)));
+                Ok(None)
+            }
+            (told, _) => Ok(Some(told)),
+        }
+    }
+
+    /// Whether another request of ours changed `target` after the add of `intent` was sent
+    /// (another device adding the same product): then a read that finds the add's quantity
+    /// cannot tell whose change it was. Asked before the settling read is stored.
+    async fn changed_by_us(&self, target: CartId, intent: Option<&Intent>) -> bool {
+        let Some(intent) = intent else {
+            return false;
+        };
+        match store::changed_by_us_since(&self.carts.pool, target.as_uuid(), intent).await {
+            Ok(changed) => changed,
+            Err(error) => {
+                tracing::warn!(error = %error, "could not tell whether others changed the cart");
+                true
+            }
+        }
+    }
+
+    /// An add of this move may still land: its lines wait out the settle window.
+    fn wait_settle(&mut self) {
+        let window = self.carts.settings.idempotency_settle_window();
+        self.settling = Some(self.settling.map_or(window, |wait| wait.max(window)));
     }
 
     /// The target as an add answered it (or a read showed it).
@@ -536,6 +615,7 @@ impl Mover<'_> {
     }
 
     async fn landed(&self, rows: &[Movable]) -> Result<(), CartError> {
+        self.landed_any.set(true);
         let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
         store::landed(&self.carts.pool, self.claim, &ids).await?;
         Ok(())

@@ -46,6 +46,9 @@ pub(super) struct NewRow<'a> {
     pub refused: bool,
     /// It may already be in the customer's cart: never added again by us.
     pub outcome_unknown: bool,
+    /// Its add lost its answer and may still land: settled by the next move once the settle
+    /// window has passed.
+    pub intent: Option<Intent>,
 }
 
 /// Keeps `rows` as `owner`'s lines left behind. Refused ones cool down for `cooldown` while
@@ -76,17 +79,27 @@ pub(super) async fn insert(
     let reasons: Vec<String> = rows.iter().map(|row| row.reason.to_owned()).collect();
     let refused: Vec<bool> = rows.iter().map(|row| row.refused).collect();
     let unknown: Vec<bool> = rows.iter().map(|row| row.outcome_unknown).collect();
+    let intents: Vec<Option<serde_json::Value>> = rows
+        .iter()
+        .map(|row| {
+            row.intent
+                .as_ref()
+                .and_then(|intent| serde_json::to_value(intent).ok())
+        })
+        .collect();
     sqlx::query!(
         r#"
         INSERT INTO left_behind_lines (customer_id, channel_id, position, line, item, reason,
                                        outcome_unknown, next_try_at, refused_cart_id,
-                                       refused_cart_version)
+                                       refused_cart_version, intent)
         SELECT $1, $2, t.position, t.line, t.item, t.reason, t.unknown,
                CASE WHEN t.refused THEN now() + $8::interval END,
                CASE WHEN t.refused THEN $9::uuid END,
-               CASE WHEN t.refused THEN $10::bigint END
-        FROM UNNEST($3::jsonb[], $4::jsonb[], $5::text[], $6::bool[], $7::bool[])
-             WITH ORDINALITY AS t (line, item, reason, refused, unknown, position)
+               CASE WHEN t.refused THEN $10::bigint END,
+               t.intent
+        FROM UNNEST($3::jsonb[], $4::jsonb[], $5::text[], $6::bool[], $7::bool[],
+                    $11::jsonb[])
+             WITH ORDINALITY AS t (line, item, reason, refused, unknown, intent, position)
         "#,
         owner.customer,
         owner.channel,
@@ -98,6 +111,7 @@ pub(super) async fn insert(
         interval(cooldown),
         refused_by.cart,
         refused_by.version,
+        &intents as &[Option<serde_json::Value>],
     )
     .execute(pool)
     .await?;
@@ -155,6 +169,7 @@ pub(super) async fn plan(
     pool: &PgPool,
     owner: Owner,
     cart: CartState,
+    shortened: Duration,
 ) -> Result<Plan, sqlx::Error> {
     let row = sqlx::query!(
         r#"
@@ -166,13 +181,15 @@ pub(super) async fn plan(
           AND (intent IS NOT NULL
                OR (item IS NOT NULL AND NOT outcome_unknown
                    AND (next_try_at IS NULL OR next_try_at <= now()
-                        OR refused_cart_id IS DISTINCT FROM $3
-                        OR refused_cart_version IS DISTINCT FROM $4)))
+                        OR ((refused_cart_id IS DISTINCT FROM $3
+                             OR refused_cart_version IS DISTINCT FROM $4)
+                            AND next_try_at - $5::interval <= now()))))
         "#,
         owner.customer,
         owner.channel,
         cart.cart,
         cart.version,
+        interval(shortened),
     )
     .fetch_one(pool)
     .await?;
@@ -196,6 +213,55 @@ pub(super) struct Intent {
     pub before: u64,
     /// The cart's version before (0: not known).
     pub version: i64,
+    /// When the add was sent (Unix milliseconds; `None`: written before this was kept). An add
+    /// whose answer was lost may still be applied until the settle window has passed since:
+    /// until then a read that does not find it says nothing.
+    #[serde(default)]
+    pub sent_at_ms: Option<i64>,
+}
+
+impl Intent {
+    /// How much of the settle window is left for this add to land.
+    pub fn settling_for(&self, window: Duration) -> Option<Duration> {
+        let sent = self.sent_at_ms?;
+        let now = now_ms();
+        let window = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+        let left = sent.saturating_add(window).saturating_sub(now);
+        u64::try_from(left)
+            .ok()
+            .filter(|left| *left > 0)
+            .map(Duration::from_millis)
+    }
+}
+
+/// Now, in Unix milliseconds.
+pub(super) fn now_ms() -> i64 {
+    i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+}
+
+/// Whether this service made another change to `cart` (another request, another device) after
+/// an add was sent to it at `version`: then a read that finds the add's quantity cannot tell
+/// whose change it was.
+pub(super) async fn changed_by_us_since(
+    pool: &PgPool,
+    cart: Uuid,
+    intent: &Intent,
+) -> Result<bool, sqlx::Error> {
+    let sent_at = intent.sent_at_ms.unwrap_or(0);
+    sqlx::query_scalar!(
+        r#"
+        SELECT EXISTS (
+            SELECT 1 FROM cart_snapshots
+            WHERE cart_id = $1 AND version > $2
+              AND own_change_at >= to_timestamp($3::bigint / 1000.0)
+        ) AS "changed!"
+        "#,
+        cart,
+        intent.version,
+        sent_at,
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// A line a move holds.
@@ -209,7 +275,9 @@ pub(super) struct Claimed {
 
 /// Takes, under `claim` until the lease runs out, the owner's lines a move should act on now:
 /// free ones (no other move holds them) that can be added and are out of their cooldown, and
-/// those an earlier move left an intent in. One statement, so two moves never hold one line.
+/// those an earlier move left an intent in. A change to the shopper's cart ends a cooldown
+/// early, but never by more than `shortened` (so never sooner than its minimum). One
+/// statement, so two moves never hold one line.
 #[tracing::instrument(name = "Claim lines left behind", skip_all, fields(customer.id = owner.customer))]
 pub(super) async fn claim(
     pool: &PgPool,
@@ -217,6 +285,7 @@ pub(super) async fn claim(
     claim: Uuid,
     lease: Duration,
     cart: CartState,
+    shortened: Duration,
 ) -> Result<Vec<Claimed>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"
@@ -226,8 +295,9 @@ pub(super) async fn claim(
           AND (intent IS NOT NULL
                OR (item IS NOT NULL AND NOT outcome_unknown
                    AND (next_try_at IS NULL OR next_try_at <= now()
-                        OR refused_cart_id IS DISTINCT FROM $5
-                        OR refused_cart_version IS DISTINCT FROM $6)))
+                        OR ((refused_cart_id IS DISTINCT FROM $5
+                             OR refused_cart_version IS DISTINCT FROM $6)
+                            AND next_try_at - $7::interval <= now()))))
         RETURNING id, line AS "line: Json<CartLineItem>", item, intent, created_at, position
         "#,
         owner.customer,
@@ -236,6 +306,7 @@ pub(super) async fn claim(
         interval(lease),
         cart.cart,
         cart.version,
+        interval(shortened),
     )
     .fetch_all(pool)
     .await?;

@@ -18,6 +18,7 @@ pub use checkout::checkout;
 pub use clear::clear_cart;
 pub use coupons::{apply_coupon, remove_coupon};
 pub use get::get_cart;
+pub(crate) use get::read_within_share;
 pub use gift_certificates::add_gift_certificate;
 pub use items::{add_items, remove_item, update_item};
 pub use left_behind::act_on_left_behind;

@@ -1,9 +1,12 @@
 //! `Mutation`: what every cart-changing handler starts from — the session, the optional
 //! Idempotency-Key, the correlation id — and how it runs: at most once per key, spending the
 //! client's fair share of the store's quota only when the change really runs (a replayed
-//! answer calls nobody, so it costs nothing).
+//! answer calls nobody, so it costs nothing). The change is charged its estimate up front (the
+//! gate), then the BigCommerce calls it really sent (`bigcommerce::calls`).
 
+use std::cell::Cell;
 use std::future::Future;
+use std::rc::Rc;
 use std::time::Duration;
 
 use actix_web::dev::Payload;
@@ -15,16 +18,19 @@ use sqlx::PgPool;
 use tracing_actix_web::RequestId;
 use uuid::Uuid;
 
-use crate::bigcommerce::CorrelationId;
+use crate::bigcommerce::{calls, CorrelationId};
 use crate::cart::{CartError, CartService};
 use crate::cart::{OutcomeCheck, Settlement};
 use crate::domain::Cart;
 use crate::domain::IdempotencyKey;
-use crate::fair_shares::{FairShares, Spender};
-use crate::idempotency::{fingerprint, run_idempotent, Answer, Repeatable, Settle, Settled};
+use crate::fair_shares::{Charged, FairShares, Spender};
+use crate::idempotency::{
+    fingerprint, keep_first_write, run_idempotent, Answer, Repeatable, Settle, Settled,
+};
 use crate::session::ShopperSession;
 
-/// What a change costs of the client's fair shares: the BigCommerce calls it makes.
+/// What a change is estimated to cost of the client's fair shares, charged before it runs (the
+/// gate); the calls it really makes settle the charge afterwards.
 #[derive(Debug, Clone, Copy)]
 pub enum Cost {
     /// A change to the session's cart: nothing without a cart, since nothing is called.
@@ -70,7 +76,8 @@ impl Mutation {
     }
 
     /// Like `run`, for a change that may be the session's first write (a recovery that
-    /// switches carts): a session without a row is stored to keep the key.
+    /// switches carts): for a session without a row, the key is kept once the change stored
+    /// the session.
     pub async fn run_first_write<F, Fut>(
         self,
         body: &impl Serialize,
@@ -187,7 +194,7 @@ impl Mutation {
                 CartError::Unexpected(anyhow::anyhow!("FairShares is not registered"))
             })?;
         let print = fingerprint(self.request.method().as_str(), self.request.path(), body);
-        let calls = cost.calls_for(&self.session);
+        let estimate = cost.calls_for(&self.session);
         let Mutation {
             session,
             idempotency_key,
@@ -198,44 +205,59 @@ impl Mutation {
             Some(session.id()),
             crate::client_address::client_key(&request),
         );
-        // A session without a row has no answer to replay: it spends its share before anything
-        // is stored for it.
-        let spent_up_front = match session.is_stored() {
-            true => None,
-            false => Some(shares.spend(spender, calls).await?),
-        };
-        // Keys are kept per session. A change that may be the session's first write stores
-        // the session to keep its key; one that needs a cart the session has not got changes
-        // nothing and calls nobody, so there is nothing to keep.
-        let idempotency_key = match idempotency_key {
-            Some(key) if session.is_stored() => Some(key),
-            Some(key) if first_write => {
-                session.store().await?;
-                Some(key)
-            }
-            _ => None,
-        };
         let session_id = session.id();
-        run_idempotent(
-            &pool,
-            session_id,
-            idempotency_key,
-            print,
-            ttl,
-            settle,
-            || async move {
-                let charged = match spent_up_front {
-                    Some(charged) => charged,
-                    None => shares.spend(spender, calls).await?,
-                };
-                let result = operation(session, correlation).await;
-                if result.as_ref().is_err_and(CartError::called_nobody) {
-                    shares.refund(charged).await;
+        let stored_before = session.is_stored();
+        let after = session.clone();
+        // The estimate is the gate, charged when the change runs (a replay costs nothing); what
+        // the request costs is every call it made: the change's, and any read made to settle
+        // a key's lost outcome or to plan for one.
+        let gate = Rc::new(Cell::new(None::<Charged>));
+        let charged_run = {
+            let (gate, shares) = (Rc::clone(&gate), shares.clone());
+            move || async move {
+                gate.set(Some(shares.spend(spender, estimate).await?));
+                operation(session, correlation).await
+            }
+        };
+        let (response, made) = calls::counted(async {
+            match idempotency_key {
+                Some(key) if stored_before => {
+                    run_idempotent(
+                        &pool,
+                        session_id,
+                        Some(key),
+                        print,
+                        ttl,
+                        settle,
+                        charged_run,
+                    )
+                    .await
                 }
-                result
-            },
-        )
-        .await
+                // A session without a row: no other request can send its key (the browser has no
+                // cookie yet), so nothing is stored before the change runs. The key is kept only
+                // if the change stored the session (a guessed recovery token, a refused add,
+                // store nothing), so a retry with the new cookie replays the answer.
+                Some(key) if first_write => {
+                    let plan = match settle {
+                        Some(settle) => Some(settle.plan.await?),
+                        None => None,
+                    };
+                    let outcome = charged_run().await;
+                    let stored = after.is_stored();
+                    keep_first_write(&pool, session_id, stored, key, print, ttl, plan, outcome)
+                        .await
+                }
+                // A change that needs a cart the session has not got changes nothing and calls
+                // nobody, so there is no key to keep.
+                _ => run_idempotent(&pool, session_id, None, print, ttl, settle, charged_run).await,
+            }
+        })
+        .await;
+        match gate.take() {
+            Some(charged) => shares.settle(charged, made).await,
+            None => shares.charge_extra(spender, made).await,
+        }
+        response
     }
 }
 

@@ -65,7 +65,7 @@ pub async fn recover_cart(
     }
 }
 
-/// Resolving a token and reading its cart: two calls (a merge adds one more, not charged).
+/// Resolving a token and reading its cart: two calls (a merge's add is charged once made).
 pub const RECOVERY_COST: Cost = Cost::Always(2);
 
 fn recovered(cart: Cart) -> Answer {

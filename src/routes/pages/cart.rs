@@ -4,9 +4,10 @@ use actix_web::http::StatusCode;
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
 
-use super::super::cart::correlation_id;
+use super::super::cart::{correlation_id, read_within_share};
 use crate::cart::CartService;
 use crate::catalog::Catalog;
+use crate::fair_shares::FairShares;
 use crate::session::ShopperSession;
 use crate::views::{render, CartPage, CartView, GiftCertificateForm, LeftBehindView, ProductView};
 
@@ -15,13 +16,14 @@ pub async fn show_cart(
     session: ShopperSession,
     carts: Data<CartService>,
     catalog: Data<Catalog>,
+    shares: Data<FairShares>,
 ) -> HttpResponse {
     let cx = correlation_id(&request);
     let flash = session.take_flash().await.unwrap_or_else(|error| {
         tracing::warn!(error = %error, "could not read a flash message");
         None
     });
-    let (cart, problem) = match carts.get(&session, cx).await {
+    let (cart, problem) = match read_within_share(&request, &session, &carts, &shares).await {
         Ok(cart) => (cart.map(|cart| carts.with_problems(cart)), None),
         Err(error) => (None, Some(error.problem().title.to_owned())),
     };

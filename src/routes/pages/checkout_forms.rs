@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::super::cart::correlation_id;
 use super::forms::{forged, on_cart};
-use super::{back_to_cart, flash_for, settle_charge, spend_share};
+use super::{back_to_cart, charging, flash_for, spend_share};
 use crate::cart::{CartError, CartService};
 use crate::domain::{
     EmailAddress, GiftParty, NewGiftCertificate, OrderNote, ShippingDestination, ShippingOptionId,
@@ -88,8 +88,7 @@ where
         Ok(charged) => charged,
         Err(refused) => return refused,
     };
-    let changed = change().await;
-    settle_charge(shares, charged, &changed).await;
+    let changed = charging(shares, charged, change()).await;
     let flash = match changed {
         Ok(_) => Flash::success(done),
         Err(error) => flash_for(&error),

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::super::cart::correlation_id;
 use super::forms::{forged, on_cart};
-use super::{back_to_cart, flash_for, settle_charge, spend_share};
+use super::{back_to_cart, charging, flash_for, spend_share};
 use crate::cart::CartService;
 use crate::domain::CouponCode;
 use crate::fair_shares::FairShares;
@@ -39,10 +39,12 @@ pub async fn apply_coupon(
         Ok(charged) => charged,
         Err(refused) => return refused,
     };
-    let changed = carts
-        .apply_coupon(&session, &code, correlation_id(&request))
-        .await;
-    settle_charge(&shares, charged, &changed).await;
+    let changed = charging(
+        &shares,
+        charged,
+        carts.apply_coupon(&session, &code, correlation_id(&request)),
+    )
+    .await;
     let flash = match changed {
         Ok(_) => Flash::success(format!("Coupon {code} applied.")),
         Err(error) => flash_for(&error),
@@ -74,10 +76,12 @@ pub async fn remove_coupon(
         Ok(charged) => charged,
         Err(refused) => return refused,
     };
-    let changed = carts
-        .remove_coupon(&session, &code, correlation_id(&request))
-        .await;
-    settle_charge(&shares, charged, &changed).await;
+    let changed = charging(
+        &shares,
+        charged,
+        carts.remove_coupon(&session, &code, correlation_id(&request)),
+    )
+    .await;
     let flash = match changed {
         Ok(_) => Flash::success(format!("Coupon {code} removed.")),
         Err(error) => flash_for(&error),

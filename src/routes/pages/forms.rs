@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::super::cart::correlation_id;
 use super::{
-    back_to_cart, flash_for, see_other, settle_charge, spend_share, warnings_text, with_warnings,
+    back_to_cart, charging, flash_for, see_other, spend_share, warnings_text, with_warnings,
 };
 use crate::cart::{Asked, CartService, HandOffTarget, LeftBehindAction};
 use crate::domain::{
@@ -169,10 +169,12 @@ pub async fn add_item(
     };
     let before = session.snapshot().map(|s| s.cart.clone());
     let items = std::slice::from_ref(&item);
-    let added = carts
-        .add_items(&session, items, correlation_id(&request))
-        .await;
-    settle_charge(&shares, charged, &added).await;
+    let added = charging(
+        &shares,
+        charged,
+        carts.add_items(&session, items, correlation_id(&request)),
+    )
+    .await;
     let flash = match added {
         Ok(cart) => {
             let name = cart
@@ -219,10 +221,12 @@ pub async fn update_item(
         Err(refused) => return refused,
     };
     let before = session.snapshot().map(|s| s.cart.clone());
-    let changed = carts
-        .set_quantity(&session, item, quantity, correlation_id(&request))
-        .await;
-    settle_charge(&shares, charged, &changed).await;
+    let changed = charging(
+        &shares,
+        charged,
+        carts.set_quantity(&session, item, quantity, correlation_id(&request)),
+    )
+    .await;
     let id = item.to_string();
     let asked = Asked::SetQuantity {
         item: &id,
@@ -262,10 +266,12 @@ pub async fn remove_item(
         Err(refused) => return refused,
     };
     let before = session.snapshot().map(|s| s.cart.clone());
-    let removed = carts
-        .remove_item(&session, item, correlation_id(&request))
-        .await;
-    settle_charge(&shares, charged, &removed).await;
+    let removed = charging(
+        &shares,
+        charged,
+        carts.remove_item(&session, item, correlation_id(&request)),
+    )
+    .await;
     let id = item.to_string();
     let flash = match removed {
         Ok(cart) => {
@@ -291,8 +297,12 @@ pub async fn clear_cart(
         Ok(charged) => charged,
         Err(refused) => return refused,
     };
-    let cleared = carts.clear(&session, correlation_id(&request)).await;
-    settle_charge(&shares, charged, &cleared).await;
+    let cleared = charging(
+        &shares,
+        charged,
+        carts.clear(&session, correlation_id(&request)),
+    )
+    .await;
     let flash = match cleared {
         Ok(()) => Flash::success("Your cart is empty now."),
         Err(error) => flash_for(&error),
@@ -315,10 +325,12 @@ pub async fn checkout(
         Err(refused) => return refused,
     };
     let target = HandOffTarget::Checkout;
-    let handed_off = carts
-        .checkout(&session, target, correlation_id(&request))
-        .await;
-    settle_charge(&shares, charged, &handed_off).await;
+    let handed_off = charging(
+        &shares,
+        charged,
+        carts.checkout(&session, target, correlation_id(&request)),
+    )
+    .await;
     match handed_off {
         Ok(hand_off) => see_other(&hand_off.url),
         Err(error) => back_to_cart(&session, flash_for(&error)).await,
@@ -351,8 +363,7 @@ pub async fn left_behind(
                 Ok(charged) => charged,
                 Err(refused) => return refused,
             };
-            let moved = carts.move_left_behind(&session, cx).await;
-            settle_charge(&shares, charged, &moved).await;
+            let moved = charging(&shares, charged, carts.move_left_behind(&session, cx)).await;
             match moved {
                 Ok(moved) if moved.warnings.is_empty() => {
                     Flash::success("The items are in your cart now.")

@@ -13,6 +13,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
 
+use crate::bigcommerce::calls;
 use crate::cart::{CartError, CartWarning};
 use crate::client_address::client_key;
 use crate::errors::ErrorCode;
@@ -135,11 +136,16 @@ async fn spend_share(
     }
 }
 
-/// Gives a form's charge back when its change called nobody (the store's budget shed it).
-async fn settle_charge<T>(shares: &FairShares, charged: Charged, result: &Result<T, CartError>) {
-    if result.as_ref().is_err_and(CartError::called_nobody) {
-        shares.refund(charged).await;
-    }
+/// Runs a form's change, counting the BigCommerce calls it sends, and settles the charge
+/// with them: given back when none went, calls beyond the estimate charged too.
+async fn charging<T>(
+    shares: &FairShares,
+    charged: Charged,
+    change: impl std::future::Future<Output = T>,
+) -> T {
+    let (result, made) = calls::counted(change).await;
+    shares.settle(charged, made).await;
+    result
 }
 
 /// 429 page for a client whose fair share is spent.

@@ -9,9 +9,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::super::cart::correlation_id;
-use super::{
-    back_to_cart, flash_for, login_returning_to, settle_charge, spend_share, warnings_text,
-};
+use super::{back_to_cart, charging, flash_for, login_returning_to, spend_share, warnings_text};
 use crate::cart::{CartError, CartService, RecoveryMode};
 use crate::domain::RecoveryToken;
 use crate::fair_shares::FairShares;
@@ -53,10 +51,12 @@ pub async fn show_recovery(
         Ok(charged) => charged,
         Err(refused) => return refused,
     };
-    let preview = carts
-        .preview_recovery(&session, &token, correlation_id(&request))
-        .await;
-    settle_charge(&shares, charged, &preview).await;
+    let preview = charging(
+        &shares,
+        charged,
+        carts.preview_recovery(&session, &token, correlation_id(&request)),
+    )
+    .await;
     let preview = match preview {
         Ok(preview) => preview,
         Err(CartError::RecoveryTokenUnknown) => {
@@ -100,10 +100,12 @@ pub async fn confirm_recovery(
         Ok(charged) => charged,
         Err(refused) => return refused,
     };
-    let recovered = carts
-        .recover(&session, &token, form.mode, correlation_id(&request))
-        .await;
-    settle_charge(&shares, charged, &recovered).await;
+    let recovered = charging(
+        &shares,
+        charged,
+        carts.recover(&session, &token, form.mode, correlation_id(&request)),
+    )
+    .await;
     let flash = match recovered {
         Ok(recovered) if recovered.warnings.is_empty() => {
             Flash::success("Welcome back! Your saved cart is here.")
