@@ -246,6 +246,12 @@ impl CartService {
         let mut moved = Moved::new();
         let mut movable: Vec<(&CartLineItem, NewLineItem)> = Vec::new();
         let catalog = self.lines_catalog(lines, cx).await;
+        // A line whose options need the catalog cannot be rebuilt while it is unavailable, but
+        // could be later: nothing moves now (the source keeps every line), rather than moving
+        // the others and leaving that one behind for good.
+        if let Some(error) = catalog.unavailable_for(lines) {
+            return Err(MoveFailed::NothingMoved(error));
+        }
         // A promotion's free line is not the shopper's to move: the promotion adds it again
         // wherever its conditions hold.
         for line in lines.iter().filter(|line| !line.added_by_promotion) {

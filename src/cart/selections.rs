@@ -58,6 +58,18 @@ impl LinesCatalog {
         Self(known)
     }
 
+    /// Why the catalog of a line that needs it could not be had, if one could not: such a
+    /// line cannot be rebuilt now, though it could be once the catalog is back.
+    pub fn unavailable_for(&self, lines: &[CartLineItem]) -> Option<BigCommerceError> {
+        lines
+            .iter()
+            .filter(|line| needs_catalog(line) && !line.added_by_promotion)
+            .find_map(|line| match self.of(line.product_id) {
+                KnownModifiers::Unavailable(error) => Some(error.clone_kind()),
+                _ => None,
+            })
+    }
+
     pub fn of(&self, product: Option<i64>) -> &KnownModifiers {
         self.0
             .iter()
