@@ -27,7 +27,7 @@ stack_start() {
   ADMIN_URL="http://127.0.0.1:$admin_port"
 
   SANDBOX_PORT=$sandbox_port SANDBOX_STOREFRONT_URL="$APP_URL/cart" SANDBOX_WORKERS=2 \
-    target/debug/bc-sandbox >"$stack_work/sandbox.log" 2>&1 &
+    "${CARGO_TARGET_DIR:-target}/debug/bc-sandbox" >"$stack_work/sandbox.log" 2>&1 &
   stack_pids+=($!)
   env APP_ENVIRONMENT=local \
     APP_APPLICATION__PORT="$app_port" \
@@ -38,7 +38,7 @@ stack_start() {
     APP_DATABASE__PASSWORD="" APP_DATABASE__DATABASE_NAME="$stack_db" \
     APP_BIGCOMMERCE__API_BASE_URL="$SANDBOX_URL" \
     "$@" \
-    target/debug/checkout-bff >"$stack_work/app.log" 2>&1 &
+    "${CARGO_TARGET_DIR:-target}/debug/checkout-bff" >"$stack_work/app.log" 2>&1 &
   stack_pids+=($!)
   for _ in $(seq 1 150); do
     curl -fsS "$ADMIN_URL/readyz" >/dev/null 2>&1 && return 0
