@@ -16,14 +16,14 @@ use crate::helpers::{
 use crate::pages::csrf_token;
 
 /// The print (product 140) may be bought at most twice per order.
-const PRINT: i64 = 140;
-const MUG: i64 = 101;
+pub(crate) const PRINT: i64 = 140;
+pub(crate) const MUG: i64 = 101;
 const TOTE: i64 = 102;
 const NOTEBOOK: i64 = 104;
 
 /// Jane's saved cart holds as many prints as an order may; her phone, a guest, holds one each
 /// of `guest` (product ids, in this order). Returns the phone, not signed in yet.
-async fn half_refused_phone(app: &TestApp, guest: &[i64]) -> reqwest::Client {
+pub(crate) async fn half_refused_phone(app: &TestApp, guest: &[i64]) -> reqwest::Client {
     let laptop = client();
     assert_eq!(login_with(app, &laptop, JANE).await.status().as_u16(), 200);
     add_with(app, &laptop, PRINT, None, 2).await;
@@ -35,7 +35,7 @@ async fn half_refused_phone(app: &TestApp, guest: &[i64]) -> reqwest::Client {
 }
 
 /// `half_refused_phone`, signed in as Jane: the print is left behind.
-async fn phone_with_a_print_left_behind(app: &TestApp) -> reqwest::Client {
+pub(crate) async fn phone_with_a_print_left_behind(app: &TestApp) -> reqwest::Client {
     let phone = half_refused_phone(app, &[PRINT, MUG]).await;
     assert_eq!(login_with(app, &phone, JANE).await.status().as_u16(), 200);
     assert_eq!(
@@ -67,7 +67,7 @@ fn owned(expected: &[(i64, &str)]) -> Vec<(i64, String)> {
         .collect()
 }
 
-async fn session_of(app: &TestApp, http: &reqwest::Client) -> Value {
+pub(crate) async fn session_of(app: &TestApp, http: &reqwest::Client) -> Value {
     let response = http.get(app.url("/api/session")).send().await.expect("get");
     assert_eq!(response.status().as_u16(), 200);
     response.json().await.expect("json")
@@ -85,7 +85,7 @@ async fn act_at(address: &str, http: &reqwest::Client, action: &str) -> reqwest:
         .expect("left-behind")
 }
 
-async fn act(app: &TestApp, http: &reqwest::Client, action: &str) -> reqwest::Response {
+pub(crate) async fn act(app: &TestApp, http: &reqwest::Client, action: &str) -> reqwest::Response {
     act_at(&app.address, http, action).await
 }
 
@@ -97,7 +97,7 @@ async fn moved(app: &TestApp, http: &reqwest::Client) -> Value {
 }
 
 /// The lines left behind as (product, quantity), in order.
-fn left_behind(session: &Value) -> Vec<(i64, i64)> {
+pub(crate) fn left_behind(session: &Value) -> Vec<(i64, i64)> {
     session["left_behind"]["lines"]
         .as_array()
         .map(|lines| {
@@ -115,7 +115,7 @@ fn left_behind(session: &Value) -> Vec<(i64, i64)> {
 }
 
 /// Lifts the print's purchase limit, as a merchant would in the control panel.
-async fn lift_print_limit(app: &TestApp) {
+pub(crate) async fn lift_print_limit(app: &TestApp) {
     let response = reqwest::Client::new()
         .post(app.sandbox_url(&format!("/products/{PRINT}")))
         .json(&json!({"order_quantity_maximum": 0}))
@@ -126,7 +126,7 @@ async fn lift_print_limit(app: &TestApp) {
 }
 
 /// A minute passes for every refused line: its cooldown is over.
-async fn cooldown_passes(app: &TestApp) {
+pub(crate) async fn cooldown_passes(app: &TestApp) {
     sqlx::query("UPDATE left_behind_lines SET next_try_at = now() - interval '1 second'")
         .execute(&app.db_pool)
         .await
@@ -142,7 +142,7 @@ async fn minimum_cooldown_passes(app: &TestApp) {
         .expect("end the minimum cooldowns");
 }
 
-fn cart_id_of(carts: &[Value], customer: i64) -> String {
+pub(crate) fn cart_id_of(carts: &[Value], customer: i64) -> String {
     carts
         .iter()
         .find(|cart| cart["customer_id"] == customer)
@@ -151,7 +151,7 @@ fn cart_id_of(carts: &[Value], customer: i64) -> String {
 }
 
 /// The cart as BigCommerce holds it now (not through the service), its lines flat.
-async fn upstream_cart(app: &TestApp, cart: &str) -> Option<Value> {
+pub(crate) async fn upstream_cart(app: &TestApp, cart: &str) -> Option<Value> {
     let response = app
         .bigcommerce_api(reqwest::Method::GET, &format!("/v3/carts/{cart}"), None)
         .await;
@@ -164,7 +164,7 @@ async fn upstream_cart(app: &TestApp, cart: &str) -> Option<Value> {
     Some(cart)
 }
 
-fn quantity_of(cart: &Value, product: i64) -> i64 {
+pub(crate) fn quantity_of(cart: &Value, product: i64) -> i64 {
     lines(cart)
         .iter()
         .filter(|(p, _, _)| *p == product)
@@ -173,7 +173,7 @@ fn quantity_of(cart: &Value, product: i64) -> i64 {
 }
 
 /// Jane's cart as BigCommerce holds it now.
-async fn janes_cart(app: &TestApp) -> Value {
+pub(crate) async fn janes_cart(app: &TestApp) -> Value {
     let id = cart_id_of(&sandbox_carts(app).await, 1);
     upstream_cart(app, &id).await.expect("Jane's cart")
 }

@@ -23,7 +23,7 @@ mod health_check;
 mod helpers;
 mod idempotency_settle;
 mod left_behind;
-mod left_behind_review;
+mod left_behind_faults;
 mod migrate;
 mod note_and_gift_certificates;
 mod pages;
