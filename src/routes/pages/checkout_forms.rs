@@ -8,9 +8,9 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::super::cart::correlation_id;
-use super::forms::{forged, on_cart};
-use super::{back_to_cart, charging, flash_for, spend_share};
-use crate::cart::{CartError, CartService};
+use super::forms::forged;
+use super::{back_to_cart, charged_change};
+use crate::cart::CartService;
 use crate::domain::{
     EmailAddress, GiftParty, NewGiftCertificate, OrderNote, ShippingDestination, ShippingOptionId,
 };
@@ -67,33 +67,6 @@ pub struct GiftCertificateForm {
     recipient_email: String,
     #[serde(default)]
     message: String,
-}
-
-/// Spends `calls` (none without a cart: nothing is called), runs `change`, gives the charge
-/// back when nobody was called, and goes back to the cart saying `done` or what went wrong.
-async fn charged_change<F, Fut, T>(
-    request: &HttpRequest,
-    session: &ShopperSession,
-    shares: &FairShares,
-    calls: u32,
-    done: &str,
-    change: F,
-) -> HttpResponse
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<T, CartError>>,
-{
-    let calls = calls * on_cart(session);
-    let charged = match spend_share(request, session, shares, calls).await {
-        Ok(charged) => charged,
-        Err(refused) => return refused,
-    };
-    let changed = charging(shares, charged, change()).await;
-    let flash = match changed {
-        Ok(_) => Flash::success(done),
-        Err(error) => flash_for(&error),
-    };
-    back_to_cart(session, flash).await
 }
 
 pub async fn estimate_shipping(

@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::super::cart::correlation_id;
-use super::forms::{forged, on_cart};
-use super::{back_to_cart, charging, flash_for, spend_share};
+use super::forms::forged;
+use super::{back_to_cart, charged_change};
 use crate::cart::CartService;
 use crate::domain::CouponCode;
 use crate::fair_shares::FairShares;
@@ -35,21 +35,12 @@ pub async fn apply_coupon(
         Ok(code) => code,
         Err(invalid) => return back_to_cart(&session, Flash::error(invalid.0)).await,
     };
-    let charged = match spend_share(&request, &session, &shares, on_cart(&session)).await {
-        Ok(charged) => charged,
-        Err(refused) => return refused,
-    };
-    let changed = charging(
-        &shares,
-        charged,
-        carts.apply_coupon(&session, &code, correlation_id(&request)),
-    )
-    .await;
-    let flash = match changed {
-        Ok(_) => Flash::success(format!("Coupon {code} applied.")),
-        Err(error) => flash_for(&error),
-    };
-    back_to_cart(&session, flash).await
+    let done = format!("Coupon {code} applied.");
+    let cx = correlation_id(&request);
+    charged_change(&request, &session, &shares, 1, &done, || {
+        carts.apply_coupon(&session, &code, cx)
+    })
+    .await
 }
 
 pub async fn remove_coupon(
@@ -72,19 +63,10 @@ pub async fn remove_coupon(
             .await
         }
     };
-    let charged = match spend_share(&request, &session, &shares, on_cart(&session)).await {
-        Ok(charged) => charged,
-        Err(refused) => return refused,
-    };
-    let changed = charging(
-        &shares,
-        charged,
-        carts.remove_coupon(&session, &code, correlation_id(&request)),
-    )
-    .await;
-    let flash = match changed {
-        Ok(_) => Flash::success(format!("Coupon {code} removed.")),
-        Err(error) => flash_for(&error),
-    };
-    back_to_cart(&session, flash).await
+    let done = format!("Coupon {code} removed.");
+    let cx = correlation_id(&request);
+    charged_change(&request, &session, &shares, 1, &done, || {
+        carts.remove_coupon(&session, &code, cx)
+    })
+    .await
 }

@@ -148,6 +148,33 @@ async fn charging<T>(
     result
 }
 
+/// Spends `calls` (none without a cart: nothing is called), runs `change`, gives the charge
+/// back when nobody was called, and goes back to the cart saying `done` or what went wrong.
+async fn charged_change<F, Fut, T>(
+    request: &HttpRequest,
+    session: &ShopperSession,
+    shares: &FairShares,
+    calls: u32,
+    done: &str,
+    change: F,
+) -> HttpResponse
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, CartError>>,
+{
+    let calls = calls * forms::on_cart(session);
+    let charged = match spend_share(request, session, shares, calls).await {
+        Ok(charged) => charged,
+        Err(refused) => return refused,
+    };
+    let changed = charging(shares, charged, change()).await;
+    let flash = match changed {
+        Ok(_) => Flash::success(done),
+        Err(error) => flash_for(&error),
+    };
+    back_to_cart(session, flash).await
+}
+
 /// 429 page for a client whose fair share is spent.
 fn too_many(wait: std::time::Duration) -> HttpResponse {
     let mut response = error_page(
